@@ -1,0 +1,1 @@
+"""Uptake's core domain: events, master data, rollups, adoption metrics and proficiency."""

@@ -1,0 +1,44 @@
+"""Settings read once from UPTAKE_* environment variables and passed down explicitly."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from adoption.errors import Invalid
+
+DEFAULT_INSTANCE = Path.cwd() / "instance"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    scheduler: bool = False
+    default_timezone: str = "UTC"
+    instance_path: Path = field(default=DEFAULT_INSTANCE)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read the environment once; a bad value fails start-up with the variable's name."""
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("UPTAKE_INSTANCE_PATH", str(DEFAULT_INSTANCE)))
+        url = env.get("UPTAKE_DATABASE_URL") or f"sqlite:///{instance / 'uptake.sqlite3'}"
+        scheduler = env.get("UPTAKE_SCHEDULER", "off").strip().lower()
+        if scheduler not in {"on", "off", "true", "false", "1", "0"}:
+            raise Invalid({"UPTAKE_SCHEDULER": [f"Must be on or off, not {scheduler!r}."]})
+        tz = env.get("UPTAKE_TIMEZONE", "UTC").strip() or "UTC"
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise Invalid({"UPTAKE_TIMEZONE": [f"Unknown timezone {tz!r}."]}) from exc
+        return cls(
+            database_url=url,
+            secret_key=env.get("UPTAKE_SECRET_KEY") or secrets.token_hex(32),
+            scheduler=scheduler in {"on", "true", "1"},
+            default_timezone=tz,
+            instance_path=instance,
+        )

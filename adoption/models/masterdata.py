@@ -1,0 +1,63 @@
+"""Sites, employees and the feature catalog."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, false, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from adoption.models.base import Base, UTCDateTime
+
+
+class Site(Base):
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    code_key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(100), index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    is_pilot: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    wave: Mapped[int | None] = mapped_column(Integer)
+    go_live_on: Mapped[date | None] = mapped_column(Date)
+    program_started_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Employee(Base):
+    __tablename__ = "employee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128))
+    external_key: Mapped[str] = mapped_column(String(128), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32), server_default="staff")
+    hired_on: Mapped[date | None] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    public_opt_out: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    rostered: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    site: Mapped[Site] = relationship(lazy="joined")
+
+
+class Feature(Base):
+    __tablename__ = "feature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(128), unique=True)
+    module: Mapped[str] = mapped_column(String(128), index=True)
+    is_core: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    expected_ms: Mapped[int | None] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer, server_default="1")
+    daily_cap: Mapped[int | None] = mapped_column(Integer)
+    alias_of: Mapped[str | None] = mapped_column(String(128))
+    # False while an action first seen in events waits to be mapped by an admin.
+    mapped: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,74 @@
+"""The Flask app factory: settings, database, OpenAPI, blueprints and error handlers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_smorest import Api
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from adoption.config import Settings
+from adoption.db import make_engine, make_sessionmaker
+from adoption.validation import MAX_BODY_BYTES
+from api import database, errors
+from api.schemas.events import EventBatchSchema, EventSchema
+
+API_PREFIX = "/api/v1"
+# Room for gzip framing above the decompressed limit; the decompressed size is checked again.
+MAX_REQUEST_BYTES = MAX_BODY_BYTES + 64 * 1024
+
+
+@dataclass
+class Uptake:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+class UptakeApi(Api):
+    """flask-smorest, answering its own errors (e.g. 422 from webargs) in our JSON shape."""
+
+    def handle_http_exception(self, error):
+        return errors.handle_http(error)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        API_TITLE="Uptake",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+            "info": {"description": "Is the new system really used? See CONTRACT.md."},
+        },
+    )
+    engine = make_engine(settings.database_url)
+    app.extensions["uptake"] = Uptake(settings, engine, make_sessionmaker(engine))
+    app.teardown_appcontext(database.close_session)
+    _register(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _register(app: Flask) -> None:
+    from api import events, health, masterdata, quarantine
+
+    api = UptakeApi(app)
+    api.spec.components.schema("Event", schema=EventSchema)
+    api.spec.components.schema("EventBatch", schema=EventBatchSchema)
+    for blueprint in (events.bp, masterdata.bp, quarantine.bp):
+        api.register_blueprint(blueprint, url_prefix=API_PREFIX)
+    app.register_blueprint(health.bp)
+    errors.register(app)

@@ -1,0 +1,72 @@
+"""Bearer tokens and session logins → a Principal; role checks and site scoping for handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import g, request
+from flask import session as web_session
+
+from adoption import access
+from adoption.access import Principal
+from api import database
+from api.clock import utcnow
+from api.errors import ApiError
+
+ALL_READERS = ("admin", "hr", "rollout_lead", "manager", "employee")
+
+
+def current_principal() -> Principal | None:
+    """The caller from `Authorization: Bearer`, else from a web login; None when anonymous."""
+    if "principal" in g:
+        return g.principal
+    principal = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "unauthorized", "Use 'Authorization: Bearer <token>'.")
+        principal = access.authenticate_token(database.session(), token.strip(), now=utcnow())
+        if principal is None:
+            raise ApiError(401, "unauthorized", "The token is invalid, revoked or expired.")
+    elif "account_id" in web_session:
+        account = access.account_by_id(database.session(), web_session["account_id"])
+        principal = access.principal_for_account(account) if account else None
+    g.principal = principal
+    return principal
+
+
+def requires(*roles: str) -> Callable:
+    """Allow these roles (admin always); 401 without valid credentials, 403 for other roles."""
+    allowed = {"admin", *roles}
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if principal is None:
+                raise ApiError(401, "unauthorized", "Authentication is required.")
+            if principal.role not in allowed:
+                raise ApiError(403, "forbidden", f"The role {principal.role!r} may not do this.")
+            return view(*args, **kwargs)
+
+        wrapper._required_roles = tuple(sorted(allowed))
+        return wrapper
+
+    return decorate
+
+
+def require_site(principal: Principal, site_id: int, code: str) -> None:
+    """403 when a scoped role asks for a site outside its scope."""
+    if not principal.can_see_site(site_id):
+        raise ApiError(403, "forbidden", f"Site {code!r} is outside your scope.", {"site_id": code})
+
+
+def visible_site_ids(principal: Principal) -> set[int] | None:
+    """The sites a list is filtered to, or None for every site."""
+    if principal.role == "manager":
+        return set(principal.site_ids)
+    if principal.role == "employee":
+        return {principal.home_site_id} if principal.home_site_id else set()
+    return None

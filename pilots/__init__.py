@@ -1,0 +1,1 @@
+"""Rollout waves and the pilot vs non-pilot comparison (imports adoption, never api)."""

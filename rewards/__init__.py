@@ -1,0 +1,1 @@
+"""Points, badges, leaderboards and monthly champions (imports adoption, never api or pilots)."""

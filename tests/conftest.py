@@ -1,0 +1,185 @@
+"""Fixtures: an app on SQLite (always) and PostgreSQL (when UPTAKE_TEST_POSTGRES_URL is set).
+
+Each run migrates once per back end through Alembic; each test then gets an empty database:
+a copy of the migrated SQLite file, or the PostgreSQL tables truncated.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from adoption import access, masterdata, schema
+from adoption.config import Settings
+from adoption.db import make_engine
+from adoption.models import Base
+from api import create_app
+
+PG_SERVER_URL = os.environ.get("UPTAKE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", *(["postgresql"] if PG_SERVER_URL else [])]
+
+
+def pytest_report_header(config):
+    return f"uptake back ends: {', '.join(BACKENDS)}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "uptake.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    schema.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh database for this run, migrated once, dropped at the end."""
+    if not PG_SERVER_URL:
+        pytest.skip("UPTAKE_TEST_POSTGRES_URL is not set")
+    server = make_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+    name = f"uptake_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = server.url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    engine.dispose()
+    yield url
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    server.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "uptake.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return Settings(
+        database_url=database_url, secret_key="test-secret", instance_path=tmp_path / "instance"
+    )
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["uptake"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    db = app.extensions["uptake"].sessions()
+    yield db
+    db.rollback()
+    db.close()
+
+
+@pytest.fixture
+def runner(settings, monkeypatch):
+    monkeypatch.setenv("UPTAKE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("UPTAKE_INSTANCE_PATH", str(settings.instance_path))
+    return CliRunner()
+
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def make_site(session):
+    def make(code="S001", timezone="UTC", **values):
+        values.setdefault("name", f"Store {code}")
+        site, _ = masterdata.put_site(
+            session, code, {"timezone": timezone, **values}, now=NOW, actor="test", default_tz="UTC"
+        )
+        session.commit()
+        return site
+
+    return make
+
+
+@pytest.fixture
+def make_employee(session):
+    def make(user_id="E001", site_id="S001", **values):
+        values.setdefault("display_name", f"Person {user_id}")
+        emp, _ = masterdata.put_employee(session, user_id, {"site_id": site_id, **values}, now=NOW)
+        session.commit()
+        return emp
+
+    return make
+
+
+@pytest.fixture
+def make_token(session):
+    """Bearer headers for a new token of the role."""
+
+    def make(role="ingest", name=None, sites=(), user_id=None, expires_days=None):
+        _, plain = access.create_token(
+            session,
+            role=role,
+            name=name or f"{role}-token",
+            now=datetime.now(UTC),
+            sites=list(sites),
+            user_id=user_id,
+            expires_days=expires_days,
+        )
+        session.commit()
+        return {"Authorization": f"Bearer {plain}"}
+
+    return make
+
+
+@pytest.fixture
+def ingest_headers(make_token):
+    return make_token("ingest", name="pos")
+
+
+@pytest.fixture
+def send_events(client, ingest_headers):
+    """POST a batch as the `pos` ingest token (or `auth`); `raw` sends bytes as they are."""
+
+    def send(events=None, *, auth=None, extra=None, gzipped=False, raw: bytes | None = None):
+        headers = {**(ingest_headers if auth is None else auth), **(extra or {})}
+        body = raw if raw is not None else json.dumps(events).encode()
+        if gzipped:
+            body = gzip.compress(body)
+            headers["Content-Encoding"] = "gzip"
+        headers.setdefault("Content-Type", "application/json")
+        return client.post("/api/v1/events", data=body, headers=headers)
+
+    return send
