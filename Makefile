@@ -16,7 +16,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/uptake db upgrade
-	$(BIN)/python -m api.demo_logins
+	$(BIN)/uptake demo
 	$(BIN)/uptake serve --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)

@@ -24,6 +24,8 @@ from adoption.models.access import ROLES
 
 TOKEN_PREFIX = "upt_"
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+MAX_TOKEN_NAME = 64  # api_token.name and event.source
+MAX_USERNAME = 128
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,15 @@ class Principal:
         if self.role == "employee":
             return site_id == self.home_site_id
         return self.role != "ingest"
+
+
+def _sites(session: Session, codes: list[str]) -> list:
+    """The sites named, each once however often or in whatever case it was named."""
+    found = {}
+    for code in codes:
+        site = get_site(session, code)
+        found.setdefault(site.id, site)
+    return list(found.values())
 
 
 def hash_token(token: str) -> str:
@@ -78,6 +89,8 @@ def create_token(
     _check_role(role, sites, user_id)
     if not name.strip():
         raise Invalid({"name": ["Must not be empty."]})
+    if len(name.strip()) > MAX_TOKEN_NAME:
+        raise Invalid({"name": [f"At most {MAX_TOKEN_NAME} characters (it is the event source)."]})
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name.strip(),
@@ -85,7 +98,7 @@ def create_token(
         token_hash=hash_token(plain),
         created_at=now,
         expires_at=now + timedelta(days=expires_days) if expires_days else None,
-        sites=[get_site(session, code) for code in sites],
+        sites=_sites(session, sites),
         employee=get_employee(session, user_id) if user_id else None,
     )
     session.add(token)
@@ -181,6 +194,8 @@ def create_account(
     username = username.strip()
     if not username:
         raise Invalid({"username": ["Must not be empty."]})
+    if len(username) > MAX_USERNAME:
+        raise Invalid({"username": [f"At most {MAX_USERNAME} characters."]})
     if session.scalar(select(Account.id).where(Account.username_key == key_of(username))):
         raise Invalid({"username": [f"An account {username!r} already exists."]})
     password = password or secrets.token_urlsafe(12)
@@ -190,7 +205,7 @@ def create_account(
         password_hash=hash_password(password),
         role=role,
         created_at=now,
-        sites=[get_site(session, code) for code in sites],
+        sites=_sites(session, sites),
         employee=get_employee(session, user_id) if user_id else None,
     )
     session.add(account)

@@ -20,6 +20,9 @@ class Settings:
     scheduler: bool = False
     default_timezone: str = "UTC"
     instance_path: Path = field(default=DEFAULT_INSTANCE)
+    close_day: int = 3  # the previous month closes on this local day of the month …
+    close_hour: int = 6  # … at this local hour, unless HR closed it already
+    ineligible_roles: tuple[str, ...] = ("manager",)  # roles that cannot be monthly champion
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -41,4 +44,20 @@ class Settings:
             scheduler=scheduler in {"on", "true", "1"},
             default_timezone=tz,
             instance_path=instance,
+            close_day=_int_env(env, "UPTAKE_CLOSE_DAY", 3, 1, 28),
+            close_hour=_int_env(env, "UPTAKE_CLOSE_HOUR", 6, 0, 23),
+            ineligible_roles=_roles_env(env, "UPTAKE_INELIGIBLE_ROLES", "manager"),
         )
+
+
+def _int_env(env, name: str, default: int, low: int, high: int) -> int:
+    text = env.get(name, "").strip() or str(default)
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise Invalid({name: [f"Must be a whole number from {low} to {high}, not {text!r}."]})
+    return int(text)
+
+
+def _roles_env(env, name: str, default: str) -> tuple[str, ...]:
+    """Comma-separated role names; an empty value means no role is ineligible."""
+    text = env.get(name, default)
+    return tuple(sorted({r.strip().lower() for r in text.split(",") if r.strip()}))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +36,20 @@ class ImportSummary:
     ignored_columns: list[str] = field(default_factory=list)
 
 
+def check_master_file(path: Path) -> None:
+    """Raise Invalid (field `file`) for a missing file, a format the importer cannot read, or
+    text that is not UTF-8 (master-data files are small enough to check whole)."""
+    if not path.is_file():
+        raise Invalid({"file": [f"no such file: {path}"]})
+    try:
+        read_records(path)
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Invalid({"file": [f"not UTF-8 text (byte {exc.start}): save it as UTF-8"]}) from None
+    except ValueError as exc:
+        raise Invalid({"file": [str(exc)]}) from None
+
+
 def import_master(
     session: Session,
     kind: str,
@@ -45,10 +61,17 @@ def import_master(
     date_format: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Clean a sites/roster/features file and upsert it; rejected rows go to FILE.rejected.csv."""
+    """Clean a sites/roster/features file and upsert it; rejected rows go to FILE.rejected.csv.
+
+    A record the database refuses (e.g. an unknown home site) rejects every source line merged
+    into it, each written with its raw cells, so the rejected file can be fixed and re-imported.
+    """
     if kind not in KINDS:
         raise Invalid({"kind": [f"Must be one of: {', '.join(KINDS)}."]})
-    cleaned = clean_records(kind, read_records(path), date_format)
+    check_master_file(path)
+    records = list(read_records(path))
+    raw_by_line = dict(records)
+    cleaned = clean_records(kind, records, date_format)
     summary = ImportSummary(
         kind=kind,
         read=cleaned.read,
@@ -62,7 +85,7 @@ def import_master(
             outcome = _upsert(session, kind, row.values, now, actor, default_tz)
         except Invalid as exc:
             reason = "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.details.items())
-            rejected.append(Rejected(line=row.lines[-1], raw=dict(row.values), reason=reason))
+            rejected += [Rejected(line, raw_by_line[line], reason) for line in row.lines]
             continue
         summary.kept += 1
         setattr(summary, outcome, getattr(summary, outcome) + 1)
@@ -104,6 +127,8 @@ def _snapshot(session, getter, key):
 
 
 EVENT_FORMATS = (".csv", ".jsonl", ".ndjson", ".parquet")
+# ASCII digits only: str.isdigit() also passes "²", which int() refuses.
+_INTEGER = re.compile(r"\s*-?[0-9]+\s*")
 
 
 def read_event_chunks(path: Path, chunk_size: int = 5_000) -> Iterator[list[object]]:
@@ -123,20 +148,38 @@ def read_event_chunks(path: Path, chunk_size: int = 5_000) -> Iterator[list[obje
 
 
 def _jsonl_events(path: Path) -> Iterator[object]:
-    with path.open(encoding="utf-8-sig") as fh:
-        for line in fh:
-            if not line.strip():
+    """One event per line; a line that is not JSON (or not UTF-8) is yielded as its text."""
+    with path.open("rb") as fh:
+        for number, data in enumerate(fh):
+            if number == 0 and data.startswith(codecs.BOM_UTF8):
+                data = data[len(codecs.BOM_UTF8) :]
+            if not data.strip():
                 continue
             try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                yield line.rstrip("\n")  # quarantined as "Invalid input type.", never dropped
+                yield json.loads(data.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+                # quarantined as "Invalid input type.", never dropped
+                yield data.decode("utf-8", "backslashreplace").rstrip("\r\n")
 
 
 def _csv_events(path: Path) -> Iterator[dict]:
+    """Rows as typed dicts; a file that is not UTF-8 CSV stops with the line to fix.
+
+    The batches before it are stored; re-running the import after the fix changes nothing there.
+    """
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        for row in csv.DictReader(fh):
-            yield _typed_csv_row(row)
+        reader = csv.DictReader(fh)
+        try:
+            for row in reader:
+                yield _typed_csv_row(row)
+        except UnicodeDecodeError:
+            raise _unreadable(path, f"not UTF-8 text after line {reader.line_num}") from None
+        except csv.Error as exc:
+            raise _unreadable(path, f"line {reader.line_num}: {exc}") from None
+
+
+def _unreadable(path: Path, why: str) -> Invalid:
+    return Invalid({"file": [f"{path.name}: {why}; fix it and run the import again."]})
 
 
 def _typed_csv_row(row: dict[str, str | None]) -> dict:
@@ -147,22 +190,27 @@ def _typed_csv_row(row: dict[str, str | None]) -> dict:
             continue
         key = key.strip()
         out[key] = value
-        if key == "duration_ms" and value.strip().lstrip("-").isdigit():
+        if key == "duration_ms" and _INTEGER.fullmatch(value):
             out[key] = int(value)
         elif key == "properties":
             try:
                 out[key] = json.loads(value)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 out[key] = value
     return out
 
 
 def _parquet_events(path: Path) -> Iterator[dict]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
-        for record in batch.to_pylist():
-            yield {k: _parquet_value(k, v) for k, v in record.items() if not _blank(v)}
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=10_000)
+        for batch in batches:
+            for record in batch.to_pylist():
+                yield {k: _parquet_value(k, v) for k, v in record.items() if not _blank(v)}
+    except pa.ArrowException as exc:
+        raise _unreadable(path, f"not a readable Parquet file ({exc})") from None
 
 
 def _blank(value) -> bool:
@@ -177,6 +225,6 @@ def _parquet_value(key: str, value):
     if key == "properties" and isinstance(value, str):
         try:
             return json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return value
     return value

@@ -85,18 +85,20 @@ def _reject(result: IngestResult, index: int, raw: object, reasons: dict) -> Non
 def place_events(session, events, now, allowed_sites):
     """Validate each event and find its site; what fails comes back with its reasons."""
     checked: list[tuple[int, object, ValidEvent | None, dict]] = []
+    site_keys: dict[str, str] = {}  # site_id as sent → key_of(site_id), computed once per value
     for index, raw in enumerate(events):
         valid, errors = validate_event(raw, now)
         checked.append((index, raw, valid, errors))
-    site_keys = {key_of(v.site_id) for _, _, v, _ in checked if v is not None}
-    sites = _sites_by_key(session, site_keys)
+        if valid is not None and valid.site_id not in site_keys:
+            site_keys[valid.site_id] = key_of(valid.site_id)
+    sites = _sites_by_key(session, set(site_keys.values()))
     staged: list[_Staged] = []
     rejected: list[tuple[int, object, dict]] = []
     for index, raw, valid, errors in checked:
         if valid is None:
             rejected.append((index, raw, errors))
             continue
-        key = key_of(valid.site_id)
+        key = site_keys[valid.site_id]
         site = sites.get(key)
         if site is None:
             rejected.append((index, raw, {"site_id": [UNKNOWN_SITE]}))
@@ -120,10 +122,10 @@ def store_events(session: Session, source: str, staged: list[_Staged], now: date
     """Insert events that are new for `source` (ON CONFLICT DO NOTHING), roll up what landed."""
     if not staged:
         return 0
-    employees = registry.ensure_employees(
-        session, {key_of(s.event.user_id): (s.event.user_id, s.site_id) for s in staged}, now
-    )
+    user_keys, wanted = _employee_keys(staged)
+    employees = registry.ensure_employees(session, wanted, now)
     features = registry.ensure_features(session, {s.event.action for s in staged}, now)
+    employee_ids = {user_id: employees[key] for user_id, key in user_keys.items()}
     rows = []
     for item in staged:
         ev = item.event
@@ -131,7 +133,7 @@ def store_events(session: Session, source: str, staged: list[_Staged], now: date
             {
                 "source": source,
                 "event_id": ev.event_id,
-                "employee_id": employees[key_of(ev.user_id)],
+                "employee_id": employee_ids[ev.user_id],
                 "site_id": item.site_id,
                 "feature_id": features[ev.action].feature_id,
                 "occurred_at": ev.occurred_at,
@@ -149,6 +151,22 @@ def store_events(session: Session, source: str, staged: list[_Staged], now: date
         .returning(table.c.event_id)
     )
     landed = {row[0] for row in session.execute(stmt, rows)}
+    if len(landed) < len(rows):
+        rows = [r for r in rows if r["event_id"] in landed]
     canonical = {f.feature_id: f.canonical_id for f in features.values()}
-    add_to_rollups(session, [r for r in rows if r["event_id"] in landed], canonical)
+    add_to_rollups(session, rows, canonical)
     return len(landed)
+
+
+def _employee_keys(staged: list[_Staged]) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:
+    """key_of each distinct user_id once; and key → (user_id, site) of the first event naming it:
+    an unrostered employee is stored as first seen (DESIGN "Identifiers")."""
+    user_keys: dict[str, str] = {}
+    wanted: dict[str, tuple[str, int]] = {}
+    for item in staged:
+        user_id = item.event.user_id
+        key = user_keys.get(user_id)
+        if key is None:
+            key = user_keys[user_id] = key_of(user_id)
+        wanted.setdefault(key, (user_id, item.site_id))
+    return user_keys, wanted

@@ -49,7 +49,9 @@ def put_site(
     session: Session, code: str, values: dict, *, now: datetime, actor: str, default_tz: str
 ) -> tuple[Site, bool]:
     """Create (with defaults) or replace; an omitted field keeps its stored value."""
-    code = _required_key(code, "site_id")
+    code = _required_key(code, "site_id", max_length=64)
+    if "timezone" in values:
+        _check_timezone(values["timezone"])
     site = session.scalar(select(Site).where(Site.code_key == key_of(code)))
     created = site is None
     if created:
@@ -59,8 +61,6 @@ def put_site(
             code=code, code_key=key_of(code), timezone=default_tz, is_pilot=False, created_at=now
         )
         session.add(site)
-    if "timezone" in values:
-        _check_timezone(values["timezone"])
     old_tz = None if created else site.timezone
     if apply_values(site, values, SITE_FIELDS) or created:
         site.updated_at = now
@@ -94,16 +94,17 @@ def apply_values(obj, values: dict, fields: tuple[str, ...]) -> bool:
 def _check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
         raise Invalid({"timezone": [f"Unknown timezone {name!r}."]}) from exc
 
 
-def _required_key(value: str, field: str) -> str:
+def _required_key(value: str, field: str, max_length: int = 128) -> str:
+    """The trimmed key; its length is bounded by the column it is stored in."""
     text = normalise_text(value)
     if not text:
         raise Invalid({field: ["Must not be empty."]})
-    if len(text) > 128:
-        raise Invalid({field: ["Length must be between 1 and 128."]})
+    if len(text) > max_length:
+        raise Invalid({field: [f"Length must be between 1 and {max_length}."]})
     return text
 
 
@@ -120,12 +121,16 @@ def list_employees(
     limit: int,
     after: str | None = None,
     site_ids: set[int] | None = None,
+    only: set[int] | None = None,
 ) -> list[Employee]:
+    """A page of employees by user id; `site_ids` filters by home site, `only` by employee id."""
     stmt = select(Employee).order_by(Employee.external_key).limit(limit)
     if after is not None:
         stmt = stmt.where(Employee.external_key > after)
     if site_ids is not None:
         stmt = stmt.where(Employee.site_id.in_(site_ids))
+    if only is not None:
+        stmt = stmt.where(Employee.id.in_(only))
     return list(session.scalars(stmt))
 
 
@@ -135,6 +140,7 @@ def put_employee(
     """Create or replace an employee; `values["site_id"]` is a site code.
 
     Roster data about someone first seen in events makes them rostered unless told otherwise.
+    Everything is checked before the session is touched, so a rejected row leaves nothing behind.
     """
     user_id = _required_key(user_id, "user_id")
     values = dict(values)
@@ -148,6 +154,15 @@ def put_employee(
         }
         if missing:
             raise Invalid(missing)
+    elif not emp.rostered:
+        values.setdefault("rostered", True)
+    if "site_id" in values:
+        values["site_id"] = get_site_id(session, values["site_id"])
+    hired = values.get("hired_on", None if created else emp.hired_on)
+    left = values.get("left_on", None if created else emp.left_on)
+    if hired and left and left < hired:
+        raise Invalid({"left_on": ["Must not be before hired_on."]})
+    if created:
         emp = Employee(
             external_id=user_id,
             external_key=key_of(user_id),
@@ -157,17 +172,12 @@ def put_employee(
             created_at=now,
         )
         session.add(emp)
-    elif not emp.rostered:
-        values.setdefault("rostered", True)
-    if "site_id" in values:
-        values["site_id"] = get_site_id(session, values["site_id"])
-    hired = values.get("hired_on", emp.hired_on)
-    left = values.get("left_on", emp.left_on)
-    if hired and left and left < hired:
-        raise Invalid({"left_on": ["Must not be before hired_on."]})
+    moved = not created and values.get("site_id", emp.site_id) != emp.site_id
     if apply_values(emp, values, EMPLOYEE_FIELDS) or created:
         emp.updated_at = now
     session.flush()
+    if moved:
+        session.expire(emp, ["site"])  # the loaded home site is the old one
     return emp, created
 
 
@@ -219,7 +229,18 @@ def put_feature(
     session.flush()
     if not created and old_alias != feature.alias_of:
         _rebuild_for_alias_change(session, feature, old_alias)
+    elif created:
+        _rebuild_for_new_alias_target(session, feature)
     return feature, created
+
+
+def _rebuild_for_new_alias_target(session: Session, feature: Feature) -> None:
+    """Features aliased to an action not known until now counted as themselves: move them."""
+    from adoption.rollups import rebuild_rollups
+
+    aliased = set(session.scalars(select(Feature.id).where(Feature.alias_of == feature.action)))
+    if aliased:
+        rebuild_rollups(session, feature_ids={feature.id, *aliased})
 
 
 def _rebuild_for_alias_change(session: Session, feature: Feature, old_alias: str | None) -> None:

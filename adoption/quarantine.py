@@ -18,6 +18,7 @@ from adoption import audit, ingest
 from adoption.db import dialect_insert
 from adoption.errors import Conflict, Invalid, NotFound
 from adoption.models import Quarantine
+from adoption.validation import MAX_EVENTS_PER_BATCH
 
 STATUSES = ("open", "replayed", "discarded")
 MAX_EVENT_ID = 128
@@ -25,14 +26,28 @@ MAX_EVENT_ID = 128
 
 def payload_bytes(raw: object) -> bytes:
     """The stored form of one raw event: compact JSON, keys in the order received."""
-    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    try:
+        return json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800") survives only as a JSON escape
+        return json.dumps(raw, separators=(",", ":"), default=str).encode()
 
 
 def dedup_key(raw: object, payload: bytes) -> tuple[str, str | None]:
     event_id = raw.get("event_id") if isinstance(raw, dict) else None
-    if isinstance(event_id, str) and 0 < len(event_id.strip()) <= MAX_EVENT_ID:
+    if isinstance(event_id, str) and _storable(event_id.strip()):
         return f"e:{event_id.strip()}", event_id.strip()
     return f"h:{hashlib.sha256(payload).hexdigest()}", None
+
+
+def _storable(text: str) -> bool:
+    """Fits the event_id column: 1-128 characters, and no NUL or lone surrogate (PostgreSQL)."""
+    if not 0 < len(text) <= MAX_EVENT_ID or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def store_events(
@@ -96,7 +111,10 @@ def get_item(session: Session, item_id: int) -> Quarantine:
 
 
 def _open_item(session: Session, item_id: int) -> Quarantine:
-    item = get_item(session, item_id)
+    """The item, locked for this transaction (PostgreSQL), so two replays cannot both pass."""
+    item = session.get(Quarantine, item_id, with_for_update=True)
+    if item is None:
+        raise NotFound(f"No quarantine item {item_id}.", {"id": item_id})
     if item.status != "open":
         raise Conflict(
             f"Quarantine item {item_id} is already {item.status}.", {"status": item.status}
@@ -124,14 +142,18 @@ def replay(
     A still-invalid event raises Invalid and the item stays open; nothing else changes.
     """
     item = _open_item(session, item_id)
-    raw = corrected if corrected is not None else decode_payload(item)
-    events = raw if isinstance(raw, list) else [raw]
+    events = _events_to_replay(item, corrected)
     staged, rejected = ingest.place_events(session, events, now, allowed_sites=None)
     if rejected:
-        index, _raw, reasons = rejected[0]
-        details = reasons if len(events) == 1 else {str(index): reasons}
+        if item.kind == "event":
+            details = rejected[0][2]
+        else:
+            details = {str(index): reasons for index, _raw, reasons in rejected}
         raise Invalid(details, "The event still does not validate.")
-    accepted = ingest.store_events(session, item.source, staged, now)
+    unique: dict[str, object] = {}
+    for placed in staged:  # as in a batch, the first of a repeated event_id wins
+        unique.setdefault(placed.event.event_id, placed)
+    accepted = ingest.store_events(session, item.source, list(unique.values()), now)
     item.status = "replayed"
     item.resolved_at = now
     item.resolved_by = actor
@@ -142,10 +164,29 @@ def replay(
         target_type="quarantine",
         target=str(item.id),
         now=now,
-        details={"accepted": accepted, "corrected": corrected is not None},
+        details={
+            "accepted": accepted,
+            "duplicates": len(staged) - accepted,
+            "corrected": corrected is not None,
+        },
     )
     session.flush()
     return ReplayOutcome(item, accepted, len(staged) - accepted)
+
+
+def _events_to_replay(item: Quarantine, corrected: object | None) -> list[object]:
+    """An event item replays one event; a body item a batch (an array or {"events": [...]})."""
+    if item.kind == "event":
+        if corrected is not None and not isinstance(corrected, dict):
+            raise Invalid({"body": ["A corrected event must be one JSON object."]})
+        return [corrected if corrected is not None else decode_payload(item)]
+    raw = corrected if corrected is not None else decode_payload(item)
+    if isinstance(raw, dict) and set(raw) == {"events"} and isinstance(raw["events"], list):
+        raw = raw["events"]
+    events = raw if isinstance(raw, list) else [raw]
+    if len(events) > MAX_EVENTS_PER_BATCH:
+        raise Invalid({"body": [f"At most {MAX_EVENTS_PER_BATCH:,} events per replay."]})
+    return events
 
 
 def discard(session: Session, item_id: int, *, now: datetime, actor: str) -> Quarantine:

@@ -59,16 +59,39 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_appcontext(database.close_session)
     _register(app)
     logging.basicConfig(level=logging.INFO)
+    if settings.scheduler:  # in every worker: the run-once lock makes each job run once
+        from api.scheduler import start_in_background
+
+        sessions = app.extensions["uptake"].sessions
+        app.extensions["uptake.scheduler"] = start_in_background(settings, sessions)
     return app
 
 
 def _register(app: Flask) -> None:
-    from api import events, health, masterdata, quarantine
+    from api import (
+        adoption,
+        boards,
+        champions,
+        events,
+        health,
+        jobs,
+        masterdata,
+        pilots,
+        pilots_did,
+        quarantine,
+        waves,
+        web,
+    )
 
     api = UptakeApi(app)
     api.spec.components.schema("Event", schema=EventSchema)
     api.spec.components.schema("EventBatch", schema=EventBatchSchema)
-    for blueprint in (events.bp, masterdata.bp, quarantine.bp):
+    for blueprint in (events.bp, masterdata.bp, quarantine.bp, adoption.bp, waves.bp, boards.bp):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX)
+    api.register_blueprint(jobs.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(champions.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(pilots.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(pilots_did.bp, url_prefix=API_PREFIX)
     app.register_blueprint(health.bp)
+    app.register_blueprint(web.bp)
     errors.register(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from functools import wraps
 
@@ -14,6 +15,8 @@ from api import database
 from api.clock import utcnow
 from api.errors import ApiError
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_SESSION_KEY = "csrf_token"  # shared with the web forms (api/web/auth.py)
 ALL_READERS = ("admin", "hr", "rollout_lead", "manager", "employee")
 
 
@@ -31,10 +34,26 @@ def current_principal() -> Principal | None:
         if principal is None:
             raise ApiError(401, "unauthorized", "The token is invalid, revoked or expired.")
     elif "account_id" in web_session:
+        _check_session_csrf()
         account = access.account_by_id(database.session(), web_session["account_id"])
         principal = access.principal_for_account(account) if account else None
     g.principal = principal
     return principal
+
+
+def _check_session_csrf() -> None:
+    """A browser session may change things through the API only with its CSRF token in the
+    X-CSRF-Token header (the same token the web forms carry); bearer tokens need none."""
+    if request.method in SAFE_METHODS:
+        return
+    expected = web_session.get(CSRF_SESSION_KEY) or ""
+    sent = request.headers.get("X-CSRF-Token", "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise ApiError(
+            403,
+            "forbidden",
+            "A signed-in browser must send its X-CSRF-Token header to change anything.",
+        )
 
 
 def requires(*roles: str) -> Callable:

@@ -9,32 +9,15 @@ from pathlib import Path
 
 import click
 
-from adoption import access, imports, ingest, schema
-from adoption.config import Settings
-from adoption.db import make_engine, make_sessionmaker, unit_of_work
+from adoption import access, imports, ingest, schema, simulation
 from adoption.errors import DomainError
 from adoption.models.access import ROLES
+from api.cli_context import Context, pass_ctx
+from api.cli_pilots import pilots
+from api.cli_reports import jobs_group, report
+from api.cli_scheduler import scheduler
+from api.cli_waves import waves
 from api.clock import utcnow
-
-
-class Context:
-    """Settings and a database opened on first use, so `--help` needs no database."""
-
-    def __init__(self) -> None:
-        self.settings = Settings.from_env()
-        self._engine = None
-
-    @property
-    def engine(self):
-        if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
-        return self._engine
-
-    def unit_of_work(self):
-        return unit_of_work(make_sessionmaker(self.engine))
-
-
-pass_ctx = click.make_pass_decorator(Context, ensure=True)
 
 
 class UptakeGroup(click.Group):
@@ -44,14 +27,26 @@ class UptakeGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DomainError as exc:
-            detail = "; ".join(f"{k}: {v}" for k, v in exc.details.items())
+            detail = "; ".join(f"{k}: {_sentence(v)}" for k, v in exc.details.items())
             click.echo(f"error: {exc.message}" + (f" ({detail})" if detail else ""), err=True)
             sys.exit(2)
+
+
+def _sentence(value) -> str:
+    """A detail as people read it: a list of messages joined, not its Python repr."""
+    return " ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
 @click.group(cls=UptakeGroup)
 def main() -> None:
     """Uptake: is the new system really used, and who learned it?"""
+
+
+main.add_command(report)
+main.add_command(jobs_group)
+main.add_command(waves)
+main.add_command(pilots)
+main.add_command(scheduler)
 
 
 @main.group()
@@ -147,10 +142,11 @@ def import_() -> None:
 
 
 def _master_import(kind: str):
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.argument("file", type=click.Path(path_type=Path))
     @click.option("--date-format", help="strptime format for non-ISO dates, e.g. %d/%m/%Y.")
     @pass_ctx
     def command(ctx: Context, file: Path, date_format: str | None) -> None:
+        imports.check_master_file(file)  # a one-line error before the progress bar starts
         with (
             ctx.unit_of_work() as session,
             click.progressbar(length=0, label=f"importing {kind}", file=sys.stderr) as bar,
@@ -189,9 +185,17 @@ def _print_summary(summary: imports.ImportSummary) -> None:
         click.echo(f"  rejected rows written to {summary.rejected_file}")
 
 
+def _event_source(_ctx, _param, value: str) -> str:
+    """The source names events as a token's name does: trimmed, 1 to 64 characters."""
+    value = value.strip()
+    if not 0 < len(value) <= 64:
+        raise click.BadParameter("must be 1 to 64 characters.")
+    return value
+
+
 @import_.command("events")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--source", default="import", show_default=True)
+@click.option("--source", default="import", show_default=True, callback=_event_source)
 @click.option("--batch-size", default=5000, show_default=True, type=click.IntRange(1, 10_000))
 @pass_ctx
 def import_events(ctx: Context, file: Path, source: str, batch_size: int) -> None:
@@ -209,3 +213,65 @@ def import_events(ctx: Context, file: Path, source: str, batch_size: int) -> Non
             total.quarantined += result.quarantined
             bar.update(len(chunk))
     click.echo(json.dumps({k: v for k, v in asdict(total).items() if k != "errors"}))
+
+
+@main.command()
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--sites", "site_count", default=40, show_default=True, type=click.IntRange(4, 240))
+@click.option("--weeks", default=12, show_default=True, type=click.IntRange(1, 104))
+@pass_ctx
+def demo(ctx: Context, seed: int, site_count: int, weeks: int) -> None:
+    """Seed a simulated chain (master data, events, logins); safe to run again."""
+    now = utcnow()
+    sim = simulation.simulate(seed=seed, sites=site_count, weeks=weeks, today=now.date())
+    files = simulation.write_master_files(sim, ctx.settings.instance_path / "demo")
+    for kind in ("sites", "features", "roster"):
+        with ctx.unit_of_work() as session:
+            summary = imports.import_master(
+                session,
+                kind,
+                files[kind],
+                now=now,
+                actor="demo",
+                default_tz=ctx.settings.default_timezone,
+            )
+        _print_summary(summary)
+    total = ingest.IngestResult()
+    with click.progressbar(length=sim.days, label="simulating events", file=sys.stderr) as bar:
+        for chunk in simulation.event_batches(sim, now=now, progress=bar.update):
+            with ctx.unit_of_work() as session:
+                result = ingest.ingest_batch(
+                    session, source=simulation.DEMO_SOURCE, events=chunk, now=utcnow()
+                )
+            total.accepted += result.accepted
+            total.duplicates += result.duplicates
+            total.quarantined += result.quarantined
+    click.echo(json.dumps({k: v for k, v in asdict(total).items() if k != "errors"}))
+    _run_demo_jobs(ctx)
+    with ctx.unit_of_work() as session:
+        logins = simulation.ensure_demo_logins(session, sim, now=now)
+        token = simulation.ensure_ingest_token(session, now=now)
+    for login in logins:
+        note = f"  ({login.note})" if login.note else ""
+        click.echo(f"login as {login.role}: {login.username} / {login.password}{note}")
+    source = simulation.DEMO_SOURCE
+    if token:
+        click.echo(f"ingest token (source {source!r}, shown once): {token}")
+    else:
+        click.echo(f"ingest token (source {source!r}) exists; it was shown when created")
+    click.echo("web and API at http://127.0.0.1:5000 (uptake serve)")
+
+
+DEMO_JOBS = ("snapshots", "points", "badges")
+
+
+def _run_demo_jobs(ctx: Context) -> None:
+    """What the scheduler would have done by now: score history, the points ledger, badges."""
+    from adoption.db import make_sessionmaker
+    from api import jobs_registry
+
+    factory = make_sessionmaker(ctx.engine)
+    for name in DEMO_JOBS:
+        result = jobs_registry.run_job(factory, name, settings=ctx.settings)
+        outcome = result.run.outcome if result.run else f"skipped ({result.skipped})"
+        click.echo(f"job {name}: {outcome}")

@@ -109,6 +109,8 @@ def parse_batch(body: bytes) -> list:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, "malformed_body", f"The body is not valid JSON: {exc}.") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "malformed_body", "The body's JSON is nested too deeply.") from exc
     if isinstance(data, dict):
         if set(data) != {"events"} or not isinstance(data["events"], list):
             raise ApiError(

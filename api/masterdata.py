@@ -6,6 +6,7 @@ from flask import current_app, g
 from flask_smorest import Blueprint
 
 from adoption import masterdata
+from adoption.errors import NotFound
 from api import database
 from api.auth import ALL_READERS, require_site, requires, visible_site_ids
 from api.clock import utcnow
@@ -75,7 +76,10 @@ def put_site(values, site_id):
 
 def _check_rollout_lead_fields(session, site_id, values) -> None:
     """A rollout lead plans the rollout (pilot, wave, dates) and changes nothing else."""
-    site = masterdata.get_site(session, site_id)  # 404 rather than create
+    try:
+        site = masterdata.get_site(session, site_id)
+    except NotFound:
+        raise ApiError(403, "forbidden", "A rollout lead may not create a site.") from None
     other = {k for k, v in values.items() if k not in ROLLOUT_SITE_FIELDS and getattr(site, k) != v}
     if other:
         raise ApiError(
@@ -100,10 +104,12 @@ def list_employees(args):
         site_ids = {site.id}
     limit = args["limit"]
     people = masterdata.list_employees(
-        session, limit=limit, after=decode_cursor(args["cursor"]), site_ids=site_ids
+        session,
+        limit=limit,
+        after=decode_cursor(args["cursor"]),
+        site_ids=site_ids,
+        only={principal.employee_id} if principal.role == "employee" else None,
     )
-    if principal.role == "employee":
-        people = [p for p in people if p.id == principal.employee_id]
     return people, 200, next_link(people, limit, lambda e: e.external_key)
 
 

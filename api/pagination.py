@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from flask import request
@@ -13,6 +15,7 @@ from api.errors import ApiError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+K = TypeVar("K")
 
 
 class PageArgs(Schema):
@@ -34,8 +37,22 @@ def decode_cursor(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(
+            422, "validation_error", "The input is not valid.", {"cursor": ["Not a valid cursor."]}
+        ) from exc
+
+
+def parse_cursor(cursor: str | None, parse: Callable[[str], K]) -> K | None:
+    """The decoded cursor read by `parse` (e.g. `int`, `date.fromisoformat`); 422 when it fails."""
+    value = decode_cursor(cursor)
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except ValueError as exc:
         raise ApiError(
             422, "validation_error", "The input is not valid.", {"cursor": ["Not a valid cursor."]}
         ) from exc

@@ -76,3 +76,5 @@ def _optional_json():
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, "malformed_body", f"The body is not valid JSON: {exc}.") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "malformed_body", "The body's JSON is nested too deeply.") from exc

@@ -26,6 +26,7 @@ from api import create_app
 
 PG_SERVER_URL = os.environ.get("UPTAKE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_SERVER_URL else [])]
+SEEDED_TABLES = {"scoring_config"}
 
 
 def pytest_report_header(config):
@@ -70,9 +71,13 @@ def database_url(request, tmp_path) -> str:
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
     engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    # Seeded by the migrations (scoring_config version 1) survives; everything else goes.
+    tables = ", ".join(
+        f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in SEEDED_TABLES
+    )
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("DELETE FROM scoring_config WHERE version > 1"))
     engine.dispose()
     return url
 

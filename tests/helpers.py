@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 
@@ -18,3 +19,19 @@ def event(n: int | str = 1, **overrides) -> dict:
     }
     ev.update(overrides)
     return ev
+
+
+NEXT_LINK = re.compile(r'^<([^>]+)>; rel="next"$')
+
+
+def follow_links(client, url: str, headers: dict) -> list[list]:
+    """Every page of a list, following `Link: <…>; rel="next"` until a page has none."""
+    pages = []
+    while url:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, response.json
+        pages.append(response.json)
+        link = response.headers.get("Link")
+        url = NEXT_LINK.match(link).group(1) if link else None
+        assert len(pages) < 100, "the links never end"
+    return pages

@@ -28,6 +28,8 @@ class Event(Base):
         CheckConstraint("outcome IN ('success', 'error')", name="outcome"),
         Index("ix_event_employee_day", "employee_id", "local_day"),
         Index("ix_event_site_day", "site_id", "local_day"),
+        # The snapshot job finds late events (and the days they touch) by arrival time.
+        Index("ix_event_received_at", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -15,7 +15,7 @@ NAME = validate.Length(min=1, max=200)
 def _timezone(value: str) -> None:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: e.g. a directory
         raise ValidationError(f"Unknown timezone {value!r}.") from exc
 
 

@@ -260,3 +260,12 @@ def test_batch_is_atomic_when_the_database_fails_mid_batch(
 
 def test_empty_batch_is_fine(store, send_events):
     assert send_events([]).json == {"accepted": 0, "duplicates": 0, "quarantined": 0, "errors": []}
+
+
+def test_unrostered_employee_is_stored_as_first_seen_in_the_batch(
+    store, make_site, send_events, session
+):
+    make_site("S002")
+    send_events([event(1, user_id="new-7"), event(2, user_id="NEW-7", site_id="S002")])
+    emp = session.scalar(select(Employee).where(Employee.external_key == "new-7"))
+    assert (emp.external_id, emp.site.code) == ("new-7", "S001")

@@ -1,0 +1,91 @@
+"""Rollout waves, readiness rules and the go / no-go answer."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from api.schemas.events import TrimmedString
+from pilots.readiness_rules import COMPARISONS, MAX_WEEKS, METRICS, SCOPES
+from pilots.waves import MAX_WAVE
+
+SITE_CODE = validate.Length(min=1, max=64)
+SHARE = validate.Range(min=0, max=1, min_inclusive=False)
+
+
+class WaveSchema(Schema):
+    wave = fields.Integer(metadata={"description": "The wave's number; pilots are wave 0."})
+    name = fields.String(allow_none=True)
+    planned_go_live_on = fields.Date(
+        allow_none=True, metadata={"description": "The plan; sites keep their own go_live_on."}
+    )
+    canary_share = fields.Float(allow_none=True, metadata={"description": "In (0, 1]."})
+    canary_sites = fields.List(
+        fields.String(),
+        allow_none=True,
+        metadata={"description": "The ceil(share × sites) sites that go first; chosen once."},
+    )
+    sites = fields.List(fields.String(), metadata={"description": "Codes of the wave's sites."})
+    notes = fields.String(allow_none=True)
+
+
+class WavePutSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = TrimmedString(allow_none=True, validate=validate.Length(max=100))
+    planned_go_live_on = fields.Date(allow_none=True)
+    canary_share = fields.Float(allow_none=True, validate=SHARE)
+    sites = fields.List(
+        TrimmedString(validate=SITE_CODE),
+        metadata={"description": "Replaces the wave's sites (they leave any other wave)."},
+    )
+    notes = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+
+
+class ReadinessArgs(Schema):
+    wave = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=MAX_WAVE),
+        metadata={"description": "The wave about to go live (wave 0 holds the pilots)."},
+    )
+
+
+class RuleSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    # Accepted and ignored on PUT, so a GET body can be edited and sent back.
+    id = fields.Integer(metadata={"description": "Ignored on PUT; an unchanged rule keeps it."})
+    metric = fields.String(required=True, validate=validate.OneOf(METRICS))
+    comparison = fields.String(required=True, validate=validate.OneOf(COMPARISONS))
+    threshold = fields.Float(required=True, validate=validate.Range(min=0, max=1))
+    weeks = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_WEEKS))
+    scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
+    enabled = fields.Boolean(load_default=True)
+    text = fields.String(metadata={"description": "The rule in words; ignored on PUT."})
+
+
+class EvidenceSchema(Schema):
+    site_id = fields.String(allow_none=True)
+    week = fields.Integer(allow_none=True, metadata={"description": "Week since go-live."})
+    from_ = fields.Date(data_key="from", attribute="from", allow_none=True)
+    to = fields.Date(allow_none=True)
+    value = fields.Float(allow_none=True)
+    passed = fields.Boolean()
+    note = fields.String(allow_none=True, metadata={"description": "Why there is no value."})
+
+
+class RuleResultSchema(Schema):
+    rule = fields.Nested(RuleSchema)
+    passed = fields.Boolean()
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+
+
+class ReadinessSchema(Schema):
+    wave = fields.Integer()
+    decision = fields.String(metadata={"description": "go or no_go."})
+    reason = fields.String()
+    config_version = fields.Integer(
+        metadata={"description": "Scoring config behind proficient_share."}
+    )
+    rules = fields.List(fields.Nested(RuleResultSchema))

@@ -1,0 +1,190 @@
+"""Page helpers shared by every web view: who is signed in, role gates, the layout, confirm steps.
+
+See the `api.web` docstring for how a page uses them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+
+from flask import abort, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from adoption import access
+from adoption.access import Principal
+from adoption.models import Site
+from api import clock, database
+from api.web import bp
+
+ANY_ROLE = ("hr", "rollout_lead", "manager", "employee")
+ROLE_LABELS = {
+    "admin": "Admin",
+    "hr": "HR",
+    "rollout_lead": "Rollout lead",
+    "manager": "Store manager",
+    "employee": "Employee",
+}
+CONFIRM_FIELD = "confirm"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",  # pages hold personal figures; Back after logout shows nothing
+}
+
+
+def now() -> datetime:
+    """The wall clock for pages (tests patch `api.clock.utcnow`)."""
+    return clock.utcnow()
+
+
+def signed_in() -> Principal | None:
+    """The web login of this session, or None; pages ignore `Authorization` headers."""
+    if "principal" in g:
+        return g.principal
+    principal = None
+    account_id = session.get("account_id")
+    if account_id is not None:
+        account = access.account_by_id(database.session(), account_id)
+        principal = access.principal_for_account(account) if account else None
+    g.principal = principal
+    return principal
+
+
+def page(*roles: str) -> Callable:
+    """Signed-in users of these roles (admin always); anonymous → login, other roles → 403 page."""
+    allowed = {"admin", *roles}
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = signed_in()
+            if principal is None:
+                return redirect(url_for("web.login", next=_here()))
+            if principal.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper._page_roles = tuple(sorted(allowed))
+        return wrapper
+
+    return decorate
+
+
+def _here() -> str:
+    query = request.query_string.decode("latin-1")
+    return f"{request.path}?{query}" if query else request.path
+
+
+def render_page(template: str, *, title: str, status: int = 200, **context):
+    """A template extending base.html, with the signed-in user and nav, and the security headers."""
+    principal = signed_in()
+    html = render_template(
+        template,
+        title=title,
+        principal=principal,
+        nav=nav_items(principal),
+        **context,
+    )
+    return html, status, SECURITY_HEADERS
+
+
+def error_page(status: int, title: str, message: str):
+    return render_page("error.html", title=title, status=status, code=status, message=message)
+
+
+def confirmed() -> bool:
+    return request.form.get(CONFIRM_FIELD) == "yes"
+
+
+def confirm_page(question: str, detail: str = "", *, action: str = "Confirm", danger=True):
+    """Asks before a POST takes effect: re-posts this request's form fields with confirm=yes."""
+    skip = {"csrf_token", CONFIRM_FIELD}
+    fields = [(k, v) for k, v in request.form.items(multi=True) if k not in skip]
+    return render_page(
+        "confirm.html",
+        title=question,
+        question=question,
+        detail=detail,
+        action=action,
+        danger=danger,
+        target=request.path,
+        fields=fields,
+        back=request.referrer if _local(request.referrer) else url_for("web.home"),
+    )
+
+
+def _local(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
+
+
+def nav_items(principal: Principal | None) -> list[tuple[str, str]]:
+    """(label, path) per role; HR's and the rollout lead's pages are fixed paths."""
+    if principal is None:
+        return []
+    db = database.session()
+    items: list[tuple[str, str]] = []
+    if principal.role == "manager":
+        sites = db.scalars(
+            select(Site.code).where(Site.id.in_(principal.site_ids)).order_by(Site.code_key)
+        )
+        items += [(f"Board {code}", f"/sites/{code}/leaderboard") for code in sites]
+    elif principal.role == "employee" and principal.home_site_id is not None:
+        code = db.get(Site, principal.home_site_id).code
+        items += [("My progress", "/me"), ("Store board", f"/sites/{code}/leaderboard")]
+    elif principal.role in {"hr", "rollout_lead", "admin"}:
+        first = db.scalar(select(Site.code).order_by(Site.code_key).limit(1))
+        if principal.role == "admin":
+            items += [("Quarantine", "/admin/quarantine"), ("Features", "/admin/features")]
+        if principal.role in {"hr", "admin"}:
+            items.append(("Champions", "/champions"))
+        if principal.role in {"rollout_lead", "admin"}:
+            items.append(("Pilots", "/pilots"))
+        if first is not None:
+            items.append(("Boards", f"/sites/{first}/leaderboard"))
+    if principal.role == "manager" and principal.employee_id is not None:
+        items.append(("My progress", "/me"))
+    return items
+
+
+@bp.app_template_filter("pct")
+def pct(value: float | None, places: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value * 100:.{places}f}%"
+
+
+@bp.app_template_filter("num")
+def num(value: float | None, places: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:,.{places}f}"
+
+
+@bp.app_template_filter("signed")
+def signed(value: float | None, places: int = 2) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.{places}f}".replace("-", "−")
+
+
+@bp.app_template_filter("day")
+def day(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+@bp.app_template_filter("when")
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+
+@bp.app_template_filter("role_label")
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)

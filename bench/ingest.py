@@ -1,0 +1,391 @@
+"""Ingestion throughput: HTTP and domain paths as ratios of a raw executemany in the same run.
+
+    .venv/bin/python bench/ingest.py [--events 100000] [--batch 1000] [--repeat 3]
+        [--database sqlite|postgresql] [--pg-url URL] [--gzip] [--no-domain] [--no-indexed]
+        [--profile]
+
+Every run of an app path gets a fresh copy of one migrated, seeded database; every baseline run a
+fresh database of its own. Figures are printed, never asserted: on a small, noisy machine only
+ratios measured side by side mean much. See bench/README.md for how to read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import json
+import os
+import pathlib
+import platform
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy
+from ingest_data import SOURCE, Dataset, generate
+
+from adoption import access, masterdata, schema
+from adoption.config import Settings
+from adoption.db import make_engine, make_sessionmaker
+from adoption.ingest import ingest_batch
+from adoption.models import Event
+from api import create_app
+
+COLUMNS = (
+    "source, event_id, employee_id, site_id, feature_id, occurred_at, local_day, outcome, "
+    "duration_ms, properties, received_at"
+)
+RAW_TABLE = {
+    "sqlite": "CREATE TABLE event (id INTEGER PRIMARY KEY, source TEXT, event_id TEXT, "
+    "employee_id INTEGER, site_id INTEGER, feature_id INTEGER, occurred_at TEXT, local_day TEXT, "
+    "outcome TEXT, duration_ms INTEGER, properties TEXT, received_at TEXT)",
+    "postgresql": "CREATE TABLE event (id bigserial PRIMARY KEY, source text, event_id text, "
+    "employee_id integer, site_id integer, feature_id integer, occurred_at timestamptz, "
+    "local_day date, outcome text, duration_ms integer, properties json, received_at timestamptz)",
+}
+PLACEHOLDERS = {"sqlite": ", ".join(["?"] * 11), "postgresql": ", ".join(["%s"] * 11)}
+
+
+def raw_sql(dialect: str, indexed: bool) -> tuple[list[str], str]:
+    """DDL and INSERT of the baseline table; `indexed` adds the app's unique key and indexes."""
+    ddl = [RAW_TABLE[dialect]]
+    insert = f"INSERT INTO event ({COLUMNS}) VALUES ({PLACEHOLDERS[dialect]})"
+    if indexed:
+        ddl.append("CREATE UNIQUE INDEX uq_raw ON event (source, event_id)")
+        for index in Event.__table__.indexes:
+            ddl.append(f"CREATE INDEX {index.name} ON event ({', '.join(index.columns.keys())})")
+        insert += " ON CONFLICT (source, event_id) DO NOTHING"
+    return ddl, insert
+
+
+class SqliteBackend:
+    name = "sqlite"
+
+    def __init__(self, workdir: str):
+        self.workdir = workdir
+        self.template = os.path.join(workdir, "template.sqlite3")
+        self.template_url = f"sqlite:///{self.template}"
+
+    def _path(self, kind: str) -> str:
+        return os.path.join(self.workdir, f"{kind}-{uuid.uuid4().hex[:8]}.sqlite3")
+
+    def seal_template(self, engine) -> None:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    @contextmanager
+    def fresh_app_db(self):
+        path = self._path("app")
+        shutil.copy(self.template, path)
+        try:
+            yield f"sqlite:///{path}"
+        finally:
+            _remove_sqlite(path)
+
+    @contextmanager
+    def raw_writer(self, indexed: bool):
+        """sqlite3 on a new file with the app's pragmas (WAL, synchronous=NORMAL)."""
+        path = self._path("raw")
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        ddl, insert = raw_sql("sqlite", indexed)
+        for statement in ddl:
+            conn.execute(statement)
+
+        def write(rows):
+            conn.execute("BEGIN")
+            conn.executemany(insert, rows)
+            conn.execute("COMMIT")
+
+        try:
+            yield write
+        finally:
+            conn.close()
+            _remove_sqlite(path)
+
+    def describe(self) -> str:
+        return f"SQLite {sqlite3.sqlite_version}"
+
+    def close(self) -> None:
+        pass
+
+
+class PostgresBackend:
+    name = "postgresql"
+
+    def __init__(self, server_url: str):
+        self.server = make_engine(server_url, isolation_level="AUTOCOMMIT")
+        self.prefix = f"uptake_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.created: list[str] = []
+        self.template = self._create()
+        self.template_url = self._url(self.template)
+
+    def _create(self, template: str | None = None) -> str:
+        name = f"{self.prefix}_{len(self.created)}"
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        self.created.append(name)
+        with self.server.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"{suffix}')
+        return name
+
+    def _drop(self, name: str) -> None:
+        with self.server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _url(self, name: str) -> str:
+        return self.server.url.set(database=name).render_as_string(hide_password=False)
+
+    def seal_template(self, engine) -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+
+    @contextmanager
+    def fresh_app_db(self):
+        name = self._create(self.template)
+        try:
+            yield self._url(name)
+        finally:
+            self._drop(name)
+
+    @contextmanager
+    def raw_writer(self, indexed: bool):
+        """psycopg 3 executemany (it pipelines) on a new database."""
+        import psycopg
+
+        name = self._create()
+        url = self.server.url.set(database=name, drivername="postgresql")
+        conn = psycopg.connect(url.render_as_string(hide_password=False))
+        ddl, insert = raw_sql("postgresql", indexed)
+        for statement in ddl:
+            conn.execute(statement)
+        conn.commit()
+
+        def write(rows):
+            with conn.cursor() as cur:
+                cur.executemany(insert, rows)
+            conn.commit()
+
+        try:
+            yield write
+        finally:
+            conn.close()
+            self._drop(name)
+
+    def describe(self) -> str:
+        with self.server.connect() as conn:
+            version = conn.exec_driver_sql("SHOW server_version").scalar()
+        return f"PostgreSQL {version.split()[0]} (psycopg)"
+
+    def close(self) -> None:
+        for name in reversed(self.created):  # whatever an interrupted run left behind
+            self._drop(name)
+        self.server.dispose()
+
+
+def _remove_sqlite(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+
+
+def build_template(backend, data: Dataset) -> str:
+    """Migrate through Alembic; sites, roster, features and an ingest token; returns the token."""
+    engine = make_engine(backend.template_url)
+    schema.upgrade(engine)
+    now = datetime.now(UTC)
+    with make_sessionmaker(engine)() as session:
+        for code, tz in data.sites:
+            values = {"name": f"Store {code}", "timezone": tz}
+            masterdata.put_site(session, code, values, now=now, actor="bench", default_tz="UTC")
+        for user_id, site in data.employees:
+            values = {"display_name": f"Person {user_id}", "site_id": site}
+            masterdata.put_employee(session, user_id, values, now=now)
+        for action, values in data.features:
+            masterdata.put_feature(session, action, values, now=now)
+        _, token = access.create_token(session, role="ingest", name=SOURCE, now=now)
+        session.commit()
+    backend.seal_template(engine)
+    engine.dispose()
+    return token
+
+
+@dataclass
+class Measured:
+    """One way of storing the events, and what each repeat measured."""
+
+    name: str
+    run: Callable[[], tuple[float, tuple]]
+    rates: list[float] = field(default_factory=list)
+    outcome: tuple | None = None
+
+
+def baseline(backend, data: Dataset, batch: int, indexed: bool):
+    """The prepared rows, one transaction per batch: no validation, no dedup, no rollup."""
+    rows = data.raw_rows[backend.name]
+    with backend.raw_writer(indexed) as write:
+        start = time.perf_counter()
+        for i in range(0, len(rows), batch):
+            write(rows[i : i + batch])
+        return time.perf_counter() - start, ()
+
+
+def domain(backend, data: Dataset, batch: int):
+    """`ingest_batch` and a commit per batch, on the events as JSON would decode them."""
+    with backend.fresh_app_db() as url:
+        engine = make_engine(url)
+        sessions = make_sessionmaker(engine)
+        counts = [0, 0, 0]
+        start = time.perf_counter()
+        for chunk in data.batches(batch):
+            with sessions() as session:
+                result = ingest_batch(session, source=SOURCE, events=chunk, now=datetime.now(UTC))
+                session.commit()
+            _count(counts, result.accepted, result.duplicates, result.quarantined)
+        elapsed = time.perf_counter() - start
+        engine.dispose()
+    return elapsed, tuple(counts)
+
+
+def http(backend, data: Dataset, batch: int, token: str, gzipped: bool, workdir: str):
+    """POST /api/v1/events through Flask's test client, JSON encoding (and gzip) included."""
+    with backend.fresh_app_db() as url:
+        app = create_app(Settings(url, secret_key="bench", instance_path=pathlib.Path(workdir)))
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        if gzipped:
+            headers["Content-Encoding"] = "gzip"
+        counts = [0, 0, 0]
+        start = time.perf_counter()
+        for chunk in data.batches(batch):
+            body = json.dumps(chunk).encode()
+            if gzipped:
+                body = gzip.compress(body, compresslevel=6)
+            response = client.post("/api/v1/events", data=body, headers=headers)
+            if response.status_code != 200:
+                raise SystemExit(f"HTTP {response.status_code}: {response.get_data(as_text=True)}")
+            got = response.json
+            _count(counts, got["accepted"], got["duplicates"], got["quarantined"])
+        elapsed = time.perf_counter() - start
+        app.extensions["uptake"].engine.dispose()
+    return elapsed, tuple(counts)
+
+
+def _count(counts: list[int], *values: int) -> None:
+    for i, value in enumerate(values):
+        counts[i] += value
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1_000, help="events per request (≤ 10,000)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each path; medians shown")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--pg-url", default=os.environ.get("UPTAKE_TEST_POSTGRES_URL"))
+    parser.add_argument("--gzip", action="store_true", help="gzip the HTTP request bodies")
+    parser.add_argument("--seed", type=int, default=7, help="of the generated events")
+    parser.add_argument("--no-domain", action="store_true", help="skip ingest_batch without HTTP")
+    parser.add_argument(
+        "--no-indexed", action="store_true", help="skip the baseline with the event indexes"
+    )
+    parser.add_argument("--profile", action="store_true", help="profile one HTTP run instead")
+    args = parser.parse_args(argv)
+    if not 1 <= args.batch <= 10_000:
+        parser.error("--batch must be between 1 and 10,000 (the API's limit)")
+    if args.database == "postgresql" and not args.pg_url:
+        parser.error("--database postgresql needs --pg-url or UPTAKE_TEST_POSTGRES_URL")
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    data = generate(args.events, seed=args.seed, now=datetime.now(UTC))
+    with ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="uptake-bench-"))
+        if args.database == "sqlite":
+            backend = SqliteBackend(workdir)
+        else:
+            backend = PostgresBackend(args.pg_url)
+        stack.callback(backend.close)
+        token = build_template(backend, data)
+        post = functools.partial(http, backend, data, args.batch, token, args.gzip, workdir)
+        if args.profile:
+            return profile(post, len(data.events))
+        raw = functools.partial(baseline, backend, data, args.batch)
+        paths = [Measured("baseline: raw executemany", functools.partial(raw, indexed=False))]
+        if not args.no_indexed:
+            paths.append(Measured("  same, event's indexes", functools.partial(raw, indexed=True)))
+        if not args.no_domain:
+            run = functools.partial(domain, backend, data, args.batch)
+            paths.append(Measured("domain: ingest_batch", run))
+        paths.append(Measured("HTTP: POST /api/v1/events", post))
+        measure(paths, args.repeat, len(data.events))
+        report(backend, data, args, paths)
+
+
+def measure(paths: list[Measured], repeat: int, events: int) -> None:
+    for i in range(repeat):
+        turn = i % len(paths)  # rotate, so drift on a noisy machine is not always on one path
+        for path in paths[turn:] + paths[:turn]:
+            elapsed, outcome = path.run()
+            path.rates.append(events / elapsed)
+            if path.outcome is not None and outcome != path.outcome:
+                print(f"warning: {path.name} counted {outcome}, before {path.outcome}")
+            path.outcome = outcome
+
+
+def report(backend, data: Dataset, args, paths: list[Measured]) -> None:
+    print(
+        f"Uptake ingest: {len(data.events):,} events in batches of {args.batch:,} on "
+        f"{args.database}{', gzip' if args.gzip else ''}; median of {args.repeat} run(s)"
+    )
+    print(
+        f"machine: {os.cpu_count()} CPU(s), {platform.system()} {platform.machine()}, Python "
+        f"{platform.python_version()}, {backend.describe()}, SQLAlchemy {sqlalchemy.__version__}"
+    )
+    for path in paths:
+        if path.outcome:
+            accepted, duplicates, quarantined = path.outcome
+            print(
+                f"{path.name.split(':')[0]}: {accepted:,} accepted, {duplicates:,} duplicates, "
+                f"{quarantined:,} quarantined"
+            )
+    print(f"\n{'path':<27} {'events/s':>10} {'÷ baseline':>11}   each run (events/s)")
+    base = paths[0].rates
+    for path in paths:
+        # the ratio of each repeat (both measured in it), then the median of those ratios
+        ratio = statistics.median(r / b for r, b in zip(path.rates, base, strict=True))
+        runs = ", ".join(f"{rate:,.0f}" for rate in path.rates)
+        print(f"{path.name:<27} {statistics.median(path.rates):>10,.0f} {ratio:>11.4f}   {runs}")
+
+
+def profile(post: Callable, events: int) -> None:
+    """pyinstrument when installed (`pip install pyinstrument`), else cProfile; no timings."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        elapsed, _ = profiler.runcall(post)
+        pstats.Stats(profiler).strip_dirs().sort_stats("cumulative").print_stats(45)
+    else:
+        profiler = Profiler(interval=0.001)
+        with profiler:
+            elapsed, _ = post()
+        print(profiler.output_text(color=False, show_all=False))
+    print(f"under the profiler: {events / elapsed:,.0f} events/s (the profiler slows it)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Champion exports for payroll: CSV (UTF-8 with BOM) and XLSX, safe to open in a spreadsheet.
+
+Every text cell that a spreadsheet could read as a formula (it starts with =, +, -, @, a tab or
+a carriage return) gets a leading apostrophe; numbers stay numbers. A draft month says so in its
+status column and its file name. Each export is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy.orm import Session
+
+from adoption import audit
+from adoption.errors import Invalid
+from rewards.champions import DEFAULT_INELIGIBLE, get_month
+
+COLUMNS = (
+    "month",
+    "site_id",
+    "user_id",
+    "display_name",
+    "points",
+    "score",
+    "rank_reason",
+    "status",
+    "version",
+)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    mimetype: str
+    content: bytes
+
+
+def neutralise(value):
+    """A text cell a spreadsheet would run as a formula becomes plain text; others unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def export_rows(month: dict) -> list[list]:
+    """One row per site's champion entry, in COLUMNS order, neutralised."""
+    rows = []
+    for entry in month["champions"]:
+        values = {**entry, "month": month["month"], "status": month["status"]}
+        values["version"] = month["version"]
+        rows.append([neutralise(values.get(column)) for column in COLUMNS])
+    return rows
+
+
+def to_csv(rows: list[list]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(rows: list[list], title: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(COLUMNS)
+    for row in rows:
+        sheet.append([_xlsx_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(value):
+    """XML cannot hold most control characters; drop them (tab and CR are kept, neutralised)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def filename(month: dict, fmt: str) -> str:
+    draft = "-DRAFT" if month["status"] == "draft" else ""
+    return f"champions-{month['month']}-v{month['version']}{draft}.{fmt}"
+
+
+def export_month(
+    session: Session,
+    month: str,
+    fmt: str,
+    *,
+    now: datetime,
+    actor: str,
+    version: int | None = None,
+    ineligible_roles: tuple[str, ...] = DEFAULT_INELIGIBLE,
+) -> Export:
+    """The month (a version, else the newest) as a file; the export is audited."""
+    if fmt not in MIMETYPES:
+        raise Invalid({"format": ["Must be one of: csv, xlsx."]})
+    data = get_month(session, month, version, now=now, ineligible_roles=ineligible_roles)
+    rows = export_rows(data)
+    content = to_csv(rows) if fmt == "csv" else to_xlsx(rows, f"champions {data['month']}")
+    name = filename(data, fmt)
+    audit.record(
+        session,
+        actor=actor,
+        action="champions.export",
+        target_type="champion_period",
+        target=f"{data['month']}/v{data['version']}",
+        now=now,
+        details={"format": fmt, "status": data["status"], "rows": len(rows), "file": name},
+    )
+    session.flush()
+    return Export(name, MIMETYPES[fmt], content)

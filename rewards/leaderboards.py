@@ -1,0 +1,280 @@
+"""Leaderboards (CONTRACT "Read models"; DESIGN "Ranking", "Improvement") from ledger and rollups.
+
+Points are one SQL SUM over points_ledger; proficiency and improvement come from `score_frame`
+over the daily_usage rollup for every entrant at once. Nothing here reads raw events.
+
+Points count every ledger row of the period's local days, today's included while the period
+runs. Proficiency is the score on the period's last day, and improvement runs to that day; for
+the current period that day is yesterday (the last finished day), and on the current period's
+first day (a Monday for this week, the 1st for this month), when it has no finished day yet,
+both are read as of yesterday: the scores as they stand, an improvement of 0 (the day before
+the period is yesterday itself). A well-formed period is never refused, a future one included.
+"Today" and "yesterday" are the site's for a site board, UTC's for a region or chain board (one
+cut-off for everyone ranked together).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from adoption.calendar import local_today
+from adoption.errors import Invalid, NotFound
+from adoption.masterdata import get_site
+from adoption.models import Employee, PointsLedger, Site
+from adoption.proficiency import round_half_up, score_frame
+from adoption.profile import first_active_days
+from adoption.scoring_rules import ScoringRules, load_rules
+
+METRICS = ("points", "proficiency", "improvement")
+MAX_LIMIT = 1000
+ANONYMOUS = "Anonymous"
+SEES_OPTED_OUT = frozenset({"hr", "admin"})
+CHAIN_TIMEZONE = "UTC"
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+MALFORMED = "Use YYYY-MM, an ISO week YYYY-Www, or all."
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # "month", "week" or "all"
+    first: date | None  # None for all time
+    last: date | None  # the period's real last day; None for all time
+    label: str
+    until: date  # employment (and the page's "up to"): `last`, or today for the current period
+    score_day: date  # proficiency and improvement: `last`, or yesterday for the current period
+
+
+def parse_period(text: str, today: date) -> Period:
+    """`YYYY-MM`, ISO week `%G-W%V` (Monday–Sunday) or `all`; only a malformed text is invalid.
+
+    Points use the real bounds [first, last] (`until` is today for the current period and all
+    time); proficiency and improvement are read on `score_day`, never after yesterday, so the
+    current period on its first day (and a future period) reads them as of yesterday.
+    """
+    value = (text or "").strip()
+    yesterday = today - timedelta(days=1)
+    if value.lower() == "all":
+        return Period("all", None, None, "all", today, yesterday)
+    kind, first, last, label = _calendar_period(value)
+    until = last if first > today else min(last, today)
+    return Period(kind, first, last, label, until, min(last, yesterday))
+
+
+def _calendar_period(value: str) -> tuple[str, date, date, str]:
+    if match := MONTH.fullmatch(value):
+        year, month = int(match[1]), int(match[2])
+        if year >= 1 and 1 <= month <= 12:
+            days = calendar.monthrange(year, month)[1]
+            return "month", date(year, month, 1), date(year, month, days), value
+    elif match := WEEK.fullmatch(value):
+        try:
+            monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+            return "week", monday, monday + timedelta(days=6), value
+        except (ValueError, OverflowError):
+            pass
+    raise Invalid({"period": [MALFORMED]})
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # "site", "region" or "chain"
+    label: str  # as echoed: "site:S001", "region:North", "chain"
+    site_ids: frozenset[int] | None  # None: every site
+    timezone: str  # whose yesterday ends the current period
+
+
+def resolve_scope(session: Session, text: str) -> Scope:
+    """`site:CODE` (case-insensitive), `region:NAME` (case-insensitive) or `chain`."""
+    kind, sep, name = (text or "").strip().partition(":")
+    kind, name = kind.strip().lower(), name.strip()
+    if kind == "chain" and not sep:
+        return Scope("chain", "chain", None, CHAIN_TIMEZONE)
+    if kind == "site" and name:
+        site = get_site(session, name)
+        return Scope("site", f"site:{site.code}", frozenset({site.id}), site.timezone)
+    if kind == "region" and name:
+        rows = session.execute(
+            select(Site.id, Site.region).where(func.lower(Site.region) == name.lower())
+        ).all()
+        if not rows:
+            raise NotFound(f"No site is in region {name!r}.", {"scope": text})
+        return Scope(
+            "region", f"region:{rows[0][1]}", frozenset(r[0] for r in rows), CHAIN_TIMEZONE
+        )
+    raise Invalid({"scope": ["Use site:CODE, region:NAME or chain."]})
+
+
+@dataclass
+class Entrant:
+    employee_id: int
+    user_id: str
+    user_key: str
+    display_name: str
+    opted_out: bool
+    site_code: str
+    value: int | float | None = None
+
+
+def leaderboard(
+    session: Session,
+    *,
+    scope: str | Scope,
+    period: str | None,
+    metric: str,
+    limit: int,
+    viewer_role: str,
+    now: datetime,
+) -> dict:
+    """The contract's board: ranked entries of the scope's entrants for the period and metric.
+
+    `period` None means the month holding yesterday. Opted-out people are anonymous to every
+    role but hr and admin, and keep their rank.
+    """
+    if metric not in METRICS:
+        raise Invalid({"metric": [f"Must be one of: {', '.join(METRICS)}."]})
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
+    if isinstance(scope, str):
+        scope = resolve_scope(session, scope)
+    today = local_today(scope.timezone, now)
+    if period is None:
+        period = (today - timedelta(days=1)).strftime("%Y-%m")
+    board_period = parse_period(period, today)
+    entrants = _entrants(session, scope, board_period)
+    values = _values(session, metric, scope, board_period, [e.employee_id for e in entrants])
+    for entrant in entrants:
+        entrant.value = values.get(entrant.employee_id)
+    entries = [_entry(e, rank, viewer_role) for rank, e in competition_ranking(entrants)]
+    return {
+        "scope": scope.label,
+        "period": board_period.label,
+        "metric": metric,
+        "entries": entries[:limit],
+    }
+
+
+def _values(session: Session, metric: str, scope: Scope, period: Period, ids: list[int]) -> dict:
+    if metric == "points":
+        earned = _points(session, scope, period)
+        return {eid: earned.get(eid, 0) for eid in ids}
+    rules = load_rules(session)
+    if metric == "proficiency":
+        return _scores_on(session, dict.fromkeys(ids, period.score_day), rules)
+    return improvement(session, ids, period, rules)
+
+
+def _entrants(session: Session, scope: Scope, period: Period) -> list[Entrant]:
+    """Rostered employees whose home site is in scope, employed on a day of the period."""
+    stmt = (
+        select(
+            Employee.id,
+            Employee.external_id,
+            Employee.external_key,
+            Employee.display_name,
+            Employee.public_opt_out,
+            Site.code,
+        )
+        .join(Site, Site.id == Employee.site_id)
+        .where(
+            Employee.rostered.is_(True),
+            or_(Employee.hired_on.is_(None), Employee.hired_on <= period.until),
+        )
+    )
+    if period.first is not None:
+        stmt = stmt.where(or_(Employee.left_on.is_(None), Employee.left_on >= period.first))
+    if scope.site_ids is not None:
+        stmt = stmt.where(Employee.site_id.in_(scope.site_ids))
+    return [Entrant(*row) for row in session.execute(stmt)]
+
+
+def _points(session: Session, scope: Scope, period: Period) -> dict[int, int]:
+    """Ledger points per employee earned at the scope's sites on the period's local days (today's
+    too while the period runs)."""
+    ledger = PointsLedger
+    stmt = select(ledger.employee_id, func.sum(ledger.points)).group_by(ledger.employee_id)
+    if period.first is not None:
+        stmt = stmt.where(ledger.local_day >= period.first)
+    if period.last is not None:
+        stmt = stmt.where(ledger.local_day <= period.last)
+    if scope.site_ids is not None:
+        stmt = stmt.where(ledger.site_id.in_(scope.site_ids))
+    return {eid: int(total) for eid, total in session.execute(stmt)}
+
+
+def _scores_on(session: Session, wanted: dict[int, date], rules: ScoringRules) -> dict[int, float]:
+    """Each employee's score on their own day: one score_frame over the days' span."""
+    if not wanted:
+        return {}
+    frame = score_frame(session, list(wanted), min(wanted.values()), max(wanted.values()), rules)
+    keep = frame["day"].to_numpy() == frame["employee_id"].map(wanted).to_numpy()
+    picked = frame[keep]
+    return dict(zip(picked["employee_id"].astype(int), picked["score"].astype(float), strict=True))
+
+
+def improvement(
+    session: Session, ids: list[int], period: Period, rules: ScoringRules
+) -> dict[int, float | None]:
+    """Score at period end − baseline (DESIGN "Improvement"); None without the minimum evidence.
+
+    The period end is `score_day` (yesterday for the current period). Baseline: the day before
+    the period, or the first active day when that falls inside the period (always for all time).
+    Without any activity by the period end, all time has none. While the period has no finished
+    day yet, the day before it is not before `score_day`: the baseline is `score_day` itself.
+    """
+    if not ids:
+        return {}
+    end_day = period.score_day
+    end = score_frame(session, ids, end_day, end_day, rules)
+    evidenced = end[end["core_attempts"] >= rules.min_core_attempts]
+    end_score = dict(zip(evidenced["employee_id"].astype(int), evidenced["score"], strict=True))
+    first_active = first_active_days(session, ids)
+    before, joined = {}, {}
+    for eid in end_score:
+        day = first_active.get(eid)
+        started = day is not None and day <= end_day  # active by the period end
+        if period.first is not None and not (started and day >= period.first):
+            before[eid] = min(period.first - timedelta(days=1), end_day)
+        elif started:
+            joined[eid] = day
+    # Two groups, so a late joiner's span of days never widens everybody else's frame.
+    baseline = {**_scores_on(session, before, rules), **_scores_on(session, joined, rules)}
+    out: dict[int, float | None] = dict.fromkeys(ids)
+    for eid, base in baseline.items():
+        out[eid] = float(round_half_up(end_score[eid] - base, 2))
+    return out
+
+
+def competition_ranking(entrants: list[Entrant]) -> list[tuple[int, Entrant]]:
+    """Standard competition ranking (1, 2, 2, 4) by value, high first; nulls share the last rank.
+
+    Equal ranks are listed by user id: the plain `external_id` string order, as champions and
+    first proficient break their last ties (so "B2" comes before "a1").
+    """
+    ordered = sorted(
+        entrants,
+        key=lambda e: (e.value is None, -(e.value or 0), e.user_id, e.employee_id),
+    )
+    ranked, rank, previous = [], 0, object()
+    for position, entrant in enumerate(ordered, start=1):
+        if entrant.value != previous:
+            rank, previous = position, entrant.value
+        ranked.append((rank, entrant))
+    return ranked
+
+
+def _entry(entrant: Entrant, rank: int, viewer_role: str) -> dict:
+    hidden = entrant.opted_out and viewer_role not in SEES_OPTED_OUT
+    return {
+        "rank": rank,
+        "user_id": None if hidden else entrant.user_id,
+        "display_name": ANONYMOUS if hidden else entrant.display_name,
+        "site_id": entrant.site_code,
+        "value": entrant.value,
+    }

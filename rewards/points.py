@@ -1,0 +1,235 @@
+"""The points ledger, derived from events (DESIGN.md "Points").
+
+For each (employee, feature after aliasing, local day), success events earn the feature's
+points in (occurred_at, event_id) order until `daily_cap` is reached; errors and duplicates earn
+nothing. When those events were at several sites, points go to the sites in that order. The
+event that crosses the cap earns the remainder (points 4, cap 10: 4 + 4 + 2), so a day's total
+is always min(successes × points, cap) and "points left today" is simply cap − earned. The
+ledger is append-only: a changed total is a correction row holding the delta. Frozen months are
+never touched.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from adoption.models import Event, Feature, PointsLedger, Site
+from adoption.registry import canonical_map
+from rewards.periods import frozen_months, month_of
+
+FEATURE_RULE = "feature_points"
+PAIR_CHUNK = 500
+
+
+@dataclass
+class Booking:
+    points: int = 0
+    events: int = 0
+    earned_at: datetime | None = None  # the latest occurred_at of the events that earned points
+
+
+@dataclass(frozen=True)
+class Booked:
+    points: int
+    earned_at: datetime  # the latest earned_at already on the ledger for the key
+
+
+def desired_points(session: Session, pairs: set[tuple[int, date]]) -> dict[tuple, Booking]:
+    """(employee, site, canonical feature, day) → the points those events should have earned."""
+    canonical = canonical_map(session)
+    catalog = {f.id: (f.points, f.daily_cap, f.action) for f in session.scalars(select(Feature))}
+    out: dict[tuple, Booking] = {}
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), PAIR_CHUNK):
+        chunk = ordered[start : start + PAIR_CHUNK]
+        rows = session.execute(
+            select(
+                Event.employee_id,
+                Event.local_day,
+                Event.feature_id,
+                Event.site_id,
+                Event.occurred_at,
+                Event.event_id,
+            )
+            .where(
+                tuple_(Event.employee_id, Event.local_day).in_(chunk), Event.outcome == "success"
+            )
+            # event.id last: event_id is unique per source only, and rebuilds must agree.
+            .order_by(Event.occurred_at, Event.event_id, Event.id)
+        ).all()
+        earned: dict[tuple, int] = defaultdict(int)
+        for emp, day, fid, site, at, _eid in rows:
+            feature = canonical.get(fid, fid)
+            points, cap, _ = catalog[feature]
+            key = (emp, feature, day)
+            room = points if cap is None else max(0, min(points, cap - earned[key]))
+            booking = out.setdefault((emp, site, feature, day), Booking())
+            booking.events += 1
+            if room > 0:
+                earned[key] += room
+                booking.points += room
+                booking.earned_at = at
+    return out
+
+
+def booked_points(session: Session, pairs: set[tuple[int, date]]) -> dict[tuple, Booked]:
+    """What the ledger holds now per (employee, site, feature, day) from feature rules."""
+    out: dict[tuple, Booked] = {}
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), PAIR_CHUNK):
+        chunk = ordered[start : start + PAIR_CHUNK]
+        rows = session.execute(
+            select(
+                PointsLedger.employee_id,
+                PointsLedger.site_id,
+                PointsLedger.feature_id,
+                PointsLedger.local_day,
+                func.sum(PointsLedger.points),
+                func.max(PointsLedger.earned_at),
+            )
+            .where(
+                tuple_(PointsLedger.employee_id, PointsLedger.local_day).in_(chunk),
+                PointsLedger.rule == FEATURE_RULE,
+            )
+            .group_by(
+                PointsLedger.employee_id,
+                PointsLedger.site_id,
+                PointsLedger.feature_id,
+                PointsLedger.local_day,
+            )
+        ).all()
+        out.update({(e, s, f, d): Booked(int(p), at) for e, s, f, d, p, at in rows})
+    return out
+
+
+def derive_points(session: Session, pairs: set[tuple[int, date]], *, now: datetime) -> int:
+    """Bring the ledger in line with the events of these (employee, day) pairs; returns rows added.
+
+    Pairs in frozen months are skipped, so late events never alter a closed month.
+    """
+    frozen = frozen_months(session)
+    pairs = {p for p in pairs if month_of(p[1]) not in frozen}
+    if not pairs:
+        return 0
+    want = desired_points(session, pairs)
+    have = booked_points(session, pairs)
+    features = {
+        f: (a, c)
+        for f, a, c in session.execute(select(Feature.id, Feature.action, Feature.daily_cap))
+    }
+    rows = []
+    for key in sorted(set(want) | set(have)):
+        booking, before = want.get(key, Booking()), have.get(key)
+        delta = booking.points - (before.points if before else 0)
+        if delta != 0:
+            rows.append(_row(key, delta, booking, before, *features[key[2]], now))
+    if rows:
+        session.execute(PointsLedger.__table__.insert(), rows)
+    return len(rows)
+
+
+def _row(key, delta, booking: Booking, before: Booked | None, action, cap, now) -> dict:
+    emp, site, feature, day = key
+    cap_text = "no cap" if cap is None else f"cap {cap}"
+    if before is None:
+        reason = f"{booking.events} × {action} ({cap_text}): {booking.points} pts"
+    else:
+        reason = (
+            f"correction for {action} on {day}: {before.points} → {booking.points} pts ({cap_text})"
+        )
+    # A correction to zero books no earning event: it keeps the instant of what it reverses.
+    earned_at = booking.earned_at or before.earned_at
+    return {
+        "employee_id": emp,
+        "site_id": site,
+        "feature_id": feature,
+        "local_day": day,
+        "points": delta,
+        "earned_at": earned_at,
+        "rule": FEATURE_RULE,
+        "reason": reason[:300],
+        "created_at": now,
+    }
+
+
+def derive_points_job(session: Session, *, now: datetime, since: datetime | None = None) -> dict:
+    """The scheduled job: pairs touched since the last successful run, else every pair.
+
+    Frozen months are left alone either way, so "every pair" means every pair of open months.
+    """
+    pairs = pairs_since(session, since) if since is not None else pairs_between(session)
+    return {"since": since, "pairs": len(pairs), "rows": derive_points(session, pairs, now=now)}
+
+
+def rebuild_points(session: Session, *, first: date, last: date, now: datetime) -> dict:
+    """Re-derive every (employee, day) of [first, last] from events; adds nothing when in line."""
+    pairs = pairs_between(session, first, last)
+    rows = derive_points(session, pairs, now=now)
+    return {"from": first, "to": last, "pairs": len(pairs), "rows": rows}
+
+
+def pairs_since(session: Session, since: datetime) -> set[tuple[int, date]]:
+    """(employee, day) pairs touched since `since`: new events, and every pair of a feature or
+    site changed since (points, cap, alias or timezone), including days the ledger holds."""
+    pairs = set(
+        session.execute(
+            select(Event.employee_id, Event.local_day).where(Event.received_at >= since).distinct()
+        ).all()
+    )
+    changed_features = set(session.scalars(select(Feature.id).where(Feature.updated_at >= since)))
+    changed_sites = set(session.scalars(select(Site.id).where(Site.updated_at >= since)))
+    if changed_features:
+        canonical = canonical_map(session)
+        members = {
+            f for f, c in canonical.items() if c in changed_features or f in changed_features
+        }
+        pairs |= set(
+            session.execute(
+                select(Event.employee_id, Event.local_day)
+                .where(Event.feature_id.in_(members))
+                .distinct()
+            ).all()
+        )
+        pairs |= set(
+            session.execute(
+                select(PointsLedger.employee_id, PointsLedger.local_day)
+                .where(PointsLedger.feature_id.in_(members))
+                .distinct()
+            ).all()
+        )
+    if changed_sites:
+        pairs |= set(
+            session.execute(
+                select(Event.employee_id, Event.local_day)
+                .where(Event.site_id.in_(changed_sites))
+                .distinct()
+            ).all()
+        )
+        pairs |= set(
+            session.execute(
+                select(PointsLedger.employee_id, PointsLedger.local_day)
+                .where(PointsLedger.site_id.in_(changed_sites))
+                .distinct()
+            ).all()
+        )
+    return pairs
+
+
+def pairs_between(
+    session: Session, first: date | None = None, last: date | None = None
+) -> set[tuple[int, date]]:
+    """Every (employee, day) in [first, last] (unbounded where None) with events or ledger rows."""
+    pairs: set[tuple[int, date]] = set()
+    for table in (Event, PointsLedger):
+        stmt = select(table.employee_id, table.local_day).distinct()
+        if first is not None:
+            stmt = stmt.where(table.local_day >= first)
+        if last is not None:
+            stmt = stmt.where(table.local_day <= last)
+        pairs |= set(session.execute(stmt).all())
+    return pairs

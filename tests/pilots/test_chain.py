@@ -1,0 +1,156 @@
+"""The pilot comparison, time to proficiency and charts on a simulated chain (domain and API).
+
+Every test here only reads, so the module shares one seeded database per back end.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from adoption.errors import Invalid
+from adoption.scoring_rules import load_rules
+from pilots.report import comparison
+from pilots.survival import time_to_proficiency
+from tests.conftest import BACKENDS
+from tests.pilots.chain import NOW, seeded_database
+
+CURVE_KEYS = {"week", "pilot_mean", "control_mean", "pilot_q1", "pilot_q3", "control_q1",
+              "control_q3", "n_pilot", "n_control"}  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    yield from seeded_database(request, tmp_path_factory)
+
+
+@pytest.fixture
+def chain(session):
+    """The seeded chain (see tests.pilots.chain)."""
+    return session
+
+
+def test_comparison_has_the_contract_shape_and_caveats(chain, session):
+    result = comparison(session, metric="adoption_rate", week=1, now=NOW, rules=load_rules(session))
+    assert {"metric", "week", "pilot", "control", "effect", "curve", "caveats"} <= set(result)
+    assert result["pilot"]["n_sites"] == 3 and result["control"]["n_sites"] == 1
+    effect = result["effect"]
+    assert set(effect) == {"estimate", "ci_low", "ci_high", "p_value", "p_value_mc_se", "method"}
+    # The simulation plants faster adoption at pilots.
+    assert effect["estimate"] == pytest.approx(result["pilot"]["mean"] - result["control"]["mean"])
+    assert effect["estimate"] > 0 and effect["ci_low"] <= effect["estimate"] <= effect["ci_high"]
+    assert effect["p_value"] == pytest.approx(0.25)  # C(4, 3) = 4 relabellings, observed the top
+    assert "exact enumeration" in effect["method"] and "weighting=sites" in effect["method"]
+    caveats = " ".join(result["caveats"])
+    assert "Fewer than 5 sites on the pilot side at week 1 (3)" in caveats
+    assert "Fewer than 5 sites on the non-pilot side at week 1 (1)" in caveats
+    assert "Sites without go_live_on are left out: S099" in caveats
+    assert "Sites drop out of the non-pilot curve in week 3" in caveats
+
+
+def test_comparison_curve_counts_sites_per_week_including_negative_weeks(chain, session):
+    curve = comparison(session, metric="adoption_rate", week=0, now=NOW, rules=load_rules(session))[
+        "curve"
+    ]
+    assert all(set(row) == CURVE_KEYS for row in curve)
+    by_week = {row["week"]: row for row in curve}
+    assert min(by_week) == -8 and max(by_week) == 3
+    assert (by_week[0]["n_pilot"], by_week[0]["n_control"]) == (3, 1)
+    assert (by_week[3]["n_pilot"], by_week[3]["n_control"]) == (3, 0)  # S003's week 3 is open
+    assert by_week[-1]["pilot_mean"] == 0  # nobody uses the system before go-live
+    assert by_week[2]["pilot_q1"] <= by_week[2]["pilot_q3"]
+
+
+def test_rostered_weighting_weights_the_site_values_by_population(chain, session):
+    result = comparison(
+        session,
+        metric="adoption_rate",
+        week=1,
+        weighting="rostered",
+        now=NOW,
+        rules=load_rules(session),
+    )
+    pilots = [s for s in result["sites"] if s["is_pilot"]]
+    weighted = sum(s["value"] * s["population"] for s in pilots) / sum(
+        s["population"] for s in pilots
+    )
+    assert result["pilot"]["mean"] == pytest.approx(weighted)
+    assert "weighting=rostered" in result["effect"]["method"]
+
+
+def test_time_to_first_use_is_shorter_at_pilots(chain, session):
+    result = comparison(
+        session, metric="time_to_first_use", week=1, now=NOW, rules=load_rules(session)
+    )
+    assert result["unit"] == "days"
+    assert result["effect"]["estimate"] < 0
+
+
+def test_time_to_proficiency_gives_km_curves_medians_and_log_rank(chain, session):
+    result = time_to_proficiency(session, now=NOW, rules=load_rules(session))
+    for group in ("pilot", "control"):
+        part = result[group]
+        assert part["n"] == part["events"] + part["censored"] > 0
+        survival = [row["survival"] for row in part["curve"]]
+        assert survival == sorted(survival, reverse=True)
+    assert (result["pilot"]["n_sites"], result["control"]["n_sites"]) == (3, 1)
+    assert result["pilot"]["events"] > 0
+    assert set(result["log_rank"]) == {"statistic", "df", "p_value"}
+    assert "Brookmeyer–Crowley" in result["method"]
+    assert "Sites without go_live_on are left out: S099." in result["caveats"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"metric": "happiness"}, "metric"),
+        ({"week": -1}, "week"),
+        ({"weighting": "x"}, "weighting"),
+    ],
+)
+def test_bad_arguments_name_the_field(session, changes, field):
+    args = {"metric": "adoption_rate", "week": 1, "weighting": "sites"} | changes
+    with pytest.raises(Invalid) as raised:
+        comparison(session, **args, now=NOW, rules=load_rules(session))
+    assert set(raised.value.details) == {field}
+
+
+@pytest.fixture
+def lead(make_token, monkeypatch):
+    """Bearer headers of a rollout lead, with the API's clock at NOW."""
+    monkeypatch.setattr("api.pilots.utcnow", lambda: NOW)
+    return make_token("rollout_lead", name="lead")
+
+
+def test_rollout_lead_gets_the_comparison_over_http(chain, client, lead):
+    response = client.get("/api/v1/pilots/comparison?metric=adoption_rate&week=1", headers=lead)
+    assert response.status_code == 200
+    body = response.json
+    assert (body["metric"], body["week"]) == ("adoption_rate", 1)
+    assert set(body["pilot"]) == set(body["control"]) == {"n_sites", "mean"}
+    assert body["effect"]["estimate"] > 0 and body["effect"]["p_value_mc_se"] is None
+    assert all(set(row) == CURVE_KEYS for row in body["curve"])
+    assert any("Fewer than 5 sites" in caveat for caveat in body["caveats"])
+
+
+def test_rollout_lead_gets_time_to_proficiency_over_http(chain, client, lead):
+    response = client.get("/api/v1/pilots/time-to-proficiency", headers=lead)
+    assert response.status_code == 200
+    assert {"pilot", "control", "log_rank", "method", "caveats"} <= set(response.json)
+    assert response.json["pilot"]["curve"][0]["at_risk"] == response.json["pilot"]["n"]
+
+
+@pytest.mark.parametrize(
+    ("chart", "fmt", "content_type", "magic"),
+    [
+        ("curve", "svg", "image/svg+xml", b"<?xml"),
+        ("effect", "png", "image/png", b"\x89PNG"),
+        ("time-to-proficiency", "svg", "image/svg+xml", b"<?xml"),
+    ],
+)
+def test_charts_download_for_slide_decks(chain, client, lead, chart, fmt, content_type, magic):
+    response = client.get(f"/api/v1/pilots/charts/{chart}.{fmt}?metric=adoption_rate", headers=lead)
+    assert response.status_code == 200
+    assert response.mimetype == content_type
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert f'.{fmt}"' in response.headers["Content-Disposition"]
+    assert response.data.startswith(magic)

@@ -1,0 +1,358 @@
+"""Leaderboards (CONTRACT "Read models"; DESIGN "Ranking", "Improvement") on hand-computed boards.
+
+NOW is 2026-11-20 12:00 UTC, so yesterday is 11-19. Week 2026-W46 is Mon 11-09 to Sun 11-15.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from adoption.scoring_rules import create_rules
+from rewards.leaderboards import leaderboard
+from rewards.points import derive_points_job
+from tests.adoption.test_proficiency import NOW, Scenario, at
+
+
+def d(month: int, day: int) -> date:
+    return date(2026, month, day)
+
+
+def board(scn, scope, period, metric="points", *, limit=50, role="hr", now=NOW) -> dict:
+    return leaderboard(
+        scn.session,
+        scope=scope,
+        period=period,
+        metric=metric,
+        limit=limit,
+        viewer_role=role,
+        now=now,
+    )
+
+
+def ranked(result: dict) -> list[tuple]:
+    return [(e["rank"], e["user_id"], e["value"]) for e in result["entries"]]
+
+
+@pytest.fixture
+def chain(session) -> Scenario:
+    """S1, S2 (region North) and S3 (South); pos.sale earns 2 points, uncapped.
+
+    S1's roster: A, B, C, H (opted out), I (no events), F (left 10-31), J (hired 11-16);
+    D's home is S2, E's is S3; G is unrostered (first seen in an event at S1).
+    """
+    scn = Scenario(session)
+    scn.site("S1", region="North").site("S2", region="North").site("S3", region="South")
+    scn.feature("pos.sale", points=2)
+    for user in ("A", "B", "C", "I"):
+        scn.person(user, "S1")
+    scn.person("H", "S1", public_opt_out=True)
+    scn.person("F", "S1", left_on=d(10, 31)).person("J", "S1", hired_on=d(11, 16))
+    scn.person("D", "S2").person("E", "S3")
+    e = scn.ev
+    scn.send(
+        e("A", "pos.sale", d(11, 10), times=3),  # 6 at S1
+        e("A", "pos.sale", d(11, 11), site="S2"),  # 2 at S2
+        e("B", "pos.sale", d(11, 12), times=3),  # 6
+        e("C", "pos.sale", d(11, 13)),  # 2 in W46
+        e("C", "pos.sale", d(11, 3), times=5),  # 10 in W45
+        e("H", "pos.sale", d(11, 14), times=5),  # 10
+        e("D", "pos.sale", d(11, 10), times=4),  # 8 at S2
+        e("E", "pos.sale", d(11, 10), times=2),  # 4 at S3
+        e("G", "pos.sale", d(11, 10), site="S1"),  # unrostered
+        e("F", "pos.sale", d(10, 20)),  # 2, before F left
+    )
+    derive_points_job(session, now=NOW)
+    session.commit()
+    return scn
+
+
+def test_site_week_points_rank_ties_equally_and_list_them_by_user_id(chain):
+    # H 10; A 6 and B 6 share rank 2; C 2 is 4th (1, 2, 2, 4); I has none.
+    assert ranked(board(chain, "site:S1", "2026-W46")) == [
+        (1, "H", 10),
+        (2, "A", 6),
+        (2, "B", 6),
+        (4, "C", 2),
+        (5, "I", 0),
+    ]
+
+
+def test_people_without_points_are_listed_with_zero(chain):
+    entries = board(chain, "site:S1", "2026-W46")["entries"]
+    assert {"rank": 5, "user_id": "I", "display_name": "Person I", "site_id": "S1", "value": 0} in (
+        entries
+    )
+
+
+def test_unrostered_and_people_not_employed_in_the_period_are_left_out(chain):
+    users = {e["user_id"] for e in board(chain, "site:S1", "2026-W46")["entries"]}
+    assert users.isdisjoint({"G", "F", "J"})  # unrostered; left 10-31; hired 11-16
+
+
+def test_site_board_counts_only_points_earned_at_that_site(chain):
+    values = {e["user_id"]: e["value"] for e in board(chain, "site:S1", "2026-W46")["entries"]}
+    assert values["A"] == 6  # 3 × 2 at S1; the sale at S2 counts on S2's and region boards
+
+
+def test_month_board_counts_the_month_up_to_yesterday(chain):
+    # C: 10 (11-03) + 2 (11-13) = 12; J was hired 11-16, inside the month, with no points.
+    assert ranked(board(chain, "site:S1", "2026-11")) == [
+        (1, "C", 12),
+        (2, "H", 10),
+        (3, "A", 6),
+        (3, "B", 6),
+        (5, "I", 0),
+        (5, "J", 0),
+    ]
+
+
+def test_points_earned_today_count_on_the_current_board(chain):
+    chain.send(chain.ev("I", "pos.sale", at(d(11, 20), 8)))  # today, 08:00 UTC
+    derive_points_job(chain.session, now=NOW)
+    for period in ("2026-11", "2026-W47", "all"):
+        values = {e["user_id"]: e["value"] for e in board(chain, "site:S1", period)["entries"]}
+        assert values["I"] == 2, period  # "points earned in the period": today's count
+
+
+def test_people_hired_today_are_on_the_current_board_but_not_those_hired_later(chain):
+    chain.person("K", "S1", hired_on=d(11, 20)).person("L", "S1", hired_on=d(11, 21))
+    chain.session.commit()
+    users = {e["user_id"] for e in board(chain, "site:S1", "2026-W47")["entries"]}
+    assert "K" in users and "L" not in users  # employed up to today, 11-20
+
+
+def test_current_week_on_a_monday_is_a_board_with_mondays_points(chain):
+    monday = datetime(2026, 11, 23, 9, tzinfo=UTC)  # W48 has no finished day yet
+    chain.send(chain.ev("B", "pos.sale", at(d(11, 23), 8)), now=monday)
+    derive_points_job(chain.session, now=monday)
+    result = board(chain, "site:S1", "2026-W48", now=monday)
+    assert result["period"] == "2026-W48"
+    assert ranked(result)[0] == (1, "B", 2)
+
+
+def test_equal_ranks_are_listed_in_plain_user_id_order(session):
+    scn = Scenario(session)
+    scn.site("T1").feature("pos.sale", points=2)
+    scn.person("a1", "T1").person("B2", "T1").person("c3", "T1")
+    e = scn.ev
+    scn.send(e("a1", "pos.sale", d(11, 10)), e("B2", "pos.sale", d(11, 10)))
+    derive_points_job(session, now=NOW)
+    # "B2" < "a1" < "c3" as strings (upper case first); a case-folded order would put a1 first.
+    assert ranked(board(scn, "site:T1", "2026-11")) == [(1, "B2", 2), (1, "a1", 2), (3, "c3", 0)]
+
+
+def test_region_board_counts_points_at_every_site_of_the_region(chain):
+    # A: 6 at S1 + 2 at S2 = 8, tied with D's 8 at S2; E (South) is not on it.
+    result = board(chain, "region:north", "2026-W46")
+    assert result["scope"] == "region:North"
+    assert ranked(result) == [
+        (1, "H", 10),
+        (2, "A", 8),
+        (2, "D", 8),
+        (4, "B", 6),
+        (5, "C", 2),
+        (6, "I", 0),
+    ]
+
+
+def test_chain_all_time_board_includes_everyone_employed_at_any_time(chain):
+    # F (left 10-31) earned 2 in October; J (hired 11-16) has 0; C: 10 + 2 = 12.
+    assert ranked(board(chain, "chain", "all")) == [
+        (1, "C", 12),
+        (2, "H", 10),
+        (3, "A", 8),
+        (3, "D", 8),
+        (5, "B", 6),
+        (6, "E", 4),
+        (7, "F", 2),
+        (8, "I", 0),
+        (8, "J", 0),
+    ]
+
+
+def test_limit_cuts_after_that_many_rows(chain):
+    result = board(chain, "site:S1", "2026-W46", limit=2)
+    assert ranked(result) == [(1, "H", 10), (2, "A", 6)]  # B, also 2nd, is cut
+
+
+def test_default_period_is_the_month_of_yesterday(chain):
+    assert board(chain, "site:S1", None)["period"] == "2026-11"
+
+
+def test_opted_out_employee_keeps_its_rank_when_anonymous(chain):
+    first = board(chain, "site:S1", "2026-W46", role="manager")["entries"][0]
+    assert first == {
+        "rank": 1,
+        "user_id": None,
+        "display_name": "Anonymous",
+        "site_id": "S1",
+        "value": 10,
+    }
+
+
+@pytest.fixture
+def learners(session) -> Scenario:
+    """L1 (UTC) with one core feature, pos.sale (no expected time, so speed is 0.5 → 10 points).
+
+    V: 09-02 4 successes + 1 error, 09-25 3, 10-20 3. L (hired 10-10): 10-10 3, 10-20 3.
+    N: 10-20 1 success. Z: nothing. Minimum evidence: 3 core attempts (config version 2).
+    """
+    create_rules(session, {"min_core_attempts": 3}, now=NOW, actor="test")
+    scn = Scenario(session)
+    scn.site("L1").feature("pos.sale", is_core=True)
+    scn.person("V", "L1").person("L", "L1", hired_on=d(10, 10)).person("N", "L1").person("Z", "L1")
+    e = scn.ev
+    scn.send(
+        e("V", "pos.sale", d(9, 2), times=4),
+        e("V", "pos.sale", d(9, 2), outcome="error"),
+        e("V", "pos.sale", d(9, 25), times=3),
+        e("V", "pos.sale", d(10, 20), times=3),
+        e("L", "pos.sale", d(10, 10), times=3),
+        e("L", "pos.sale", d(10, 20), times=3),
+        e("N", "pos.sale", d(10, 20)),
+    )
+    return scn
+
+
+def test_proficiency_board_ranks_the_scores_of_the_periods_last_day(learners):
+    # Window [10-04, 10-31]; L1 active on 10-10 and 10-20. Score = 35·breadth + 25·accuracy
+    # + 20·speed + 20·consistency:
+    # L: 35 + 25·7/8 + 10 + 20·2/2 = 86.875 → 86.88;  V: 35 + 25·4/5 + 10 + 20·1/2 = 75.00
+    # N: 0 + 25·2/3 + 10 + 20·1/2 = 36.67;            Z: 0 + 25·1/2 + 10 + 0 = 22.50
+    assert ranked(board(learners, "site:L1", "2026-10", "proficiency")) == [
+        (1, "L", 86.88),
+        (2, "V", 75.0),
+        (3, "N", 36.67),
+        (4, "Z", 22.5),
+    ]
+
+
+def test_current_period_proficiency_is_the_score_of_yesterday(learners):
+    learners.site("Q1").person("P", "Q1")
+    learners.send(learners.ev("P", "pos.sale", d(10, 25), times=3))
+    # Yesterday 11-19: window [10-23, 11-19] holds 10-25: 35 + 25·4/5 + 10 + 20 = 85.00
+    # (on 11-30, the month's last day, 10-25 would be out of the window: 22.50).
+    assert ranked(board(learners, "site:Q1", "2026-11", "proficiency")) == [(1, "P", 85.0)]
+
+
+def test_current_period_on_its_first_day_reads_scores_and_improvement_as_of_yesterday(learners):
+    # Now 11-01: November has no finished day. Proficiency is the score of yesterday, 10-31
+    # (as on October's board); improvement runs from the day before November, 10-31, to 10-31.
+    now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    assert ranked(board(learners, "site:L1", "2026-11", "proficiency", now=now)) == ranked(
+        board(learners, "site:L1", "2026-10", "proficiency", now=now)
+    )
+    assert ranked(board(learners, "site:L1", "2026-11", "improvement", now=now)) == [
+        (1, "L", 0.0),
+        (1, "V", 0.0),
+        (3, "N", None),
+        (3, "Z", None),
+    ]
+
+
+def test_improvement_of_a_late_joiner_starts_at_the_first_active_day(learners):
+    # L at 10-31 86.88 − L on 10-10 (window [09-13, 10-10], employed only on 10-10:
+    # 35 + 20 + 10 + 20 = 85.00) = 1.88, not 86.88 − 22.50 (on 09-30, before L's start) = 64.38.
+    # V at 10-31 75.00 − V on 09-30 (window [09-03, 09-30]: 35 + 20 + 10 + 20 = 85.00) = −10.00.
+    entries = ranked(board(learners, "site:L1", "2026-10", "improvement"))
+    assert entries[:2] == [(1, "L", 1.88), (2, "V", -10.0)]
+
+
+def test_improvement_without_evidence_is_null_and_ranked_last(learners):
+    # N has 1 core attempt at 10-31 and Z none, below the minimum of 3: both null, tied last.
+    entries = ranked(board(learners, "site:L1", "2026-10", "improvement"))
+    assert entries[2:] == [(3, "N", None), (3, "Z", None)]
+
+
+def test_all_time_improvement_starts_at_each_first_active_day(learners):
+    # Through 10-31 (now 11-01). V from 09-02 (window [08-06, 09-02]: 35 + 25·5/7 + 10 + 20
+    # = 82.857 → 82.86): 75.00 − 82.86 = −7.86. L from 10-10 as before: 1.88.
+    now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    assert ranked(board(learners, "site:L1", "all", "improvement", now=now)) == [
+        (1, "L", 1.88),
+        (2, "V", -7.86),
+        (3, "N", None),
+        (3, "Z", None),
+    ]
+
+
+API = "/api/v1/leaderboards"
+TOKENS = {
+    "manager": {"sites": ["S1"]},
+    "employee": {"user_id": "A"},
+}
+
+
+def get(client, make_token, role: str, query: str):
+    headers = make_token(role, name=f"{role}-board", **TOKENS.get(role, {}))
+    return client.get(f"{API}?{query}", headers=headers)
+
+
+@pytest.mark.parametrize("role", ["manager", "employee", "rollout_lead"])
+def test_opted_out_employee_is_anonymous_to_non_hr_roles(chain, client, make_token, role):
+    response = get(client, make_token, role, "scope=site:S1&period=all")
+    assert response.status_code == 200
+    names = {(e["user_id"], e["display_name"]) for e in response.json["entries"]}
+    assert (None, "Anonymous") in names
+    assert all(user != "H" for user, _ in names)
+
+
+@pytest.mark.parametrize("role", ["hr", "admin"])
+def test_opted_out_employee_is_named_to_hr_and_admin(chain, client, make_token, role):
+    response = get(client, make_token, role, "scope=site:S1&period=all")
+    names = {(e["user_id"], e["display_name"]) for e in response.json["entries"]}
+    assert ("H", "Person H") in names
+    assert "Anonymous" not in {name for _, name in names}
+
+
+@pytest.mark.parametrize("period", ["2026-13", "2026-W54", "26-11", "2026-W1", "last-month"])
+def test_malformed_period_is_422(chain, client, make_token, period):
+    response = get(client, make_token, "hr", f"scope=site:S1&period={period}")
+    assert response.status_code == 422
+    assert list(response.json["error"]["details"]) == ["period"]
+
+
+@pytest.mark.parametrize("scope", ["region:North", "chain", "site:S2"])
+def test_manager_gets_403_on_a_region_chain_or_other_site(chain, client, make_token, scope):
+    response = get(client, make_token, "manager", f"scope={scope}&period=all")
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "forbidden"
+
+
+def test_employee_gets_403_outside_its_home_sites_board(chain, client, make_token):
+    assert get(client, make_token, "employee", "scope=site:S2&period=all").status_code == 403
+
+
+def test_manager_sees_the_board_of_its_site(chain, client, make_token):
+    response = get(client, make_token, "manager", "scope=site:s1&period=all&metric=points")
+    assert response.status_code == 200
+    assert response.json["scope"] == "site:S1"
+    assert response.json["metric"] == "points"
+
+
+@pytest.mark.parametrize(
+    ("now", "period"),
+    [
+        (datetime(2026, 11, 23, 9, tzinfo=UTC), "2026-W48"),  # the current week on its Monday
+        (datetime(2026, 12, 1, 9, tzinfo=UTC), "2026-12"),  # the current month on the 1st
+        (NOW, "2027-01"),  # a future month
+    ],
+)
+def test_a_well_formed_period_is_never_422(chain, client, make_token, monkeypatch, now, period):
+    monkeypatch.setattr("api.boards.utcnow", lambda: now)
+    for metric in ("points", "proficiency", "improvement"):
+        response = get(client, make_token, "hr", f"scope=site:S1&period={period}&metric={metric}")
+        assert response.status_code == 200, response.json
+        assert response.json["period"] == period
+
+
+def test_unknown_scope_kind_is_422(chain, client, make_token):
+    response = get(client, make_token, "hr", "scope=store:S1&period=all")
+    assert response.status_code == 422
+    assert list(response.json["error"]["details"]) == ["scope"]
+
+
+def test_unknown_region_is_404(chain, client, make_token):
+    assert get(client, make_token, "hr", "scope=region:Atlantis&period=all").status_code == 404
