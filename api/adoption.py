@@ -109,11 +109,19 @@ def adoption_insights(args):
     scope = _scope(args["site_id"])
     sites = list(metrics.sites_by_id(session, scope).values())
     now = utcnow()
-    zone = sites[0].timezone if len(sites) == 1 else "UTC"
-    first, last = resolve_window(zone, now, args["from_"], args["to"])
+    first, last = _insights_window(sites, now, args)
     return insights(
         session, sites=sites, first=first, last=last, now=now, rules=load_rules(session)
     )
+
+
+def _insights_window(sites, now, args):
+    """Each site's default window ends yesterday there; over several sites, the window ends on
+    the earliest of those yesterdays, the last day that has ended everywhere in scope."""
+    if not sites:
+        return resolve_window("UTC", now, args["from_"], args["to"])
+    zone = min((s.timezone for s in sites), key=lambda tz: yesterday(tz, now))
+    return resolve_window(zone, now, args["from_"], args["to"])
 
 
 def _person(user_id: str):
@@ -158,10 +166,8 @@ def employee_history(args, user_id):
 
 
 def _history_window(employee, args):
-    last = args["to"] or yesterday(employee.site.timezone, utcnow())
-    first = args["from_"] or last - timedelta(days=27)
-    check_window(first, last)
-    return first, last
+    """The contract's default: the 7 days ending yesterday at the employee's home site."""
+    return resolve_window(employee.site.timezone, utcnow(), args["from_"], args["to"])
 
 
 @bp.get("/scoring/configs")

@@ -1,8 +1,9 @@
 """First proficient of a site (DESIGN.md "Definitions"): the seed's incentive, awarded once.
 
-Among rostered employees whose home site it is, the one with the earliest proficient-since day on
-or after the site's go-live; ties: higher score that day, then user id. A site already awarded is
-never looked at again, so the award never moves; a site without go_live_on gets none.
+Among employees whose home site it is (rostered or first seen in events: DESIGN sets no roster
+condition here), the one with the earliest proficient-since day on or after the site's go-live;
+ties: higher score that day, then user id. A site already awarded is never looked at again, so
+the award never moves; a site without go_live_on gets none.
 """
 
 from __future__ import annotations
@@ -31,9 +32,7 @@ def award_first_proficient(
     if not sites:
         return []
     people = session.scalars(
-        select(Employee).where(
-            Employee.site_id.in_([s.id for s in sites]), Employee.rostered.is_(True)
-        )
+        select(Employee).where(Employee.site_id.in_([s.id for s in sites]))
     ).all()
     since = proficient_since_map(session, [p.id for p in people], as_of, rules) if people else {}
     out = []

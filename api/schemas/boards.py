@@ -14,7 +14,13 @@ class LeaderboardArgs(Schema):
     )
     period = TrimmedString(
         load_default=None,
-        metadata={"description": "YYYY-MM, ISO week YYYY-Www or all; default: yesterday's month."},
+        metadata={
+            "description": "YYYY-MM, ISO week YYYY-Www or all; default: yesterday's month. "
+            "Points count the period's days, today's too while it runs; proficiency and "
+            "improvement end on its last day, yesterday for the current period (on the current "
+            "period's first day too: then they are as of yesterday, improvement 0). Only a "
+            "malformed period is 422."
+        },
     )
     metric = fields.String(load_default="points", validate=validate.OneOf(METRICS))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))

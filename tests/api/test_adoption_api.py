@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -372,3 +372,9 @@ def test_history_pages_by_day(pages_as, as_role):
 def test_history_page_ending_on_the_last_day_links_to_an_empty_page(pages_as):
     pages = pages_as("hr", "/employees/A/history?from=2026-11-13&to=2026-11-15&limit=3")
     assert [len(p) for p in pages] == [3, 0]
+
+
+def test_history_defaults_to_the_7_days_ending_yesterday_at_the_home_site(as_role):
+    days = [p["day"] for p in as_role("employee", "/employees/A/history").json]
+    yesterday = NOW.date() - timedelta(days=1)  # the app's clock is NOW here; S1 is on UTC
+    assert days == [str(yesterday - timedelta(days=k)) for k in range(6, -1, -1)]
