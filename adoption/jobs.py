@@ -11,22 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from adoption.calendar import yesterday
 from adoption.db import dialect_insert
 from adoption.models import DailyUsage, Employee, Event, JobRun, ScoreSnapshot, Site
-from adoption.proficiency import score_frame
+from adoption.proficiency import SCORE_COLUMNS, score_frame
 from adoption.profile import fresh_snapshot_employees
 from adoption.rollups import rebuild_rollups
 from adoption.scoring_rules import ScoringRules, load_rules
-
-SNAPSHOT_COLUMNS = (
-    "employee_id",
-    "day",
-    "score",
-    "level",
-    "breadth",
-    "accuracy",
-    "speed",
-    "consistency",
-    "core_attempts",
-)
 
 
 def rebuild_rollups_job(
@@ -153,7 +141,7 @@ def _store(session, block, start, end, rules, now) -> int:
             snap.c.day <= end,
         )
     )
-    records = frame[list(SNAPSHOT_COLUMNS)].to_dict("records")
+    records = frame[list(SCORE_COLUMNS)].to_dict("records")
     for r in records:
         r["employee_id"] = int(r["employee_id"])
         r["core_attempts"] = int(r["core_attempts"])

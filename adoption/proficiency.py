@@ -17,6 +17,17 @@ from adoption.scoring_rules import ScoringRules
 from adoption.usage import CoreCatalog, UsageCube, core_catalog, day_index, load_cube
 
 EMPLOYEE_CHUNK = 200
+SCORE_COLUMNS = (
+    "employee_id",
+    "day",
+    "score",
+    "level",
+    "breadth",
+    "accuracy",
+    "speed",
+    "consistency",
+    "core_attempts",
+)
 NO_SPEED_EVIDENCE = 0.5
 
 
@@ -95,19 +106,7 @@ def score_frame(
         block = employee_ids[start : start + EMPLOYEE_CHUNK]
         frames.append(_score_block(session, block, first_day, last_day, rules, catalog))
     if not frames:
-        return pd.DataFrame(
-            columns=[
-                "employee_id",
-                "day",
-                "score",
-                "level",
-                "breadth",
-                "accuracy",
-                "speed",
-                "consistency",
-                "core_attempts",
-            ]
-        )
+        return pd.DataFrame(columns=list(SCORE_COLUMNS))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -14,13 +14,11 @@ Figures are printed, never asserted: only ratios measured side by side mean much
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import sqlite3
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +29,7 @@ from sqlalchemy import func, select
 
 from adoption import imports, ingest, schema, simulation
 from adoption.calendar import local_today
-from adoption.db import make_engine, make_sessionmaker, unit_of_work
+from adoption.db import make_engine, make_sessionmaker, scratch_postgres, unit_of_work
 from adoption.models import DailyUsage, Event, PointsLedger, Site
 from rewards.leaderboards import leaderboard, parse_period, resolve_scope
 from rewards.points import derive_points_job
@@ -62,16 +60,8 @@ def database(pg_url: str | None, workdir: Path):
     if pg_url is None:
         yield f"sqlite:///{workdir / 'bench.sqlite3'}"
         return
-    server = make_engine(pg_url, isolation_level="AUTOCOMMIT")
-    name = f"uptake_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.dispose()
+    with scratch_postgres(pg_url, "uptake_bench") as url:
+        yield url
 
 
 def seed(factory, args, now: datetime, workdir: Path) -> int:

@@ -188,36 +188,21 @@ def pairs_since(session: Session, since: datetime) -> set[tuple[int, date]]:
         members = {
             f for f, c in canonical.items() if c in changed_features or f in changed_features
         }
-        pairs |= set(
-            session.execute(
-                select(Event.employee_id, Event.local_day)
-                .where(Event.feature_id.in_(members))
-                .distinct()
-            ).all()
-        )
-        pairs |= set(
-            session.execute(
-                select(PointsLedger.employee_id, PointsLedger.local_day)
-                .where(PointsLedger.feature_id.in_(members))
-                .distinct()
-            ).all()
-        )
+        pairs |= _pairs_touching(session, Event.feature_id, PointsLedger.feature_id, members)
     if changed_sites:
-        pairs |= set(
-            session.execute(
-                select(Event.employee_id, Event.local_day)
-                .where(Event.site_id.in_(changed_sites))
-                .distinct()
-            ).all()
-        )
-        pairs |= set(
-            session.execute(
-                select(PointsLedger.employee_id, PointsLedger.local_day)
-                .where(PointsLedger.site_id.in_(changed_sites))
-                .distinct()
-            ).all()
-        )
+        pairs |= _pairs_touching(session, Event.site_id, PointsLedger.site_id, changed_sites)
     return pairs
+
+
+def _pairs_touching(session: Session, event_column, ledger_column, ids: set[int]) -> set:
+    """(employee, day) pairs with an event, or a ledger row, whose column is one of `ids`."""
+    events = select(Event.employee_id, Event.local_day).where(event_column.in_(ids)).distinct()
+    ledger = (
+        select(PointsLedger.employee_id, PointsLedger.local_day)
+        .where(ledger_column.in_(ids))
+        .distinct()
+    )
+    return set(session.execute(events).all()) | set(session.execute(ledger).all())
 
 
 def pairs_between(

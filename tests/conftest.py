@@ -10,7 +10,6 @@ import gzip
 import json
 import os
 import shutil
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from sqlalchemy import text
 
 from adoption import access, masterdata, schema
 from adoption.config import Settings
-from adoption.db import make_engine
+from adoption.db import make_engine, scratch_postgres
 from adoption.models import Base
 from api import create_app
 
@@ -49,18 +48,11 @@ def postgres_url():
     """A fresh database for this run, migrated once, dropped at the end."""
     if not PG_SERVER_URL:
         pytest.skip("UPTAKE_TEST_POSTGRES_URL is not set")
-    server = make_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
-    name = f"uptake_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = server.url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    schema.upgrade(engine)
-    engine.dispose()
-    yield url
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    server.dispose()
+    with scratch_postgres(PG_SERVER_URL, "uptake_test") as url:
+        engine = make_engine(url)
+        schema.upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

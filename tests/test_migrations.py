@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from adoption import schema
-from adoption.db import make_engine
+from adoption.db import make_engine, scratch_postgres
 from api.cli import main
 
 
@@ -22,16 +21,8 @@ def empty_database(database_url: str, tmp_path: Path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    server = make_engine(database_url, isolation_level="AUTOCOMMIT")
-    name = f"{make_url(database_url).database}_e{uuid.uuid4().hex[:6]}"
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.dispose()
+    with scratch_postgres(database_url, f"{make_url(database_url).database}_e") as url:
+        yield url
 
 
 def _downgrade(engine, revision: str) -> None:
