@@ -40,7 +40,7 @@ class Settings:
             raise Invalid({"UPTAKE_TIMEZONE": [f"Unknown timezone {tz!r}."]}) from exc
         return cls(
             database_url=url,
-            secret_key=env.get("UPTAKE_SECRET_KEY") or secrets.token_hex(32),
+            secret_key=env.get("UPTAKE_SECRET_KEY") or instance_secret(instance),
             scheduler=scheduler in {"on", "true", "1"},
             default_timezone=tz,
             instance_path=instance,
@@ -61,3 +61,22 @@ def _roles_env(env, name: str, default: str) -> tuple[str, ...]:
     """Comma-separated role names; an empty value means no role is ineligible."""
     text = env.get(name, default)
     return tuple(sorted({r.strip().lower() for r in text.split(",") if r.strip()}))
+
+
+def instance_secret(instance: Path) -> str:
+    """The secret kept in the instance folder when UPTAKE_SECRET_KEY is not set: made once, so
+    every worker process (and every restart) signs session cookies with the same key. Written
+    beside and linked into place, so a process racing another never reads a half-written key."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        draft = instance / f".secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process won; use its key
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
