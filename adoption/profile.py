@@ -25,13 +25,24 @@ def first_active_days(session: Session, employee_ids: list[int]) -> dict[int, da
 def proficient_since_map(
     session: Session, employee_ids: list[int], as_of: date, rules: ScoringRules
 ) -> dict[int, date | None]:
-    """Earliest day ≤ as_of at Proficient or above, checking every calendar day; never resets.
+    """Earliest day ≤ as_of at Proficient or above, checking every calendar day; never resets."""
+    return first_day_at(session, employee_ids, as_of, rules, PROFICIENT_LEVELS)
 
-    Stored snapshots answer for the days they cover; the days after are computed.
+
+def first_day_at(
+    session: Session,
+    employee_ids: list[int],
+    as_of: date,
+    rules: ScoringRules,
+    levels: frozenset[str],
+) -> dict[int, date | None]:
+    """Earliest day ≤ as_of whose level is one of `levels`, checking every calendar day.
+
+    Fresh stored snapshots answer for the days they cover; the days after are computed.
     """
     result: dict[int, date | None] = dict.fromkeys(employee_ids)
     first = first_active_days(session, employee_ids)
-    covered = _snapshot_coverage(session, employee_ids, as_of, rules)
+    covered = _snapshot_coverage(session, employee_ids, as_of, rules, levels)
     pending: dict[date, list[int]] = {}
     for eid in employee_ids:
         if eid not in first:
@@ -45,14 +56,14 @@ def proficient_since_map(
             pending.setdefault(start, []).append(eid)
     for start, block in pending.items():
         frame = score_frame(session, block, start, as_of, rules)
-        hits = frame[frame["level"].isin(list(PROFICIENT_LEVELS))]
+        hits = frame[frame["level"].isin(list(levels))]
         for eid, day in hits.groupby("employee_id")["day"].min().items():
             result[int(eid)] = day
     return result
 
 
-def _snapshot_coverage(session, employee_ids, as_of, rules):
-    """Per employee: (first proficient day among snapshots ≤ as_of, last snapshot day ≤ as_of)."""
+def _snapshot_coverage(session, employee_ids, as_of, rules, levels):
+    """Per employee: (first day at `levels` among snapshots ≤ as_of, last snapshot day ≤ as_of)."""
     snap = ScoreSnapshot
     base = select(snap.employee_id).where(
         snap.employee_id.in_(employee_ids),
@@ -69,7 +80,7 @@ def _snapshot_coverage(session, employee_ids, as_of, rules):
     hits = dict(
         session.execute(
             base.with_only_columns(snap.employee_id, func.min(snap.day))
-            .where(snap.level.in_(list(PROFICIENT_LEVELS)))
+            .where(snap.level.in_(list(levels)))
             .group_by(snap.employee_id)
         ).all()
     )

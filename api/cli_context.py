@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 
 from adoption.config import Settings
@@ -26,3 +28,13 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
+
+
+def date_option(_ctx, _param, value: str | None) -> date | None:
+    """A click callback: an optional YYYY-MM-DD option as a date, or a usage error."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a YYYY-MM-DD date.") from exc

@@ -12,34 +12,13 @@ import click
 
 from adoption import reports
 from adoption.masterdata import get_site
+from adoption.metrics import FIELDS
 from adoption.scoring_rules import load_rules
 from api import jobs_registry
-from api.cli_context import pass_ctx
+from api.cli_context import date_option, pass_ctx
 from api.clock import utcnow
 
-REPORT_COLUMNS = (
-    "site_id",
-    "is_pilot",
-    "go_live_on",
-    "from",
-    "to",
-    "population",
-    "active",
-    "adoption_rate",
-    "stickiness",
-    "mean_breadth",
-    "error_rate",
-    "proficient_share",
-)
-
-
-def _date(_ctx, _param, value):
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a YYYY-MM-DD date.") from exc
+REPORT_COLUMNS = ("site_id", "is_pilot", "go_live_on", "from", "to", *FIELDS)
 
 
 @click.group()
@@ -48,8 +27,10 @@ def report() -> None:
 
 
 @report.command("adoption")
-@click.option("--from", "first", callback=_date, help="First local day (default: 7 days ago).")
-@click.option("--to", "last", callback=_date, help="Last local day (default: yesterday).")
+@click.option(
+    "--from", "first", callback=date_option, help="First local day (default: 7 days ago)."
+)
+@click.option("--to", "last", callback=date_option, help="Last local day (default: yesterday).")
 @click.option("--site", "site_code", help="One site only.")
 @click.option(
     "--format",
@@ -123,8 +104,10 @@ def _month(_ctx, _param, value):
 
 @jobs_group.command("run")
 @click.argument("name", type=click.Choice(JOB_NAMES))
-@click.option("--from", "first", callback=_date, help="rollups, points: first day to rebuild.")
-@click.option("--to", "last", callback=_date, help="rollups, points: last day to rebuild.")
+@click.option(
+    "--from", "first", callback=date_option, help="rollups, points: first day to rebuild."
+)
+@click.option("--to", "last", callback=date_option, help="rollups, points: last day to rebuild.")
 @click.option("--month", callback=_month, help="close-month: the month to close (YYYY-MM).")
 @pass_ctx
 def jobs_run(ctx, name, first, last, month) -> None:

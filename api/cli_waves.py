@@ -6,12 +6,11 @@ JSON output is the API's JSON: the same domain call, dumped by the same schema.
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import click
 
 from adoption.scoring_rules import load_rules
-from api.cli_context import pass_ctx
+from api.cli_context import date_option, pass_ctx
 from api.clock import utcnow
 from api.schemas.waves import ReadinessSchema, RuleSchema, WaveSchema
 from pilots import readiness as gate
@@ -29,15 +28,6 @@ FORMAT = click.option(
 
 def _json(data) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def _date(_ctx, _param, value):
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a YYYY-MM-DD date.") from exc
 
 
 def _share(_ctx, _param, value):
@@ -78,7 +68,7 @@ def waves_list(ctx, fmt) -> None:
 @waves.command("set")
 @click.argument("number", type=click.IntRange(0, wave_plans.MAX_WAVE))
 @click.option("--sites", help="Comma-separated site codes; replaces the wave's sites.")
-@click.option("--planned", callback=_date, help="Planned go-live, YYYY-MM-DD.")
+@click.option("--planned", callback=date_option, help="Planned go-live, YYYY-MM-DD.")
 @click.option("--canary", type=float, callback=_share, help="Share of sites that go first.")
 @click.option("--name", help="A name for the wave.")
 @FORMAT

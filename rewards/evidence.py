@@ -14,9 +14,9 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adoption.models import DailyUsage, Employee, Feature, ScoreSnapshot
+from adoption.models import DailyUsage, Employee, Feature
 from adoption.proficiency import score_frame
-from adoption.profile import first_active_days, proficient_since_map
+from adoption.profile import first_day_at, proficient_since_map
 from adoption.registry import canonical_map
 from adoption.scoring_rules import ScoringRules
 from adoption.usage import core_catalog
@@ -58,6 +58,9 @@ def _level_evidence(session, since: dict[int, date | None], rules, key: str) -> 
     }
 
 
+EXPERT = frozenset({"Expert"})
+
+
 def proficient(session: Session, ids: list[int], as_of: date, rules: ScoringRules) -> Found:
     """Proficient or above on some day ≤ as_of: the proficient-since day and that day's score."""
     since = proficient_since_map(session, ids, as_of, rules) if ids else {}
@@ -73,38 +76,8 @@ def expert(session: Session, ids: list[int], as_of: date, rules: ScoringRules) -
 def expert_since_map(
     session: Session, ids: list[int], as_of: date, rules: ScoringRules
 ) -> dict[int, date | None]:
-    """Like profile.proficient_since_map for Expert: stored snapshots first, the rest computed."""
-    snap = ScoreSnapshot
-    base = select(snap.employee_id).where(
-        snap.employee_id.in_(ids), snap.config_version == rules.version, snap.day <= as_of
-    )
-    through = dict(
-        session.execute(
-            base.with_only_columns(snap.employee_id, func.max(snap.day)).group_by(snap.employee_id)
-        ).all()
-    )
-    hits = dict(
-        session.execute(
-            base.with_only_columns(snap.employee_id, func.min(snap.day))
-            .where(snap.level == "Expert")
-            .group_by(snap.employee_id)
-        ).all()
-    )
-    result: dict[int, date | None] = {eid: hits.get(eid) for eid in ids}
-    pending: dict[date, list[int]] = {}
-    for eid, first in first_active_days(session, ids).items():
-        if result[eid] is not None:
-            continue
-        start = first if eid not in through else max(first, through[eid] + timedelta(days=1))
-        if start <= as_of:
-            pending.setdefault(start, []).append(eid)
-    for start, block in pending.items():
-        frame = score_frame(session, block, start, as_of, rules)
-        for eid, day in (
-            frame[frame["level"] == "Expert"].groupby("employee_id")["day"].min().items()
-        ):
-            result[int(eid)] = day
-    return result
+    """The first day at Expert, found like proficient-since (fresh snapshots, then computed)."""
+    return first_day_at(session, ids, as_of, rules, EXPERT)
 
 
 def explorer(session: Session, ids: list[int], as_of: date, rules: ScoringRules) -> Found:

@@ -62,8 +62,14 @@ def database_url(request, tmp_path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
+    empty_postgres(url)
+    return url
+
+
+def empty_postgres(url: str) -> None:
+    """Empty the run's PostgreSQL database; what the migrations seed (scoring_config version 1)
+    survives."""
     engine = make_engine(url)
-    # Seeded by the migrations (scoring_config version 1) survives; everything else goes.
     tables = ", ".join(
         f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in SEEDED_TABLES
     )
@@ -71,7 +77,6 @@ def database_url(request, tmp_path) -> str:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(text("DELETE FROM scoring_config WHERE version > 1"))
     engine.dispose()
-    return url
 
 
 @pytest.fixture

@@ -10,12 +10,9 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import text
-
 from adoption import imports, ingest, masterdata, simulation
 from adoption.db import make_engine, make_sessionmaker
-from adoption.models import Base
-from tests.conftest import SEEDED_TABLES
+from tests.conftest import empty_postgres
 
 # Friday 2026-11-20 12:00 UTC. With seed 7, 4 sites and 4 weeks: pilots S001, S002, S004 go live
 # 2026-10-23 (weeks 0–3 complete), S003 (wave 1) on 10-30 (weeks 0–2 complete); S099 has no
@@ -60,13 +57,6 @@ def seeded_database(request, tmp_path_factory):
     # The run's PostgreSQL database, emptied as conftest empties it for each test; the next
     # test outside this module empties it again.
     url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    tables = ", ".join(
-        f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in SEEDED_TABLES
-    )
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        conn.execute(text("DELETE FROM scoring_config WHERE version > 1"))
-    engine.dispose()
+    empty_postgres(url)
     _seed(url, directory)
     yield url
