@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adoption.config import Settings
 from adoption.db import make_engine, make_sessionmaker
-from adoption.validation import MAX_BODY_BYTES
+from adoption.ingest.validation import MAX_BODY_BYTES
 from api import database, errors
 from api.schemas.events import EventBatchSchema, EventSchema
 
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _register(app)
     logging.basicConfig(level=logging.INFO)
     if settings.scheduler:  # in every worker: the run-once lock makes each job run once
-        from api.scheduler import start_in_background
+        from api.jobs import start_in_background
 
         sessions = app.extensions["uptake"].sessions
         app.extensions["uptake.scheduler"] = start_in_background(settings, sessions)
@@ -68,30 +68,26 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from api import (
+    from api import web
+    from api.http import (
         adoption,
-        boards,
         champions,
         events,
         health,
         jobs,
+        leaderboards,
         masterdata,
         pilots,
-        pilots_did,
         quarantine,
         waves,
-        web,
     )
 
     api = UptakeApi(app)
     api.spec.components.schema("Event", schema=EventSchema)
     api.spec.components.schema("EventBatch", schema=EventBatchSchema)
-    for blueprint in (events.bp, masterdata.bp, quarantine.bp, adoption.bp, waves.bp, boards.bp):
-        api.register_blueprint(blueprint, url_prefix=API_PREFIX)
-    api.register_blueprint(jobs.bp, url_prefix=API_PREFIX)
-    api.register_blueprint(champions.bp, url_prefix=API_PREFIX)
+    for module in (events, masterdata, quarantine, adoption, waves, leaderboards, jobs, champions):
+        api.register_blueprint(module.bp, url_prefix=API_PREFIX)
     api.register_blueprint(pilots.bp, url_prefix=API_PREFIX)
-    api.register_blueprint(pilots_did.bp, url_prefix=API_PREFIX)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
     errors.register(app)

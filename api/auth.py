@@ -9,8 +9,8 @@ from functools import wraps
 from flask import g, request
 from flask import session as web_session
 
-from adoption import access
-from adoption.access import Principal
+from adoption.identity import credentials
+from adoption.identity.credentials import Principal
 from api import database
 from api.clock import utcnow
 from api.errors import ApiError
@@ -30,13 +30,13 @@ def current_principal() -> Principal | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "unauthorized", "Use 'Authorization: Bearer <token>'.")
-        principal = access.authenticate_token(database.session(), token.strip(), now=utcnow())
+        principal = credentials.authenticate_token(database.session(), token.strip(), now=utcnow())
         if principal is None:
             raise ApiError(401, "unauthorized", "The token is invalid, revoked or expired.")
     elif "account_id" in web_session:
         _check_session_csrf()
-        account = access.account_by_id(database.session(), web_session["account_id"])
-        principal = access.principal_for_account(account) if account else None
+        account = credentials.account_by_id(database.session(), web_session["account_id"])
+        principal = credentials.principal_for_account(account) if account else None
     g.principal = principal
     return principal
 

@@ -1,29 +1,261 @@
-"""Scheduled job runs for admins: what ran, when, and how it ended."""
+"""The scheduled jobs by name, and when the scheduler runs them (composition root of the jobs).
+
+Every job's function is imported directly: a renamed or broken module stops the app, the CLI
+and the scheduler at start-up with an ImportError instead of silently skipping a job. Each run
+goes through `adoption.jobs.runs.run_once_recorded`: locked once across processes, then recorded.
+
+Every worker that has a scheduler fires every entry; the run-once lock and the `same_slot`
+check make one of them run it and the others skip it. Times are UTC; jobs that depend on a
+site's local day (closing a month) check hourly and decide for themselves whether anything is due.
+"""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+import atexit
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
-from api import database
-from api.auth import requires
-from api.jobs_registry import recent_runs
-from api.pagination import next_link, parse_cursor
-from api.schemas.jobs import JobRunListArgs, JobRunSchema
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session, sessionmaker
 
-bp = Blueprint("jobs", __name__, description="Scheduled job runs (start, end, outcome).")
+from adoption.config import Settings
+from adoption.errors import Invalid, NotFound
+from adoption.jobs.runs import RunResult, events_since, run_once_recorded
+from adoption.scoring.snapshots import snapshot_scores
+from adoption.usage.rollups import rebuild_rollups_job
+from api.clock import utcnow
+from rewards.jobs import award_badges_job, close_previous_month_job
+from rewards.points import derive_points_job, rebuild_points
+
+log = logging.getLogger("uptake.scheduler")
 
 
-@bp.get("/jobs/runs")
-@requires()
-@bp.arguments(JobRunListArgs, location="query")
-@bp.response(200, JobRunSchema(many=True))
-def list_runs(args):
-    """Recent runs, newest first; skipped attempts (lock held elsewhere) are not runs."""
-    limit = args["limit"]
-    runs = recent_runs(
-        database.session(),
-        job=args["job"],
-        limit=limit,
-        before=parse_cursor(args["cursor"], int),
+@dataclass(frozen=True)
+class Job:
+    name: str
+    summary: str
+    run: Callable[..., dict]
+    options: tuple[str, ...] = ()
+    check: Callable[[dict], None] | None = None  # raises Invalid before anything runs
+    configured: Callable[[Settings], dict] | None = None  # options that come from settings
+
+    def prepare(self, options: dict) -> dict:
+        """The options given (None dropped), checked; raises Invalid."""
+        given = {k: v for k, v in options.items() if v is not None}
+        unknown = sorted(set(given) - set(self.options))
+        if unknown:
+            raise Invalid({k: [f"The job {self.name!r} takes no {k!r}."] for k in unknown})
+        if self.check is not None:
+            self.check(given)
+        return given
+
+
+def rollups(session: Session, now: datetime, *, first=None, last=None) -> dict:
+    return rebuild_rollups_job(session, first=first, last=last, now=now)
+
+
+def snapshots(session: Session, now: datetime) -> dict:
+    return snapshot_scores(session, now=now, since=events_since(session, "snapshots"))
+
+
+def points(session: Session, now: datetime, *, first=None, last=None) -> dict:
+    """Since the last successful run; with first and last, a rebuild of that range instead."""
+    if first is not None:
+        return rebuild_points(session, first=first, last=last, now=now)
+    return derive_points_job(session, now=now, since=events_since(session, "points"))
+
+
+def _both_or_neither(options: dict) -> None:
+    if ("first" in options) != ("last" in options):
+        raise Invalid({"first": ["points: give both --from and --to, or neither."]})
+
+
+def badges(session: Session, now: datetime) -> dict:
+    return award_badges_job(session, now=now)
+
+
+def close_month(session: Session, now: datetime, **options) -> dict:
+    return close_previous_month_job(session, now=now, **options)
+
+
+def _close_settings(settings: Settings) -> dict:
+    return {
+        "close_day": settings.close_day,
+        "close_hour": settings.close_hour,
+        "ineligible_roles": settings.ineligible_roles,
+    }
+
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job("rollups", "Rebuild daily_usage from raw events.", rollups, ("first", "last")),
+        Job("snapshots", "Store daily proficiency scores.", snapshots),
+        Job(
+            "points",
+            "Bring the points ledger in line with new events.",
+            points,
+            ("first", "last"),
+            _both_or_neither,
+        ),
+        Job("badges", "Award badges.", badges),
+        Job(
+            "close-month",
+            "Close the previous month once it is over at every site.",
+            close_month,
+            ("month",),
+            configured=_close_settings,
+        ),
     )
-    return runs, 200, next_link(runs, limit, lambda r: r.id)
+}
+JOB_NAMES = tuple(JOBS)
+
+
+def get_job(name: str) -> Job:
+    if name not in JOBS:
+        raise NotFound(f"There is no job {name!r}.", {"job": name, "known": list(JOB_NAMES)})
+    return JOBS[name]
+
+
+def run_job(
+    factory: sessionmaker[Session],
+    name: str,
+    *,
+    options: dict | None = None,
+    settings: Settings | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    holder: str | None = None,
+    same_slot: timedelta | None = None,
+) -> RunResult:
+    """Run a job once across processes and record the run; re-raises the job's error.
+
+    `options` are the caller's (checked against the job's); `settings` adds the job's configured
+    ones (e.g. when a month closes).
+    """
+    job = get_job(name)
+    given = job.prepare(options or {})
+    if settings is not None and job.configured is not None:
+        given = {**job.configured(settings), **given}
+    return run_once_recorded(
+        factory,
+        name,
+        lambda session, now: job.run(session, now, **given),
+        clock=clock,
+        holder=holder,
+        same_slot=same_slot,
+    )
+
+
+# A worker whose trigger fires late (busy, or just started) still runs within this grace...
+MISFIRE_GRACE = timedelta(minutes=5)
+# ...so a success this recent is the same slot's run by another worker. Below every period.
+SAME_SLOT = timedelta(minutes=10)
+# The nightly rollup repair covers the days late events can still reach.
+ROLLUP_REPAIR_DAYS = 8
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    jobs: tuple[str, ...]  # run in order; the chain stops when one is skipped or fails
+    cron: dict = field(default_factory=dict)
+
+
+SCHEDULE = (
+    Entry("nightly", ("rollups", "snapshots"), {"hour": 2, "minute": 30}),
+    Entry("points", ("points",), {"minute": "*/15"}),
+    Entry("badges", ("badges",), {"hour": 3, "minute": 0}),
+    Entry("close-month", ("close-month",), {"minute": 5}),
+)
+
+
+def scheduled_options(name: str, now) -> dict:
+    """What a scheduled run passes that a manual one does not."""
+    if name == "rollups":
+        return {"first": (now - timedelta(days=ROLLUP_REPAIR_DAYS)).date()}
+    return {}
+
+
+def run_entry(
+    factory: sessionmaker[Session],
+    names: tuple[str, ...],
+    settings: Settings | None = None,
+    clock=utcnow,
+) -> None:
+    """One scheduled firing: each job locked and recorded, in order."""
+    for name in names:
+        try:
+            result = run_job(
+                factory,
+                name,
+                options=scheduled_options(name, clock()),
+                settings=settings,
+                clock=clock,
+                same_slot=SAME_SLOT,
+            )
+        except Exception:  # recorded in job_run as failed; logged here once, not by APScheduler
+            log.exception("job %s failed", name)
+            return
+        if result.run is None:
+            return  # whoever holds the lock runs the rest of the chain
+
+
+def build_scheduler(
+    settings: Settings, factory: sessionmaker[Session], *, blocking: bool
+) -> BaseScheduler:
+    """A scheduler with every entry added, not started; `settings` reach the jobs that are
+    configured by them (e.g. when a month closes)."""
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=UTC)
+    for entry in SCHEDULE:
+        scheduler.add_job(
+            run_entry,
+            CronTrigger(timezone=UTC, **entry.cron),
+            args=(factory, entry.jobs, settings),
+            id=entry.id,
+            name=" then ".join(entry.jobs),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def start_in_background(settings: Settings, factory: sessionmaker[Session]) -> BaseScheduler:
+    """The app-process scheduler (UPTAKE_SCHEDULER=on): one per gunicorn worker is safe."""
+    scheduler = build_scheduler(settings, factory, blocking=False)
+    scheduler.start()
+    atexit.register(_shutdown, scheduler)
+    log.info("scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    return scheduler
+
+
+def _shutdown(scheduler: BaseScheduler) -> None:
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+
+
+def run_until_signalled(scheduler: BlockingScheduler) -> None:
+    """Block in `start()` until SIGTERM or SIGINT; a running job may finish before the exit."""
+
+    def stop(signum, _frame):
+        # Not in the handler itself: the signal may interrupt the scheduler holding the lock
+        # that shutdown() takes, which would deadlock.
+        log.info("%s received; stopping the scheduler", signal.Signals(signum).name)
+        threading.Thread(target=_shutdown, args=(scheduler,), name="scheduler-stop").start()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        log.info("scheduler running: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+        scheduler.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("scheduler stopped")

@@ -32,10 +32,12 @@ from datetime import UTC, datetime
 import sqlalchemy
 from ingest_data import SOURCE, Dataset, generate
 
-from adoption import access, masterdata, schema
+from adoption import schema
 from adoption.config import Settings
 from adoption.db import make_engine, make_sessionmaker
-from adoption.ingest import ingest_batch
+from adoption.identity import credentials
+from adoption.ingest.batch import ingest_batch
+from adoption.masterdata import records
 from adoption.models import Event
 from api import create_app
 
@@ -205,13 +207,13 @@ def build_template(backend, data: Dataset) -> str:
     with make_sessionmaker(engine)() as session:
         for code, tz in data.sites:
             values = {"name": f"Store {code}", "timezone": tz}
-            masterdata.put_site(session, code, values, now=now, actor="bench", default_tz="UTC")
+            records.put_site(session, code, values, now=now, actor="bench", default_tz="UTC")
         for user_id, site in data.employees:
             values = {"display_name": f"Person {user_id}", "site_id": site}
-            masterdata.put_employee(session, user_id, values, now=now)
+            records.put_employee(session, user_id, values, now=now)
         for action, values in data.features:
-            masterdata.put_feature(session, action, values, now=now)
-        _, token = access.create_token(session, role="ingest", name=SOURCE, now=now)
+            records.put_feature(session, action, values, now=now)
+        _, token = credentials.create_token(session, role="ingest", name=SOURCE, now=now)
         session.commit()
     backend.seal_template(engine)
     engine.dispose()

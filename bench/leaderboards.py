@@ -27,11 +27,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from adoption import imports, ingest, schema, simulation
+from adoption import schema
 from adoption.calendar import local_today
 from adoption.db import make_engine, make_sessionmaker, scratch_postgres, unit_of_work
-from adoption.models import DailyUsage, Event, PointsLedger, Site
+from adoption.ingest.batch import ingest_batch
+from adoption.masterdata import imports
+from adoption.models import DailyUsage, Event, Site
+from adoption.simulation import chain
 from rewards.leaderboards import leaderboard, parse_period, resolve_scope
+from rewards.models import PointsLedger
 from rewards.points import derive_points_job
 
 
@@ -66,19 +70,17 @@ def database(pg_url: str | None, workdir: Path):
 
 def seed(factory, args, now: datetime, workdir: Path) -> int:
     """The `uptake demo` path: master files, then event batches; returns events accepted."""
-    sim = simulation.simulate(seed=args.seed, sites=args.sites, weeks=args.weeks, today=now.date())
-    files = simulation.write_master_files(sim, workdir / "demo")
+    sim = chain.simulate(seed=args.seed, sites=args.sites, weeks=args.weeks, today=now.date())
+    files = chain.write_master_files(sim, workdir / "demo")
     for kind in ("sites", "features", "roster"):
         with unit_of_work(factory) as session:
             imports.import_master(
                 session, kind, files[kind], now=now, actor="bench", default_tz="UTC"
             )
     accepted = 0
-    for chunk in simulation.event_batches(sim, now=now):
+    for chunk in chain.event_batches(sim, now=now):
         with unit_of_work(factory) as session:
-            result = ingest.ingest_batch(
-                session, source=simulation.DEMO_SOURCE, events=chunk, now=now
-            )
+            result = ingest_batch(session, source=chain.DEMO_SOURCE, events=chunk, now=now)
         accepted += result.accepted
     return accepted
 

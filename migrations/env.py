@@ -5,6 +5,9 @@ from sqlalchemy import pool
 
 from adoption.db import make_engine
 from adoption.models import Base
+from migrations import import_all_models
+
+import_all_models()
 
 config = context.config
 target_metadata = Base.metadata

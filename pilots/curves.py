@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption.calendar import last_complete_week, week_window
-from adoption.metrics import Window, population, site_metrics
 from adoption.models import Employee, Site
-from adoption.proficiency import score_frame
-from adoption.profile import first_active_days, proficient_since_map
-from adoption.reports import EARLIEST_WEEK
-from adoption.scoring_rules import ScoringRules
+from adoption.scoring.components import score_frame
+from adoption.scoring.proficiency import first_active_days, proficient_since_map
+from adoption.scoring.rules import ScoringRules
+from adoption.usage.metrics import Window, population, site_metrics
+from adoption.usage.reports import EARLIEST_WEEK
 from pilots.comparison import weighted_mean
 from pilots.survival import km_median, spell
 

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from adoption.calendar import last_complete_week, week_window
 from adoption.errors import Invalid
-from adoption.metrics import Window, site_metrics
 from adoption.models import Site
-from adoption.scoring_rules import ScoringRules
+from adoption.scoring.rules import ScoringRules
+from adoption.usage.metrics import Window, site_metrics
 from pilots.readiness_rules import list_rules
 from pilots.waves import MAX_WAVE
 

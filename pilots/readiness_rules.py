@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from adoption import audit
 from adoption.errors import Invalid, NotFound
-from adoption.models import ReadinessRule
+from pilots.models import ReadinessRule
 
 METRICS = ("adoption_rate", "stickiness", "mean_breadth", "error_rate", "proficient_share")
 COMPARISONS = (">=", "<=")

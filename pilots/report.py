@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from adoption.errors import Invalid, NotFound
 from adoption.models import Site
-from adoption.scoring_rules import ScoringRules
+from adoption.scoring.rules import ScoringRules
 from pilots import charts, survival
 from pilots.comparison import WEIGHTINGS, effect
 from pilots.curves import (

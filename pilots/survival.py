@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from adoption.calendar import yesterday
 from adoption.models import Employee, Site
-from adoption.profile import proficient_since_map
-from adoption.scoring_rules import ScoringRules
+from adoption.scoring.proficiency import proficient_since_map
+from adoption.scoring.rules import ScoringRules
 
 Z95 = 1.959963984540054
 GROUPS = ("pilot", "control")

@@ -19,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption import audit
-from adoption.cleaning import key_of, normalise_text
 from adoption.errors import Invalid, NotFound
-from adoption.masterdata import apply_values
-from adoption.models import Site, Wave
+from adoption.masterdata.cleaning import key_of, normalise_text
+from adoption.masterdata.records import apply_values
+from adoption.models import Site
+from pilots.models import Wave
 
 WAVE_FIELDS = ("name", "planned_go_live_on", "canary_share", "notes")
 MAX_WAVE = 2**31 - 1  # the column is a 32-bit integer

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from adoption.models import BadgeAward, Employee, PointsLedger, Site
-from adoption.scoring_rules import ScoringRules, load_rules
-from rewards import evidence
-from rewards.first_proficient import award_first_proficient
-from rewards.periods import frozen_months, month_of
+from adoption.models import Employee, Site
+from adoption.scoring.rules import ScoringRules, load_rules
+from rewards import badge_evidence
+from rewards.champions.first_proficient import award_first_proficient
+from rewards.champions.periods import frozen_months, month_of
+from rewards.models import BadgeAward, PointsLedger
 
 FIRST_PROFICIENT = "first_proficient"
 
@@ -30,7 +31,7 @@ class Badge:
     title: str
     criterion: str
     stores: str  # what the stored evidence holds and where it comes from
-    find: Callable[[Session, list[int], date, ScoringRules], evidence.Found] | None
+    find: Callable[[Session, list[int], date, ScoringRules], badge_evidence.Found] | None
     points: int = 0  # booked on the award day at the home site, when not 0
 
 
@@ -49,37 +50,37 @@ BADGES: tuple[Badge, ...] = (
         "Proficient",
         "Proficient or above on some day (proficient since).",
         "proficient_since (profile.proficient_since_map), that day's score, config_version",
-        evidence.proficient,
+        badge_evidence.proficient,
     ),
     Badge(
         "expert",
         "Expert",
         "Expert on some day.",
         "expert_since (snapshots, else score_frame), that day's score, config_version",
-        evidence.expert,
+        badge_evidence.expert,
     ),
     Badge(
         "explorer",
         "Explorer",
         "Every core feature (is_core now, aliases counted) used successfully at least once.",
         "core_features: each action with the day of its first success (daily_usage)",
-        evidence.explorer,
+        badge_evidence.explorer,
     ),
     Badge(
         "streak",
         "Streak",
-        f"Active on {evidence.STREAK_DAYS} consecutive working days; a working day is a day "
+        f"Active on {badge_evidence.STREAK_DAYS} consecutive working days; a working day is a day "
         "on which anyone had a success at the employee's home site.",
         "first_day, last_day and working_days of the first such run (daily_usage)",
-        evidence.streak,
+        badge_evidence.streak,
     ),
     Badge(
         "error_free_week",
         "Error-free week",
-        f"A complete ISO week with ≥ {evidence.ERROR_FREE_MIN_SUCCESSES} successes on core "
+        f"A complete ISO week with ≥ {badge_evidence.ERROR_FREE_MIN_SUCCESSES} successes on core "
         "features and no error on any feature.",
         "week (YYYY-Www), from, to, core_successes, errors (daily_usage)",
-        evidence.error_free_week,
+        badge_evidence.error_free_week,
     ),
 )
 BY_NAME = {b.name: b for b in BADGES}

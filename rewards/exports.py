@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from adoption import audit
 from adoption.errors import Invalid
-from rewards.champions import DEFAULT_INELIGIBLE, get_month
+from rewards.champions.months import DEFAULT_INELIGIBLE, get_month
 
 COLUMNS = (
     "month",

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption.calendar import yesterday
-from adoption.models import ChampionPeriod, Site
+from adoption.models import Site
 from rewards.badges import award_badges
-from rewards.champions import DEFAULT_INELIGIBLE, close_month
-from rewards.periods import month_of
+from rewards.champions.months import DEFAULT_INELIGIBLE, close_month
+from rewards.champions.periods import month_of
+from rewards.models import ChampionPeriod
 
 JOB_ACTOR = "scheduler"
 MANUAL_ACTOR = "uptake jobs run close-month"

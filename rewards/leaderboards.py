@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from adoption.calendar import local_today
 from adoption.errors import Invalid, NotFound
-from adoption.masterdata import get_site
-from adoption.models import Employee, PointsLedger, Site
-from adoption.proficiency import round_half_up, score_frame
-from adoption.profile import first_active_days
-from adoption.scoring_rules import ScoringRules, load_rules
+from adoption.masterdata.records import get_site
+from adoption.models import Employee, Site
+from adoption.scoring.components import round_half_up, score_frame
+from adoption.scoring.proficiency import first_active_days
+from adoption.scoring.rules import ScoringRules, load_rules
+from rewards.models import PointsLedger
 
 METRICS = ("points", "proficiency", "improvement")
 MAX_LIMIT = 1000

@@ -18,9 +18,10 @@ from datetime import date, datetime
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from adoption.models import Event, Feature, PointsLedger, Site
-from adoption.registry import canonical_map
-from rewards.periods import frozen_months, month_of
+from adoption.ingest.registry import canonical_map
+from adoption.models import Event, Feature, Site
+from rewards.champions.periods import frozen_months, month_of
+from rewards.models import PointsLedger
 
 FEATURE_RULE = "feature_points"
 PAIR_CHUNK = 500

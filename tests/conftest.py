@@ -17,9 +17,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from adoption import access, masterdata, schema
+from adoption import schema
 from adoption.config import Settings
 from adoption.db import make_engine, scratch_postgres
+from adoption.identity import credentials
+from adoption.masterdata import records
 from adoption.models import Base
 from api import create_app
 
@@ -126,7 +128,7 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 def make_site(session):
     def make(code="S001", timezone="UTC", **values):
         values.setdefault("name", f"Store {code}")
-        site, _ = masterdata.put_site(
+        site, _ = records.put_site(
             session, code, {"timezone": timezone, **values}, now=NOW, actor="test", default_tz="UTC"
         )
         session.commit()
@@ -139,7 +141,7 @@ def make_site(session):
 def make_employee(session):
     def make(user_id="E001", site_id="S001", **values):
         values.setdefault("display_name", f"Person {user_id}")
-        emp, _ = masterdata.put_employee(session, user_id, {"site_id": site_id, **values}, now=NOW)
+        emp, _ = records.put_employee(session, user_id, {"site_id": site_id, **values}, now=NOW)
         session.commit()
         return emp
 
@@ -151,7 +153,7 @@ def make_token(session):
     """Bearer headers for a new token of the role."""
 
     def make(role="ingest", name=None, sites=(), user_id=None, expires_days=None):
-        _, plain = access.create_token(
+        _, plain = credentials.create_token(
             session,
             role=role,
             name=name or f"{role}-token",

@@ -52,6 +52,12 @@ def test_rewards_may_not_import_pilots():
     assert "pilots" in forbidden_imports().get("rewards", set())
 
 
+def test_front_doors_are_independent_of_each_other():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    independent = [c["modules"] for c in config["contracts"] if c["type"] == "independence"]
+    assert ["api.http", "api.web", "api.cli"] in independent
+
+
 def test_contracts_cover_every_package_and_see_external_imports():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     assert set(PACKAGES) <= set(config["root_packages"])

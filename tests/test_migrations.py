@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from adoption import schema
 from adoption.db import make_engine, scratch_postgres
-from api.cli import main
+from api.cli.main import main
 
 
 @contextmanager

@@ -1,43 +1,26 @@
-"""ORM tables. Import from here: `from adoption.models import Site, Event`."""
+"""Core ORM tables. Import from here: `from adoption.models import Site, Event`.
 
-from adoption.models.access import Account, ApiToken, account_site, token_site
+Other packages own their tables (`adoption.identity.models`, `adoption.jobs.models`,
+`rewards.models`, `pilots.models`); `all_models()` in `api` imports every one of them so the
+metadata is complete for Alembic and the tests.
+"""
+
 from adoption.models.base import Base, UTCDateTime
 from adoption.models.events import DailyUsage, Event, Quarantine
 from adoption.models.masterdata import Employee, Feature, Site
-from adoption.models.ops import AuditLog, JobRun
-from adoption.models.rewards import (
-    BadgeAward,
-    ChampionEntry,
-    ChampionPeriod,
-    PointsLedger,
-    SiteFirstProficient,
-)
-from adoption.models.rollout import JobLock, ReadinessRule, Wave
+from adoption.models.ops import AuditLog
 from adoption.models.scoring import ScoreSnapshot, ScoringConfig
 
 __all__ = [
-    "Account",
-    "ApiToken",
     "AuditLog",
-    "BadgeAward",
     "Base",
-    "ChampionEntry",
-    "ChampionPeriod",
     "DailyUsage",
     "Employee",
     "Event",
     "Feature",
-    "JobLock",
-    "JobRun",
-    "PointsLedger",
     "Quarantine",
-    "ReadinessRule",
     "ScoreSnapshot",
     "ScoringConfig",
     "Site",
-    "SiteFirstProficient",
     "UTCDateTime",
-    "Wave",
-    "account_site",
-    "token_site",
 ]

@@ -1,10 +1,10 @@
-"""The audit log and the record of scheduled job runs."""
+"""The audit log: who did what to which item."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adoption.models.base import Base, BigId, UTCDateTime
@@ -21,16 +21,3 @@ class AuditLog(Base):
     target_type: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(128))
     details: Mapped[dict] = mapped_column(JSON)
-
-
-class JobRun(Base):
-    __tablename__ = "job_run"
-    __table_args__ = (Index("ix_job_run_job_started", "job", "started_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(String(16))
-    message: Mapped[str | None] = mapped_column(Text)
-    details: Mapped[dict | None] = mapped_column(JSON)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from pilots.did import CONTROLS
-from pilots.did_panel import METRICS
+from pilots.did.estimator import CONTROLS
+from pilots.did.panel import METRICS
 
 NULLABLE = {"allow_none": True}
 MAX_SEED = 2**32 - 1

@@ -1,6 +1,7 @@
 """Schemas of `POST /api/v1/events`: the OpenAPI description and the reference event validator.
 
-Ingestion validates with the faster `adoption.validation.validate_event`; `EventSchema` states the
+Ingestion validates with the faster `adoption.ingest.validation.validate_event`; `EventSchema`
+states the
 same rules with marshmallow and a parity test keeps both giving the same errors and values.
 """
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, validate, validates
 
-from adoption.validation import (
+from adoption.ingest.validation import (
     DEFAULT_OUTCOME,
     MAX_DURATION_MS,
     MAX_EVENTS_PER_BATCH,

@@ -10,10 +10,11 @@ from flask import flash, g, redirect, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from adoption import masterdata, quarantine
 from adoption.errors import Conflict, Invalid, NotFound
-from adoption.insights import unmapped_actions
+from adoption.ingest import quarantine
+from adoption.masterdata import records
 from adoption.models import Site
+from adoption.usage.insights import unmapped_actions
 from api import database
 from api.schemas.masterdata import FeaturePutSchema
 from api.web import bp
@@ -156,7 +157,7 @@ def _features_page(errors: dict | None = None, values: dict | None = None, statu
     waiting = unmapped_actions(
         session, site_ids, today - timedelta(days=UNMAPPED_WINDOW_DAYS), today
     )
-    mapped = masterdata.list_features(session, limit=1000, unmapped=False)
+    mapped = records.list_features(session, limit=1000, unmapped=False)
     return render_page(
         "features.html",
         title="Unmapped actions",
@@ -183,8 +184,8 @@ def map_feature():
     try:
         loaded = FeaturePutSchema().load(values)
         if loaded.get("alias_of"):
-            masterdata.get_feature(session, loaded["alias_of"])  # a typo must not map silently
-        feature, _ = masterdata.put_feature(session, action, loaded, now=now())
+            records.get_feature(session, loaded["alias_of"])  # a typo must not map silently
+        feature, _ = records.put_feature(session, action, loaded, now=now())
     except ValidationError as exc:
         return _features_page({action: exc.messages}, {action: form}, 422)
     except (Invalid, NotFound) as exc:

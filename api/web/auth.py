@@ -16,9 +16,9 @@ from flask import abort, flash, redirect, request, session, url_for
 from markupsafe import Markup
 from sqlalchemy import select
 
-from adoption import access
-from adoption.cleaning import key_of
-from adoption.models import Account
+from adoption.identity import credentials
+from adoption.identity.models import Account
+from adoption.masterdata.cleaning import key_of
 from api import database
 from api.web import bp
 from api.web.render import render_page, signed_in
@@ -90,7 +90,7 @@ def _authenticate(username: str, password: str) -> int | None:
     if not username or len(username) > MAX_FIELD or len(password) > MAX_FIELD:
         return None
     db = database.session()
-    principal = access.authenticate_account(db, username, password)
+    principal = credentials.authenticate_account(db, username, password)
     if principal is None:
         return None
     return db.scalar(select(Account.id).where(Account.username_key == key_of(username)))

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption.calendar import local_today
-from adoption.models import BadgeAward, Employee, Site
-from adoption.proficiency import score_frame
-from adoption.scoring_rules import load_rules
+from adoption.models import Employee, Site
+from adoption.scoring.components import score_frame
+from adoption.scoring.rules import load_rules
 from rewards.badges import BY_NAME
 from rewards.leaderboards import MAX_LIMIT, leaderboard, parse_period, resolve_scope
+from rewards.models import BadgeAward
 
 METRICS = {"points": "Points", "proficiency": "Proficiency score", "improvement": "Improvement"}
 COLUMNS = {"points": "Points", "proficiency": "Score", "improvement": "Change"}

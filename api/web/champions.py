@@ -2,8 +2,9 @@
 (/champions/<YYYY-MM>), closing and reopening it, and its CSV/XLSX export for payroll.
 
 Champions are pay data, so every route is hr and admin only (reopening: admin only), as in
-`api.champions`. What a month holds, when it may close and what an export contains are
-`rewards.champions`, `rewards.periods` and `rewards.exports`; these views only call them.
+`api.http.champions`. What a month holds, when it may close and what an export contains are
+`rewards.champions.months`, `rewards.champions.periods` and `rewards.exports`; these views only
+call them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from adoption.errors import Conflict, Invalid
 from api import database
 from api.web import bp
 from api.web.render import SECURITY_HEADERS, confirm_page, confirmed, now, page, render_page
-from rewards import champions, exports, periods
+from rewards import exports
+from rewards.champions import months, periods
 
 MAX_NOTE = 2000  # as the API's ReopenSchema
 NOT_A_MONTH = "There is no such month: months are written YYYY-MM, e.g. 2026-11."
@@ -27,7 +29,7 @@ def _roles() -> tuple[str, ...]:
 def _last_day(month: str):
     """The month's last day; a malformed month is a page that does not exist (404)."""
     try:
-        return champions.parse_month(month)[1]
+        return months.parse_month(month)[1]
     except Invalid:
         abort(404, NOT_A_MONTH)
 
@@ -45,8 +47,8 @@ def _version() -> int | None:
 @page("hr")
 def champions_list():
     """Every month from the first with events to the current one, newest first."""
-    months = periods.list_months(database.session(), now=now())
-    return render_page("champions.html", title="Champions", months=months)
+    choices = periods.list_months(database.session(), now=now())
+    return render_page("champions.html", title="Champions", months=choices)
 
 
 @bp.get("/champions/<month>")
@@ -59,7 +61,7 @@ def _month_page(month: str, version: int | None, *, error: str = "", status: int
     last = _last_day(month)
     session = database.session()
     clock = now()
-    data = champions.get_month(session, month, version, now=clock, ineligible_roles=_roles())
+    data = months.get_month(session, month, version, now=clock, ineligible_roles=_roles())
     versions = periods.month_versions(session, month)
     newest = versions[-1]["version"] if versions else 1
     running = periods.running_sites(session, last, clock)
@@ -96,7 +98,7 @@ def champions_close(month):
         )
     was = periods.month_versions(session, month)
     try:
-        closed = champions.close_month(
+        closed = months.close_month(
             session, month, now=now(), actor=g.principal.name, ineligible_roles=_roles()
         )
     except Conflict as exc:
@@ -127,7 +129,7 @@ def champions_reopen(month):
         )
     session = database.session()
     try:
-        reopened = champions.reopen_month(
+        reopened = months.reopen_month(
             session, month, now=now(), actor=g.principal.name, note=note, ineligible_roles=_roles()
         )
     except Conflict as exc:

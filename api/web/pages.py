@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from adoption.calendar import local_today
 from adoption.errors import NotFound
-from adoption.masterdata import get_site
+from adoption.masterdata.records import get_site
 from adoption.models import Employee, Site
-from adoption.scoring_rules import load_rules
+from adoption.scoring.rules import load_rules
 from api import database
 from api.web import bp
 from api.web.board import COLUMNS, METRICS, PUBLIC_VIEWER, period_choices, pick_period, team_board

@@ -1,6 +1,7 @@
 """An employee's own progress for /me: score and why, points today, badges, board position.
 
-Every figure comes from a domain function: the score from `adoption.profile` (yesterday, the
+Every figure comes from a domain function: the score from `adoption.scoring.proficiency`
+(yesterday, the
 last complete day), today's points from `rewards.points.desired_points` (the events of today,
 so they show before the points job books them), the position from the site's leaderboard.
 """
@@ -13,11 +14,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adoption import profile
 from adoption.calendar import local_today
+from adoption.ingest.registry import canonical_map
 from adoption.models import Employee, Feature
-from adoption.registry import canonical_map
-from adoption.scoring_rules import ScoringRules, load_rules
+from adoption.scoring import proficiency
+from adoption.scoring.rules import ScoringRules, load_rules
 from api.web.board import period_choices
 from rewards.badges import list_badges
 from rewards.leaderboards import MAX_LIMIT, leaderboard, resolve_scope
@@ -28,7 +29,7 @@ def my_progress(session: Session, employee: Employee, now: datetime) -> dict:
     site = employee.site
     today = local_today(site.timezone, now)
     rules = load_rules(session)
-    score = profile.employee_proficiency(session, employee, today - timedelta(days=1), rules)
+    score = proficiency.employee_proficiency(session, employee, today - timedelta(days=1), rules)
     earned, capped = points_today(session, employee, today)
     return {
         "site": site,

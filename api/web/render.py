@@ -13,8 +13,8 @@ from functools import wraps
 from flask import abort, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from adoption import access
-from adoption.access import Principal
+from adoption.identity import credentials
+from adoption.identity.credentials import Principal
 from adoption.models import Site
 from api import clock, database
 from api.web import bp
@@ -52,8 +52,8 @@ def signed_in() -> Principal | None:
     principal = None
     account_id = session.get("account_id")
     if account_id is not None:
-        account = access.account_by_id(database.session(), account_id)
-        principal = access.principal_for_account(account) if account else None
+        account = credentials.account_by_id(database.session(), account_id)
+        principal = credentials.principal_for_account(account) if account else None
     g.principal = principal
     return principal
 

@@ -2,7 +2,8 @@
 the effect by week with its CI, the readiness gate of each wave, time to proficiency and the
 chain's error hot spots.
 
-Every figure comes from `pilots` and `adoption.insights`. The site weeks of the chosen metric are
+Every figure comes from `pilots` and `adoption.usage.insights`. The site weeks of the chosen metric
+are
 read once (`pilots.curves.site_weeks`, the slow part: ~1.3 s on the 40-site demo) and both the
 comparison at the chosen week and the effect at every week are computed from that one read.
 """
@@ -15,9 +16,9 @@ from flask import abort, request
 from sqlalchemy import select
 
 from adoption.calendar import yesterday
-from adoption.insights import HOTSPOT_MIN_ATTEMPTS, error_hotspots
 from adoption.models import Site
-from adoption.scoring_rules import load_rules
+from adoption.scoring.rules import load_rules
+from adoption.usage.insights import HOTSPOT_MIN_ATTEMPTS, error_hotspots
 from api import database
 from api.web import bp
 from api.web.render import now, page, render_page

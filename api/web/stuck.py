@@ -1,6 +1,7 @@
 """ "Who is stuck" on the manager's board: dormant people, and people who fail a lot.
 
-Dormant is DESIGN.md's definition (`adoption.insights.dormant_employees`). Struggling: over the
+Dormant is DESIGN.md's definition (`adoption.usage.insights.dormant_employees`). Struggling: over
+the
 28-day scoring window ending on the board's last day, core accuracy (smoothed, as in the score)
 below 0.6 with at least 5 core attempts, shown with the feature they had the most errors on
 (from the daily_usage rollup; ties: higher error rate, then action).
@@ -13,10 +14,10 @@ from datetime import date, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from adoption.insights import dormant_employees
 from adoption.models import DailyUsage, Employee, Feature, Site
-from adoption.proficiency import score_frame
-from adoption.scoring_rules import ScoringRules
+from adoption.scoring.components import score_frame
+from adoption.scoring.rules import ScoringRules
+from adoption.usage.insights import dormant_employees
 
 STRUGGLING_ACCURACY = 0.6
 STRUGGLING_MIN_ATTEMPTS = 5  # below that, one unlucky try is not a pattern

@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from adoption import imports
-from adoption.models import Account, ApiToken, Employee, Event, Quarantine, Site
-from adoption.simulation import SAFETY_MARGIN, event_batches, simulate, write_master_files
-from adoption.simulation_people import FEATURES, HARD_FEATURE
-from adoption.validation import validate_event
-from api.cli import main
+from adoption.identity.models import Account, ApiToken
+from adoption.ingest.validation import validate_event
+from adoption.masterdata import imports
+from adoption.models import Employee, Event, Quarantine, Site
+from adoption.simulation.chain import SAFETY_MARGIN, event_batches, simulate, write_master_files
+from adoption.simulation.people import FEATURES, HARD_FEATURE
+from api.cli.main import main
 
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

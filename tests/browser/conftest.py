@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from adoption.config import Settings
 from api import create_app
-from api.cli import main
+from api.cli.main import main
 from tests.browser.helpers import DESKTOP, SCREENSHOTS
 
 CHROMIUM = Path("/usr/bin/chromium")

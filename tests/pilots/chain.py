@@ -1,4 +1,4 @@
-"""A small simulated chain (adoption.simulation) seeded once per module and back end.
+"""A small simulated chain (adoption.simulation.chain) seeded once per module and back end.
 
 The pilot read models only read, so a module may share one seeded database across its tests
 (override `database_url` with `seeded_database`) instead of seeding it again for each test.
@@ -10,8 +10,10 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adoption import imports, ingest, masterdata, simulation
 from adoption.db import make_engine, make_sessionmaker
+from adoption.ingest.batch import ingest_batch
+from adoption.masterdata import imports, records
+from adoption.simulation import chain
 from tests.conftest import empty_postgres
 
 # Friday 2026-11-20 12:00 UTC. With seed 7, 4 sites and 4 weeks: pilots S001, S002, S004 go live
@@ -22,13 +24,13 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 def seed_chain(session, directory: Path, *, seed: int = 7, sites: int = 4, weeks: int = 4):
     """Import the simulation's master files, ingest its events, add a site without go-live."""
-    sim = simulation.simulate(seed=seed, sites=sites, weeks=weeks, today=NOW.date())
-    files = simulation.write_master_files(sim, directory)
+    sim = chain.simulate(seed=seed, sites=sites, weeks=weeks, today=NOW.date())
+    files = chain.write_master_files(sim, directory)
     for kind in ("sites", "features", "roster"):
         imports.import_master(session, kind, files[kind], now=NOW, actor="test", default_tz="UTC")
-    for batch in simulation.event_batches(sim, now=NOW, size=20_000):
-        ingest.ingest_batch(session, source="pos", events=batch, now=NOW)
-    masterdata.put_site(
+    for batch in chain.event_batches(sim, now=NOW, size=20_000):
+        ingest_batch(session, source="pos", events=batch, now=NOW)
+    records.put_site(
         session, "S099", {"name": "Not live yet"}, now=NOW, actor="test", default_tz="UTC"
     )
     session.commit()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from adoption.errors import Invalid
-from adoption.scoring_rules import load_rules
+from adoption.scoring.rules import load_rules
 from pilots.report import comparison
 from pilots.survival import time_to_proficiency
 from tests.conftest import BACKENDS
@@ -117,7 +117,7 @@ def test_bad_arguments_name_the_field(session, changes, field):
 @pytest.fixture
 def lead(make_token, monkeypatch):
     """Bearer headers of a rollout lead, with the API's clock at NOW."""
-    monkeypatch.setattr("api.pilots.utcnow", lambda: NOW)
+    monkeypatch.setattr("api.http.pilots.utcnow", lambda: NOW)
     return make_token("rollout_lead", name="lead")
 
 

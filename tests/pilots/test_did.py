@@ -16,14 +16,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from adoption import imports, ingest, simulation
 from adoption.errors import Invalid
-from adoption.scoring_rules import load_rules
-from api.cli import main
+from adoption.ingest.batch import ingest_batch
+from adoption.masterdata import imports
+from adoption.scoring.rules import load_rules
+from adoption.simulation import chain as simulation
+from api.cli.main import main
 from api.schemas.did import DidSchema
-from pilots.did import analytic_se, bootstrap_se, estimate, staggered_did
-from pilots.did_panel import did_from_db, weekly_panel
-from tests.adoption.test_proficiency import Scenario
+from pilots.did.estimator import analytic_se, bootstrap_se, estimate, staggered_did
+from pilots.did.panel import did_from_db, weekly_panel
+from tests.adoption.scoring.test_proficiency import Scenario
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 COLUMNS = {"unit": "unit", "time": "time", "group": "group", "outcome": "outcome"}
@@ -254,14 +256,14 @@ def chain(session, tmp_path):
     for kind in ("sites", "features", "roster"):
         imports.import_master(session, kind, files[kind], now=NOW, actor="t", default_tz="UTC")
     for batch in simulation.event_batches(sim, now=NOW):
-        ingest.ingest_batch(session, source="sim", events=batch, now=NOW)
+        ingest_batch(session, source="sim", events=batch, now=NOW)
     session.commit()
     return sim
 
 
 @pytest.fixture
 def as_rollout_lead(client, make_token, monkeypatch):
-    monkeypatch.setattr("api.pilots_did.utcnow", lambda: NOW)
+    monkeypatch.setattr("api.http.pilots.utcnow", lambda: NOW)
     headers = make_token("rollout_lead", name="lead")
     return lambda query: client.get(f"/api/v1/pilots/did?{query}", headers=headers)
 

@@ -11,11 +11,11 @@ from datetime import date
 
 import pytest
 
-from adoption.scoring_rules import load_rules
-from api.cli import main
+from adoption.scoring.rules import load_rules
+from api.cli.main import main
 from pilots import readiness_rules
 from pilots.readiness import readiness
-from tests.adoption.test_proficiency import NOW, Scenario
+from tests.adoption.scoring.test_proficiency import NOW, Scenario
 
 GO_LIVE = date(2026, 11, 2)
 ADOPTION_80 = {
@@ -34,8 +34,8 @@ def d(day: int) -> date:
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
-    monkeypatch.setattr("api.waves.utcnow", lambda: NOW)
-    monkeypatch.setattr("api.cli_waves.utcnow", lambda: NOW)
+    monkeypatch.setattr("api.http.pilots.utcnow", lambda: NOW)
+    monkeypatch.setattr("api.cli.pilots.utcnow", lambda: NOW)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from adoption.models import AuditLog, Site
-from api.cli import main
+from api.cli.main import main
 from pilots.waves import canary_count, canary_rank, pick_canaries
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -19,8 +19,8 @@ SCOPE = {"manager": {"sites": ["S001"]}, "employee": {"user_id": "E001"}}
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
-    monkeypatch.setattr("api.waves.utcnow", lambda: NOW)
-    monkeypatch.setattr("api.cli_waves.utcnow", lambda: NOW)
+    monkeypatch.setattr("api.http.waves.utcnow", lambda: NOW)
+    monkeypatch.setattr("api.cli.waves.utcnow", lambda: NOW)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Hand-built months for badge, champion and export tests.
 
-Activity goes through the real ingest path (tests.adoption.test_proficiency.Scenario); points are
+Activity goes through the real ingest path (tests.adoption.scoring.test_proficiency.Scenario);
+points are
 booked straight into the ledger so each test sets totals and earned_at exactly. `pos.sale` (core,
 expected 1000 ms) earns no feature points, so deriving the ledger never adds to the hand-booked
 rows; `pos.tip` (not core) earns 5 points a success for tests of derived points.
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from adoption import masterdata
-from adoption.models import PointsLedger
-from tests.adoption.test_proficiency import NOW, Scenario, at
+from adoption.masterdata import records
+from rewards.models import PointsLedger
+from tests.adoption.scoring.test_proficiency import NOW, Scenario, at
 
 OCT = "2026-10"
 CLOSE_AT = NOW  # 2026-11-20 12:00 UTC: October is over everywhere
@@ -68,8 +69,8 @@ class Month(Scenario):
 
     def book(self, user: str, points: int, earned_at: datetime, site: str | None = None):
         """A hand-booked ledger row at `site` (default: the home site) on earned_at's UTC day."""
-        emp = masterdata.get_employee(self.session, user)
-        site_id = masterdata.get_site(self.session, site).id if site else emp.site_id
+        emp = records.get_employee(self.session, user)
+        site_id = records.get_site(self.session, site).id if site else emp.site_id
         self.session.add(
             PointsLedger(
                 employee_id=emp.id,

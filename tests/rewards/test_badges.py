@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from adoption import masterdata
-from adoption.models import BadgeAward, ChampionPeriod, PointsLedger
+from adoption.masterdata import records
 from rewards.badges import BADGES, award_badges, list_badges
+from rewards.models import BadgeAward, ChampionPeriod, PointsLedger
 from tests.rewards.month_world import CLOSE_AT, Month, d
 
 AS_OF = d(31)
@@ -37,7 +37,7 @@ def award(scn: Month, as_of=AS_OF, **kwargs) -> dict:
 
 
 def badges_of(scn: Month, user: str) -> dict[str, BadgeAward]:
-    emp = masterdata.get_employee(scn.session, user)
+    emp = records.get_employee(scn.session, user)
     rows = scn.session.scalars(select(BadgeAward).where(BadgeAward.employee_id == emp.id))
     return {row.badge: row for row in rows}
 
@@ -158,7 +158,7 @@ def test_a_second_run_awards_nothing_new(scn):
 
 
 def test_unrostered_employees_get_no_badges(scn):
-    masterdata.put_employee(scn.session, "E1", {"rostered": False}, now=CLOSE_AT)
+    records.put_employee(scn.session, "E1", {"rostered": False}, now=CLOSE_AT)
     scn.work("E1", days=(1, 2, 3, 4, 5))
     award(scn)
     assert badges_of(scn, "E1") == {}
@@ -179,7 +179,7 @@ def test_badge_points_are_booked_once_on_the_award_day_at_the_home_site(scn):
         d(5),
         None,
     )
-    assert row.site_id == masterdata.get_site(scn.session, "S1").id
+    assert row.site_id == records.get_site(scn.session, "S1").id
     assert row.earned_at == datetime(2026, 10, 5, 23, 59, 59, tzinfo=UTC)
 
 
@@ -199,7 +199,7 @@ def test_badge_points_of_a_closed_month_go_to_the_next_open_month(scn):
 def test_list_badges_gives_the_criterion_and_evidence(scn):
     scn.work("E1", days=(1, 2, 3, 4, 5))
     award(scn)
-    [listed] = list_badges(scn.session, masterdata.get_employee(scn.session, "E1"))
+    [listed] = list_badges(scn.session, records.get_employee(scn.session, "E1"))
     assert listed["badge"] == "proficient"
     assert (listed["awarded_on"], listed["site_id"], listed["points"]) == (d(5), "S1", 0)
     assert listed["evidence"]["proficient_since"] == "2026-10-05"

@@ -8,8 +8,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from adoption import masterdata
-from rewards.champions import close_month
+from adoption.masterdata import records
+from rewards.champions.months import close_month
 from rewards.exports import COLUMNS, export_month, export_rows, neutralise, to_csv, to_xlsx
 from tests.rewards.month_world import CLOSE_AT, OCT, Month, utc
 
@@ -99,7 +99,7 @@ def month(session) -> Month:
     """S1 with E1 named by a hostile roster; E1 is October's champion with 12 points."""
     scn = Month(session).site("S1").person("E1", "S1").catalog()
     scn.work("E1").book("E1", 12, utc(14, 9))
-    masterdata.get_employee(session, "E1").display_name = "=1+1"
+    records.get_employee(session, "E1").display_name = "=1+1"
     session.commit()
     return scn
 
@@ -113,7 +113,7 @@ def test_a_draft_exports_with_draft_status_and_draft_in_the_file_name(month):
 
 def test_a_closed_month_exports_its_frozen_rows_as_xlsx(month):
     close_month(month.session, OCT, now=CLOSE_AT, actor="hr-ann")
-    masterdata.get_employee(month.session, "E1").display_name = "Renamed later"
+    records.get_employee(month.session, "E1").display_name = "Renamed later"
     month.session.commit()
     export = export_month(month.session, OCT, "xlsx", now=CLOSE_AT, actor="hr-ann")
     assert export.filename == "champions-2026-10-v1.xlsx"

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from adoption.scoring_rules import create_rules
+from adoption.scoring.rules import create_rules
 from rewards.leaderboards import leaderboard
 from rewards.points import derive_points_job
-from tests.adoption.test_proficiency import NOW, Scenario, at
+from tests.adoption.scoring.test_proficiency import NOW, Scenario, at
 
 
 def d(month: int, day: int) -> date:
@@ -341,7 +341,7 @@ def test_manager_sees_the_board_of_its_site(chain, client, make_token):
     ],
 )
 def test_a_well_formed_period_is_never_422(chain, client, make_token, monkeypatch, now, period):
-    monkeypatch.setattr("api.boards.utcnow", lambda: now)
+    monkeypatch.setattr("api.http.leaderboards.utcnow", lambda: now)
     for metric in ("points", "proficiency", "improvement"):
         response = get(client, make_token, "hr", f"scope=site:S1&period={period}&metric={metric}")
         assert response.status_code == 200, response.json

@@ -1,6 +1,7 @@
 """The points ledger of DESIGN.md "Points": caps, local days, sites, aliases, corrections, freezing.
 
-Events go through the real ingest path (tests.adoption.test_proficiency.Scenario); the ledger is
+Events go through the real ingest path (tests.adoption.scoring.test_proficiency.Scenario); the
+ledger is
 derived by the job the scheduler and `uptake jobs run points` call.
 """
 
@@ -11,11 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from adoption import masterdata
-from adoption.models import ChampionPeriod, Feature, PointsLedger, Site
-from api.cli import main
+from adoption.masterdata import records
+from adoption.models import Feature, Site
+from api.cli.main import main
+from rewards.models import ChampionPeriod, PointsLedger
 from rewards.points import derive_points_job, rebuild_points
-from tests.adoption.test_proficiency import NOW, Scenario, at
+from tests.adoption.scoring.test_proficiency import NOW, Scenario, at
 
 DAY = date(2026, 11, 10)
 LATER = NOW + timedelta(hours=1)
@@ -155,7 +157,7 @@ def test_raised_points_are_booked_as_a_correction_row(scn):
     scn.send(sales(scn, 3))
     derive(scn)
     before = ledger_rows(scn.session)
-    masterdata.put_feature(scn.session, "pos.sale", {"points": 3}, now=LATER)
+    records.put_feature(scn.session, "pos.sale", {"points": 3}, now=LATER)
     scn.session.commit()
     derive(scn, since=LATER, now=LATER)
     rows = ledger_rows(scn.session)
@@ -168,7 +170,7 @@ def test_a_lowered_cap_is_booked_as_a_negative_correction(scn):
     scn.feature("pos.sale", points=2, daily_cap=6)
     scn.send(sales(scn, 3))
     derive(scn)
-    masterdata.put_feature(scn.session, "pos.sale", {"daily_cap": 4}, now=LATER)
+    records.put_feature(scn.session, "pos.sale", {"daily_cap": 4}, now=LATER)
     scn.session.commit()
     derive(scn, since=LATER, now=LATER)
     assert [p for _, p in ledger_rows(scn.session)] == [6, -2]  # 6 booked, then 4 − 6 = −2
@@ -200,7 +202,7 @@ def test_a_rule_change_leaves_a_closed_month_alone(scn):
     scn.send(scn.ev("E1", "pos.sale", october), scn.ev("E1", "pos.sale", DAY))
     derive(scn)
     close_month(scn.session, "2026-10")
-    masterdata.put_feature(scn.session, "pos.sale", {"points": 5}, now=LATER)
+    records.put_feature(scn.session, "pos.sale", {"points": 5}, now=LATER)
     scn.session.commit()
     derive(scn, since=LATER, now=LATER)
     assert totals(scn.session) == {("S1", october): 2, ("S1", DAY): 5}  # only November: 1 × 5
@@ -213,7 +215,7 @@ def busy_history(scn: Scenario) -> None:
     derive(scn)
     scn.send(sales(scn, 2, hour=12, site="S2"), now=LATER)
     derive(scn, since=LATER, now=LATER)
-    masterdata.put_feature(scn.session, "pos.sale", {"daily_cap": 3}, now=LATER)
+    records.put_feature(scn.session, "pos.sale", {"daily_cap": 3}, now=LATER)
     scn.session.commit()
     derive(scn, since=LATER, now=LATER)
 

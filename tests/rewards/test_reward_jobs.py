@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from adoption.config import Settings
 from adoption.errors import Invalid
-from adoption.models import ChampionPeriod
-from api.cli import main
-from rewards.champions import close_month, reopen_month
+from api.cli.main import main
+from rewards.champions.months import close_month, reopen_month
 from rewards.jobs import award_badges_job, close_previous_month_job
+from rewards.models import ChampionPeriod
 from tests.rewards.month_world import Month, utc
 
 # 06:00 UTC on 11-03 is 22:00 on 11-02 in Los Angeles and 19:00 on 11-03 in Auckland.

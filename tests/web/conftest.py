@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adoption import access
-from tests.adoption.test_proficiency import NOW
+from adoption.identity import credentials
+from tests.adoption.scoring.test_proficiency import NOW
 from tests.web.html import csrf_token
 
 PASSWORD = "correct horse battery"
@@ -16,7 +16,7 @@ def make_account(session):
     """A web login; `password` defaults to PASSWORD."""
 
     def make(username, role, *, sites=(), user_id=None, password=PASSWORD):
-        account, _ = access.create_account(
+        account, _ = credentials.create_account(
             session,
             username=username,
             role=role,

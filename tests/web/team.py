@@ -23,7 +23,7 @@ from datetime import date
 
 from rewards.badges import award_badges
 from rewards.points import derive_points_job
-from tests.adoption.test_proficiency import NOW, Scenario
+from tests.adoption.scoring.test_proficiency import NOW, Scenario
 
 
 def d(month: int, day: int) -> date:

@@ -8,9 +8,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from adoption import masterdata
+from adoption.masterdata import records
 from adoption.models import Event, Feature, Quarantine
-from tests.adoption.test_proficiency import NOW
+from tests.adoption.scoring.test_proficiency import NOW
 from tests.helpers import event
 from tests.web.html import csrf_token, visible_text
 
@@ -181,7 +181,7 @@ def test_mapping_an_action_saves_every_field_and_removes_it_from_the_list(admin,
 
 
 def test_mapping_as_an_alias_of_a_known_action(admin, unmapped, session):
-    masterdata.put_feature(session, "pos.giftcard", {"is_core": True}, now=NOW)
+    records.put_feature(session, "pos.giftcard", {"is_core": True}, now=NOW)
     session.commit()
     map_form(admin, unmapped, alias_of="POS.Giftcard")
     assert feature(session, unmapped).alias_of == "pos.giftcard"

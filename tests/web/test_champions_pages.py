@@ -9,7 +9,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from adoption.models import AuditLog, ChampionPeriod
+from adoption.models import AuditLog
+from rewards.models import ChampionPeriod
 from tests.rewards.month_world import OCT, Month, utc
 from tests.web.html import csrf_token, table_rows, visible_text
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adoption import masterdata, profile
-from adoption.scoring_rules import load_rules
+from adoption.masterdata import records
+from adoption.scoring import proficiency
+from adoption.scoring.rules import load_rules
 from tests.web.html import table_rows, visible_text
 from tests.web.team import build_team, d
 
@@ -80,8 +81,8 @@ def test_proficiency_metric_shows_each_score_and_level_of_yesterday(team, sign_i
     rows = board(sign_in("hr"), "?metric=proficiency")
     rules = load_rules(session)
     for _rank, name, level, _badges, value in rows:
-        emp = masterdata.get_employee(session, name.removeprefix("Person "))
-        score = profile.employee_proficiency(session, emp, d(11, 19), rules)
+        emp = records.get_employee(session, name.removeprefix("Person "))
+        score = proficiency.employee_proficiency(session, emp, d(11, 19), rules)
         assert (value, level) == (f"{score['score']:.2f}", score["level"])
     # Breadth ½ with ≥ 3 sales; speed 0.5 (no expected time); consistency over 8 busy days.
     # D: 100 × (0.35 × ½ + 0.25 × 4/5 + 0.20 × 0.5 + 0.20 × 3/8) = 55.00, Developing;

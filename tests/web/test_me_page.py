@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.adoption.test_proficiency import at
+from tests.adoption.scoring.test_proficiency import at
 from tests.web.html import table_rows, visible_text
 from tests.web.team import build_team, d
 

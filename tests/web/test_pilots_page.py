@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from adoption.db import make_engine, make_sessionmaker
-from adoption.insights import error_hotspots
 from adoption.models import Employee, Site
-from adoption.scoring_rules import load_rules
+from adoption.scoring.rules import load_rules
+from adoption.usage.insights import error_hotspots
 from api.web.rollout import metric_value, p_value
 from pilots import readiness, readiness_rules, report
 from tests.conftest import BACKENDS
@@ -174,7 +174,7 @@ def test_time_to_proficiency_shows_both_groups_and_the_log_rank_test(lead):
 
 
 def test_chart_downloads_are_the_api_files_and_work_with_the_session(lead, monkeypatch):
-    monkeypatch.setattr("api.pilots.utcnow", lambda: NOW)
+    monkeypatch.setattr("api.http.pilots.utcnow", lambda: NOW)
     html = page(lead, "?metric=error_rate")
     href = "/api/v1/pilots/charts/curve.png?metric=error_rate&amp;weighting=sites"
     assert href in html

@@ -1,0 +1,240 @@
+"""API tokens and web accounts: creation, hashing, and who a credential belongs to.
+
+Tokens are 256-bit random strings, so a SHA-256 digest is a safe lookup key; passwords are
+human-chosen or printed once, and get a salted scrypt hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adoption import audit
+from adoption.errors import Invalid, NotFound
+from adoption.identity.models import ROLES, Account, ApiToken
+from adoption.masterdata.cleaning import key_of
+from adoption.masterdata.records import get_employee, get_site
+
+TOKEN_PREFIX = "upt_"
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+MAX_TOKEN_NAME = 64  # api_token.name and event.source
+MAX_USERNAME = 128
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the role, the source name, and the sites a scoped role may see."""
+
+    kind: str  # "token" or "account"
+    name: str
+    role: str
+    site_ids: frozenset[int] = frozenset()
+    site_keys: frozenset[str] = frozenset()
+    employee_id: int | None = None
+    home_site_id: int | None = None
+
+    @property
+    def scoped(self) -> bool:
+        return self.role in {"manager", "employee"}
+
+    def can_see_site(self, site_id: int) -> bool:
+        if self.role == "manager":
+            return site_id in self.site_ids
+        if self.role == "employee":
+            return site_id == self.home_site_id
+        return self.role != "ingest"
+
+
+def _sites(session: Session, codes: list[str]) -> list:
+    """The sites named, each once however often or in whatever case it was named."""
+    found = {}
+    for code in codes:
+        site = get_site(session, code)
+        found.setdefault(site.id, site)
+    return list(found.values())
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_role(role: str, sites: list[str], user_id: str | None) -> None:
+    if role not in ROLES:
+        raise Invalid({"role": [f"Must be one of: {', '.join(ROLES)}."]})
+    if role == "manager" and not sites:
+        raise Invalid({"site": ["A manager needs at least one --site."]})
+    if role == "employee" and not user_id:
+        raise Invalid({"user": ["An employee credential needs --user USER_ID."]})
+
+
+def create_token(
+    session: Session,
+    *,
+    role: str,
+    name: str,
+    now: datetime,
+    sites: list[str] = (),
+    expires_days: int | None = None,
+    user_id: str | None = None,
+) -> tuple[ApiToken, str]:
+    """Store a new token hashed; the plain token is returned once and never again."""
+    sites = list(sites)
+    _check_role(role, sites, user_id)
+    if not name.strip():
+        raise Invalid({"name": ["Must not be empty."]})
+    if len(name.strip()) > MAX_TOKEN_NAME:
+        raise Invalid({"name": [f"At most {MAX_TOKEN_NAME} characters (it is the event source)."]})
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name.strip(),
+        role=role,
+        token_hash=hash_token(plain),
+        created_at=now,
+        expires_at=now + timedelta(days=expires_days) if expires_days else None,
+        sites=_sites(session, sites),
+        employee=get_employee(session, user_id) if user_id else None,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        actor="cli",
+        action="token.create",
+        target_type="token",
+        target=str(token.id),
+        now=now,
+        details={"name": token.name, "role": role},
+    )
+    return token, plain
+
+
+def revoke_token(session: Session, name_or_id: str, *, now: datetime) -> list[ApiToken]:
+    """Revoke the token with that id, or every live token with that name."""
+    stmt = select(ApiToken).where(ApiToken.revoked_at.is_(None))
+    if name_or_id.isdigit():
+        stmt = stmt.where(ApiToken.id == int(name_or_id))
+    else:
+        stmt = stmt.where(ApiToken.name == name_or_id.strip())
+    tokens = list(session.scalars(stmt))
+    if not tokens:
+        raise NotFound(f"No live token {name_or_id!r}.", {"token": name_or_id})
+    for token in tokens:
+        token.revoked_at = now
+        audit.record(
+            session,
+            actor="cli",
+            action="token.revoke",
+            target_type="token",
+            target=str(token.id),
+            now=now,
+            details={"name": token.name},
+        )
+    session.flush()
+    return tokens
+
+
+def authenticate_token(session: Session, plain: str, *, now: datetime) -> Principal | None:
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    return _principal("token", token.name, token.role, token.sites, token.employee)
+
+
+def _principal(kind, name, role, sites, employee) -> Principal:
+    return Principal(
+        kind=kind,
+        name=name,
+        role=role,
+        site_ids=frozenset(s.id for s in sites),
+        site_keys=frozenset(s.code_key for s in sites),
+        employee_id=employee.id if employee else None,
+        home_site_id=employee.site_id if employee else None,
+    )
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **SCRYPT)
+    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    test = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(test.hex(), digest)
+
+
+def create_account(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    now: datetime,
+    sites: list[str] = (),
+    user_id: str | None = None,
+    password: str | None = None,
+) -> tuple[Account, str]:
+    """A web login; returns the password (generated unless given) once."""
+    sites = list(sites)
+    _check_role(role, sites, user_id)
+    username = username.strip()
+    if not username:
+        raise Invalid({"username": ["Must not be empty."]})
+    if len(username) > MAX_USERNAME:
+        raise Invalid({"username": [f"At most {MAX_USERNAME} characters."]})
+    if session.scalar(select(Account.id).where(Account.username_key == key_of(username))):
+        raise Invalid({"username": [f"An account {username!r} already exists."]})
+    password = password or secrets.token_urlsafe(12)
+    account = Account(
+        username=username,
+        username_key=key_of(username),
+        password_hash=hash_password(password),
+        role=role,
+        created_at=now,
+        sites=_sites(session, sites),
+        employee=get_employee(session, user_id) if user_id else None,
+    )
+    session.add(account)
+    session.flush()
+    audit.record(
+        session,
+        actor="cli",
+        action="account.create",
+        target_type="account",
+        target=username,
+        now=now,
+        details={"role": role},
+    )
+    return account, password
+
+
+def authenticate_account(session: Session, username: str, password: str) -> Principal | None:
+    account = session.scalar(select(Account).where(Account.username_key == key_of(username)))
+    if account is None or account.disabled_at is not None:
+        verify_password(password, hash_password("timing-equaliser"))
+        return None
+    if not verify_password(password, account.password_hash):
+        return None
+    return principal_for_account(account)
+
+
+def principal_for_account(account: Account) -> Principal:
+    return _principal("account", account.username, account.role, account.sites, account.employee)
+
+
+def account_by_id(session: Session, account_id: int) -> Account | None:
+    account = session.get(Account, account_id)
+    return account if account is not None and account.disabled_at is None else None

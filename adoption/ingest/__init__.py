@@ -1,0 +1,1 @@
+"""Getting events in: the one event validator, batch ingest, quarantine, registry."""

@@ -1,0 +1,172 @@
+"""Event ingestion: validate → resolve → dedupe → insert the batch as a set → update rollups.
+
+One call is one batch and runs inside the caller's transaction, so a batch lands whole or not
+at all. Invalid events are never dropped: they go to the quarantine with their reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adoption.db import dialect_insert
+from adoption.ingest import quarantine, registry
+from adoption.ingest.validation import ValidEvent, validate_event
+from adoption.masterdata.cleaning import key_of
+from adoption.models import Event, Site
+from adoption.usage.rollups import add_to_rollups
+
+SITE_NOT_ALLOWED = "site_not_allowed: this token may not send events for this site."
+UNKNOWN_SITE = "Unknown site."
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Staged:
+    index: int
+    event: ValidEvent
+    site_id: int
+    timezone: str
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def ingest_batch(
+    session: Session,
+    *,
+    source: str,
+    events: Sequence[object],
+    now: datetime,
+    allowed_sites: frozenset[str] | None = None,
+) -> IngestResult:
+    """Store a batch of raw events; `allowed_sites` (site keys) limits a site-scoped token."""
+    result = IngestResult()
+    staged, rejected = place_events(session, events, now, allowed_sites)
+    for index, raw, reasons in rejected:
+        _reject(result, index, raw, reasons)
+    quarantine.store_events(session, source, [(raw, reasons) for _, raw, reasons in rejected], now)
+
+    unique: dict[str, _Staged] = {}
+    for item in staged:
+        unique.setdefault(item.event.event_id, item)
+    result.accepted = store_events(session, source, list(unique.values()), now)
+    result.duplicates = len(staged) - result.accepted
+    return result
+
+
+def _reject(result: IngestResult, index: int, raw: object, reasons: dict) -> None:
+    event_id = raw.get("event_id") if isinstance(raw, dict) else None
+    result.quarantined += 1
+    result.errors.append(
+        {
+            "index": index,
+            "event_id": event_id if isinstance(event_id, str) else None,
+            "details": reasons,
+        }
+    )
+
+
+def place_events(session, events, now, allowed_sites):
+    """Validate each event and find its site; what fails comes back with its reasons."""
+    checked: list[tuple[int, object, ValidEvent | None, dict]] = []
+    site_keys: dict[str, str] = {}  # site_id as sent → key_of(site_id), computed once per value
+    for index, raw in enumerate(events):
+        valid, errors = validate_event(raw, now)
+        checked.append((index, raw, valid, errors))
+        if valid is not None and valid.site_id not in site_keys:
+            site_keys[valid.site_id] = key_of(valid.site_id)
+    sites = _sites_by_key(session, set(site_keys.values()))
+    staged: list[_Staged] = []
+    rejected: list[tuple[int, object, dict]] = []
+    for index, raw, valid, errors in checked:
+        if valid is None:
+            rejected.append((index, raw, errors))
+            continue
+        key = site_keys[valid.site_id]
+        site = sites.get(key)
+        if site is None:
+            rejected.append((index, raw, {"site_id": [UNKNOWN_SITE]}))
+        elif allowed_sites is not None and key not in allowed_sites:
+            rejected.append((index, raw, {"site_id": [SITE_NOT_ALLOWED]}))
+        else:
+            staged.append(_Staged(index, valid, site[0], site[1]))
+    return staged, rejected
+
+
+def _sites_by_key(session: Session, keys: set[str]) -> dict[str, tuple[int, str]]:
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Site.code_key, Site.id, Site.timezone).where(Site.code_key.in_(keys))
+    )
+    return {key: (site_id, tz) for key, site_id, tz in rows}
+
+
+def store_events(session: Session, source: str, staged: list[_Staged], now: datetime) -> int:
+    """Insert events that are new for `source` (ON CONFLICT DO NOTHING), roll up what landed."""
+    if not staged:
+        return 0
+    user_keys, wanted = _employee_keys(staged)
+    employees = registry.ensure_employees(session, wanted, now)
+    features = registry.ensure_features(session, {s.event.action for s in staged}, now)
+    employee_ids = {user_id: employees[key] for user_id, key in user_keys.items()}
+    rows = []
+    for item in staged:
+        ev = item.event
+        rows.append(
+            {
+                "source": source,
+                "event_id": ev.event_id,
+                "employee_id": employee_ids[ev.user_id],
+                "site_id": item.site_id,
+                "feature_id": features[ev.action].feature_id,
+                "occurred_at": ev.occurred_at,
+                "local_day": ev.occurred_at.astimezone(_zone(item.timezone)).date(),
+                "outcome": ev.outcome,
+                "duration_ms": ev.duration_ms,
+                "properties": ev.properties,
+                "received_at": now,
+            }
+        )
+    table = Event.__table__
+    stmt = (
+        dialect_insert(session, table)
+        .on_conflict_do_nothing(index_elements=["source", "event_id"])
+        .returning(table.c.event_id)
+    )
+    landed = {row[0] for row in session.execute(stmt, rows)}
+    if len(landed) < len(rows):
+        rows = [r for r in rows if r["event_id"] in landed]
+    canonical = {f.feature_id: f.canonical_id for f in features.values()}
+    add_to_rollups(session, rows, canonical)
+    return len(landed)
+
+
+def _employee_keys(staged: list[_Staged]) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:
+    """key_of each distinct user_id once; and key → (user_id, site) of the first event naming it:
+    an unrostered employee is stored as first seen (DESIGN "Identifiers")."""
+    user_keys: dict[str, str] = {}
+    wanted: dict[str, tuple[str, int]] = {}
+    for item in staged:
+        user_id = item.event.user_id
+        key = user_keys.get(user_id)
+        if key is None:
+            key = user_keys[user_id] = key_of(user_id)
+        wanted.setdefault(key, (user_id, item.site_id))
+    return user_keys, wanted

@@ -1,0 +1,218 @@
+"""The quarantine: invalid events and unparseable bodies, kept whole until replayed or discarded.
+
+One row per (source, event_id), or per hash of the raw bytes when there is no usable event_id, so
+re-sending the same bad input changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adoption import audit
+from adoption.db import dialect_insert
+from adoption.errors import Conflict, Invalid, NotFound
+from adoption.ingest import batch
+from adoption.ingest.validation import MAX_EVENTS_PER_BATCH
+from adoption.models import Quarantine
+
+STATUSES = ("open", "replayed", "discarded")
+MAX_EVENT_ID = 128
+
+
+def payload_bytes(raw: object) -> bytes:
+    """The stored form of one raw event: compact JSON, keys in the order received."""
+    try:
+        return json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800") survives only as a JSON escape
+        return json.dumps(raw, separators=(",", ":"), default=str).encode()
+
+
+def dedup_key(raw: object, payload: bytes) -> tuple[str, str | None]:
+    event_id = raw.get("event_id") if isinstance(raw, dict) else None
+    if isinstance(event_id, str) and _storable(event_id.strip()):
+        return f"e:{event_id.strip()}", event_id.strip()
+    return f"h:{hashlib.sha256(payload).hexdigest()}", None
+
+
+def _storable(text: str) -> bool:
+    """Fits the event_id column: 1-128 characters, and no NUL or lone surrogate (PostgreSQL)."""
+    if not 0 < len(text) <= MAX_EVENT_ID or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def store_events(
+    session: Session, source: str, items: list[tuple[object, dict]], now: datetime
+) -> None:
+    """Quarantine invalid events with their reasons; an already quarantined one is kept as is."""
+    rows = {}
+    for raw, reasons in items:
+        payload = payload_bytes(raw)
+        key, event_id = dedup_key(raw, payload)
+        rows.setdefault(key, _row(source, key, event_id, "event", payload, reasons, now))
+    _insert(session, list(rows.values()))
+
+
+def store_body(session: Session, source: str, body: bytes, reasons: dict, now: datetime) -> None:
+    """Keep a request body that could not be read as events, byte for byte."""
+    key = f"h:{hashlib.sha256(body).hexdigest()}"
+    _insert(session, [_row(source, key, None, "body", body, reasons, now)])
+
+
+def _row(source, key, event_id, kind, payload, reasons, now) -> dict:
+    return {
+        "source": source,
+        "dedup_key": key,
+        "event_id": event_id,
+        "kind": kind,
+        "payload": payload,
+        "reasons": reasons,
+        "status": "open",
+        "received_at": now,
+    }
+
+
+def _insert(session: Session, rows: list[dict]) -> None:
+    if rows:
+        stmt = dialect_insert(session, Quarantine.__table__).on_conflict_do_nothing(
+            index_elements=["source", "dedup_key"]
+        )
+        session.execute(stmt, rows)
+
+
+def list_items(
+    session: Session, *, status: str | None = "open", limit: int = 100, after_id: int | None = None
+) -> list[Quarantine]:
+    """Oldest first, keyset-paginated on id."""
+    if status is not None and status not in STATUSES:
+        raise Invalid({"status": [f"Must be one of: {', '.join(STATUSES)}."]})
+    stmt = select(Quarantine).order_by(Quarantine.id).limit(limit)
+    if status is not None:
+        stmt = stmt.where(Quarantine.status == status)
+    if after_id is not None:
+        stmt = stmt.where(Quarantine.id > after_id)
+    return list(session.scalars(stmt))
+
+
+def get_item(session: Session, item_id: int) -> Quarantine:
+    item = session.get(Quarantine, item_id)
+    if item is None:
+        raise NotFound(f"No quarantine item {item_id}.", {"id": item_id})
+    return item
+
+
+def _open_item(session: Session, item_id: int) -> Quarantine:
+    """The item, locked for this transaction (PostgreSQL), so two replays cannot both pass."""
+    item = session.get(Quarantine, item_id, with_for_update=True)
+    if item is None:
+        raise NotFound(f"No quarantine item {item_id}.", {"id": item_id})
+    if item.status != "open":
+        raise Conflict(
+            f"Quarantine item {item_id} is already {item.status}.", {"status": item.status}
+        )
+    return item
+
+
+@dataclass
+class ReplayOutcome:
+    item: Quarantine
+    accepted: int
+    duplicates: int
+
+
+def replay(
+    session: Session,
+    item_id: int,
+    *,
+    now: datetime,
+    actor: str,
+    corrected: object | None = None,
+) -> ReplayOutcome:
+    """Ingest the stored event (or a corrected one) under its original source.
+
+    A still-invalid event raises Invalid and the item stays open; nothing else changes.
+    """
+    item = _open_item(session, item_id)
+    events = _events_to_replay(item, corrected)
+    staged, rejected = batch.place_events(session, events, now, allowed_sites=None)
+    if rejected:
+        if item.kind == "event":
+            details = rejected[0][2]
+        else:
+            details = {str(index): reasons for index, _raw, reasons in rejected}
+        raise Invalid(details, "The event still does not validate.")
+    unique: dict[str, object] = {}
+    for placed in staged:  # as in a batch, the first of a repeated event_id wins
+        unique.setdefault(placed.event.event_id, placed)
+    accepted = batch.store_events(session, item.source, list(unique.values()), now)
+    item.status = "replayed"
+    item.resolved_at = now
+    item.resolved_by = actor
+    audit.record(
+        session,
+        actor=actor,
+        action="quarantine.replay",
+        target_type="quarantine",
+        target=str(item.id),
+        now=now,
+        details={
+            "accepted": accepted,
+            "duplicates": len(staged) - accepted,
+            "corrected": corrected is not None,
+        },
+    )
+    session.flush()
+    return ReplayOutcome(item, accepted, len(staged) - accepted)
+
+
+def _events_to_replay(item: Quarantine, corrected: object | None) -> list[object]:
+    """An event item replays one event; a body item a batch (an array or {"events": [...]})."""
+    if item.kind == "event":
+        if corrected is not None and not isinstance(corrected, dict):
+            raise Invalid({"body": ["A corrected event must be one JSON object."]})
+        return [corrected if corrected is not None else decode_payload(item)]
+    raw = corrected if corrected is not None else decode_payload(item)
+    if isinstance(raw, dict) and set(raw) == {"events"} and isinstance(raw["events"], list):
+        raw = raw["events"]
+    events = raw if isinstance(raw, list) else [raw]
+    if len(events) > MAX_EVENTS_PER_BATCH:
+        raise Invalid({"body": [f"At most {MAX_EVENTS_PER_BATCH:,} events per replay."]})
+    return events
+
+
+def discard(session: Session, item_id: int, *, now: datetime, actor: str) -> Quarantine:
+    item = _open_item(session, item_id)
+    item.status = "discarded"
+    item.resolved_at = now
+    item.resolved_by = actor
+    audit.record(
+        session,
+        actor=actor,
+        action="quarantine.discard",
+        target_type="quarantine",
+        target=str(item.id),
+        now=now,
+        details={},
+    )
+    session.flush()
+    return item
+
+
+def decode_payload(item: Quarantine) -> object:
+    """The stored JSON; a body that never was JSON cannot be replayed without a correction."""
+    try:
+        return json.loads(item.payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Invalid(
+            {"body": ["The stored body is not JSON: send a corrected event to replay it."]}
+        ) from exc

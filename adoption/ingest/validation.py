@@ -1,0 +1,213 @@
+"""Per-event validation for ingestion: the rules of CONTRACT.md "Events" in plain Python.
+
+This is the hot path (a batch holds up to 10,000 events), so it avoids marshmallow; its messages
+are marshmallow's wording so a reason reads the same as `api.schemas.events.EventSchema`'s,
+and a
+parity test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from numbers import Integral
+
+MAX_EVENTS_PER_BATCH = 10_000
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_PROPERTIES_BYTES = 4096
+MAX_FUTURE = timedelta(minutes=5)
+MAX_DURATION_MS = 86_400_000
+MAX_ID_LENGTH = 128
+OUTCOMES = ("success", "error")
+DEFAULT_OUTCOME = "success"
+
+MSG_MISSING = "Missing data for required field."
+MSG_NULL = "Field may not be null."
+MSG_NOT_STRING = "Not a valid string."
+MSG_LENGTH = f"Length must be between 1 and {MAX_ID_LENGTH}."
+MSG_DATETIME = "Not a valid datetime."
+MSG_NAIVE = "Not a valid aware datetime."
+MSG_FUTURE = f"Must not be more than {MAX_FUTURE // timedelta(minutes=1)} minutes in the future."
+MSG_OUTCOME = f"Must be one of: {', '.join(OUTCOMES)}."
+MSG_INTEGER = "Not a valid integer."
+MSG_DURATION_RANGE = (
+    f"Must be greater than or equal to 0 and less than or equal to {MAX_DURATION_MS}."
+)
+MSG_MAPPING = "Not a valid mapping type."
+MSG_PROPERTIES_SIZE = f"Must be at most {MAX_PROPERTIES_BYTES} bytes when serialised."
+MSG_NOT_JSON = "Must be serialisable as JSON."
+MSG_INVALID_INPUT = "Invalid input type."
+
+#: RFC 3339 date-time; the offset is optional here so a naive value gets the "aware" message.
+#: "T"/"Z" may be lower case and the separator a space (RFC 3339 section 5.6).
+RFC3339_PATTERN = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+# PostgreSQL's jsonb refuses the \u0000 escape; an odd run of backslashes marks a real escape.
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+_MISSING = object()
+
+
+@dataclass(slots=True, frozen=True)
+class ValidEvent:
+    event_id: str
+    user_id: str
+    site_id: str
+    action: str
+    occurred_at: datetime
+    outcome: str
+    duration_ms: int | None
+    properties: dict | None
+
+
+def validate_event(raw: object, now: datetime) -> tuple[ValidEvent | None, dict[str, list[str]]]:
+    """Return the cleaned event, or None and marshmallow-style errors (field → messages).
+
+    `now` must be tz-aware; all field errors are collected, unknown fields are ignored.
+    """
+    if not isinstance(raw, dict):
+        return None, {"_schema": [MSG_INVALID_INPUT]}
+    errors: dict[str, list[str]] = {}
+    get = raw.get
+    event_id = _identifier(get("event_id", _MISSING), "event_id", errors)
+    user_id = _identifier(get("user_id", _MISSING), "user_id", errors)
+    site_id = _identifier(get("site_id", _MISSING), "site_id", errors)
+    action = _identifier(get("action", _MISSING), "action", errors)
+    if action is not None:
+        action = action.lower()
+        if len(action) > MAX_ID_LENGTH:  # lower() can lengthen a string ("İ" → "i̇")
+            errors["action"] = [MSG_LENGTH]
+    occurred_at = _occurred_at(get("occurred_at", _MISSING), now + MAX_FUTURE, errors)
+    outcome = _outcome(get("outcome"), errors)
+    duration_ms = _duration_ms(get("duration_ms"), errors)
+    properties = _properties(get("properties"), errors)
+    if errors:
+        return None, errors
+    event = ValidEvent(
+        event_id, user_id, site_id, action, occurred_at, outcome, duration_ms, properties
+    )
+    return event, errors
+
+
+def _identifier(value: object, key: str, errors: dict[str, list[str]]) -> str | None:
+    if isinstance(value, str):
+        if not _is_storable_text(value):
+            errors[key] = [MSG_NOT_STRING]
+            return None
+        value = value.strip()
+        if value and len(value) <= MAX_ID_LENGTH:
+            return value
+        errors[key] = [MSG_LENGTH]
+    elif value is _MISSING:
+        errors[key] = [MSG_MISSING]
+    elif value is None:
+        errors[key] = [MSG_NULL]
+    else:
+        errors[key] = [MSG_NOT_STRING]
+    return None
+
+
+def _is_storable_text(value: str) -> bool:
+    """False for text no database stores: a NUL character or a lone surrogate ("\\ud800")."""
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _occurred_at(value: object, limit: datetime, errors: dict[str, list[str]]) -> datetime | None:
+    if value is _MISSING:
+        errors["occurred_at"] = [MSG_MISSING]
+        return None
+    if value is None:
+        errors["occurred_at"] = [MSG_NULL]
+        return None
+    parsed = parse_rfc3339(value)
+    if parsed is None:
+        errors["occurred_at"] = [MSG_DATETIME]
+    elif parsed.tzinfo is None:
+        errors["occurred_at"] = [MSG_NAIVE]
+    elif parsed > limit:
+        errors["occurred_at"] = [MSG_FUTURE]
+    else:
+        return parsed
+    return None
+
+
+def parse_rfc3339(value: object) -> datetime | None:
+    """An RFC 3339 date-time converted to UTC (naive when it has no offset), or None if invalid."""
+    if not isinstance(value, str) or RFC3339_PATTERN.fullmatch(value) is None:
+        return None
+    if value[-1] == "z":
+        value = value[:-1] + "Z"
+    try:
+        parsed = datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # a day 31 in April; year 1 shifted before year 1
+        return None
+
+
+def _outcome(value: object, errors: dict[str, list[str]]) -> str | None:
+    if value is None:  # absent and null both mean the default
+        return DEFAULT_OUTCOME
+    if not isinstance(value, str):
+        errors["outcome"] = [MSG_NOT_STRING]
+    elif value in OUTCOMES:
+        return value
+    else:
+        errors["outcome"] = [MSG_OUTCOME]
+    return None
+
+
+def _duration_ms(value: object, errors: dict[str, list[str]]) -> int | None:
+    if value is None:
+        return None
+    if value.__class__ is not int:
+        # bool is an int subclass but not an integer here; numpy integers are (Parquet imports)
+        if value is True or value is False or not isinstance(value, Integral):
+            errors["duration_ms"] = [MSG_INTEGER]
+            return None
+        value = int(value)
+    if 0 <= value <= MAX_DURATION_MS:
+        return value
+    errors["duration_ms"] = [MSG_DURATION_RANGE]
+    return None
+
+
+def _properties(value: object, errors: dict[str, list[str]]) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        if not isinstance(value, Mapping):
+            errors["properties"] = [MSG_MAPPING]
+            return None
+        value = dict(value)
+    size = properties_size(value)
+    if size is None:
+        errors["properties"] = [MSG_NOT_JSON]
+    elif size > MAX_PROPERTIES_BYTES:
+        errors["properties"] = [MSG_PROPERTIES_SIZE]
+    else:
+        return value
+    return None
+
+
+def properties_size(value: dict) -> int | None:
+    """Bytes of the compact UTF-8 JSON of `value`; None when it is not storable JSON."""
+    try:
+        text = _dumps(value)
+        if "\\u0000" in text and _NUL_ESCAPE.search(text):
+            return None
+        return len(text.encode("utf-8"))
+    except (TypeError, ValueError, RecursionError):  # NaN, a set, a lone surrogate, deep nesting
+        return None

@@ -1,0 +1,1 @@
+"""Job plumbing: the run-once lock and the record of every scheduled run."""

@@ -1,0 +1,1 @@
+"""Sites, employees and the feature catalog: records, file import and cleaning."""

@@ -1,0 +1,258 @@
+"""Sites, employees and features: read, create-or-replace, and list with keyset pagination."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adoption import audit
+from adoption.errors import Invalid, NotFound
+from adoption.ingest.registry import module_of
+from adoption.masterdata.cleaning import key_of, normalise_action, normalise_text
+from adoption.models import Employee, Feature, Site
+
+SITE_FIELDS = ("name", "region", "timezone", "is_pilot", "wave", "go_live_on", "program_started_on")
+EMPLOYEE_FIELDS = (
+    "display_name",
+    "site_id",
+    "role",
+    "hired_on",
+    "left_on",
+    "rostered",
+    "public_opt_out",
+)
+FEATURE_FIELDS = ("module", "is_core", "expected_ms", "points", "daily_cap", "alias_of")
+
+
+def get_site(session: Session, code: str) -> Site:
+    site = session.scalar(select(Site).where(Site.code_key == key_of(code)))
+    if site is None:
+        raise NotFound(f"No site {code!r}.", {"site_id": code})
+    return site
+
+
+def list_sites(
+    session: Session, *, limit: int, after: str | None = None, only: set[int] | None = None
+) -> list[Site]:
+    stmt = select(Site).order_by(Site.code_key).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Site.code_key > after)
+    if only is not None:
+        stmt = stmt.where(Site.id.in_(only))
+    return list(session.scalars(stmt))
+
+
+def put_site(
+    session: Session, code: str, values: dict, *, now: datetime, actor: str, default_tz: str
+) -> tuple[Site, bool]:
+    """Create (with defaults) or replace; an omitted field keeps its stored value."""
+    code = _required_key(code, "site_id", max_length=64)
+    if "timezone" in values:
+        _check_timezone(values["timezone"])
+    site = session.scalar(select(Site).where(Site.code_key == key_of(code)))
+    created = site is None
+    if created:
+        if not normalise_text(values.get("name")):
+            raise Invalid({"name": ["Missing data for required field."]})
+        site = Site(
+            code=code, code_key=key_of(code), timezone=default_tz, is_pilot=False, created_at=now
+        )
+        session.add(site)
+    old_tz = None if created else site.timezone
+    if apply_values(site, values, SITE_FIELDS) or created:
+        site.updated_at = now
+    session.flush()
+    if old_tz is not None and old_tz != site.timezone:
+        from adoption.masterdata.timezones import rederive_site_days
+
+        changed = rederive_site_days(session, site)
+        audit.record(
+            session,
+            actor=actor,
+            action="site.timezone",
+            target_type="site",
+            target=site.code,
+            now=now,
+            details={"from": old_tz, "to": site.timezone, "events_moved": changed},
+        )
+    return site, created
+
+
+def apply_values(obj, values: dict, fields: tuple[str, ...]) -> bool:
+    """Set the given fields that differ; True when anything changed (re-imports change nothing)."""
+    changed = False
+    for name in fields:
+        if name in values and getattr(obj, name) != values[name]:
+            setattr(obj, name, values[name])
+            changed = True
+    return changed
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
+        raise Invalid({"timezone": [f"Unknown timezone {name!r}."]}) from exc
+
+
+def _required_key(value: str, field: str, max_length: int = 128) -> str:
+    """The trimmed key; its length is bounded by the column it is stored in."""
+    text = normalise_text(value)
+    if not text:
+        raise Invalid({field: ["Must not be empty."]})
+    if len(text) > max_length:
+        raise Invalid({field: [f"Length must be between 1 and {max_length}."]})
+    return text
+
+
+def get_employee(session: Session, user_id: str) -> Employee:
+    emp = session.scalar(select(Employee).where(Employee.external_key == key_of(user_id)))
+    if emp is None:
+        raise NotFound(f"No employee {user_id!r}.", {"user_id": user_id})
+    return emp
+
+
+def list_employees(
+    session: Session,
+    *,
+    limit: int,
+    after: str | None = None,
+    site_ids: set[int] | None = None,
+    only: set[int] | None = None,
+) -> list[Employee]:
+    """A page of employees by user id; `site_ids` filters by home site, `only` by employee id."""
+    stmt = select(Employee).order_by(Employee.external_key).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Employee.external_key > after)
+    if site_ids is not None:
+        stmt = stmt.where(Employee.site_id.in_(site_ids))
+    if only is not None:
+        stmt = stmt.where(Employee.id.in_(only))
+    return list(session.scalars(stmt))
+
+
+def put_employee(
+    session: Session, user_id: str, values: dict, *, now: datetime
+) -> tuple[Employee, bool]:
+    """Create or replace an employee; `values["site_id"]` is a site code.
+
+    Roster data about someone first seen in events makes them rostered unless told otherwise.
+    Everything is checked before the session is touched, so a rejected row leaves nothing behind.
+    """
+    user_id = _required_key(user_id, "user_id")
+    values = dict(values)
+    emp = session.scalar(select(Employee).where(Employee.external_key == key_of(user_id)))
+    created = emp is None
+    if created:
+        missing = {
+            f: ["Missing data for required field."]
+            for f in ("display_name", "site_id")
+            if not normalise_text(values.get(f))
+        }
+        if missing:
+            raise Invalid(missing)
+    elif not emp.rostered:
+        values.setdefault("rostered", True)
+    if "site_id" in values:
+        values["site_id"] = get_site_id(session, values["site_id"])
+    hired = values.get("hired_on", None if created else emp.hired_on)
+    left = values.get("left_on", None if created else emp.left_on)
+    if hired and left and left < hired:
+        raise Invalid({"left_on": ["Must not be before hired_on."]})
+    if created:
+        emp = Employee(
+            external_id=user_id,
+            external_key=key_of(user_id),
+            role="staff",
+            public_opt_out=False,
+            rostered=True,
+            created_at=now,
+        )
+        session.add(emp)
+    moved = not created and values.get("site_id", emp.site_id) != emp.site_id
+    if apply_values(emp, values, EMPLOYEE_FIELDS) or created:
+        emp.updated_at = now
+    session.flush()
+    if moved:
+        session.expire(emp, ["site"])  # the loaded home site is the old one
+    return emp, created
+
+
+def get_site_id(session: Session, code: str) -> int:
+    site_id = session.scalar(select(Site.id).where(Site.code_key == key_of(code)))
+    if site_id is None:
+        raise Invalid({"site_id": [f"Unknown site {code!r}."]})
+    return site_id
+
+
+def get_feature(session: Session, action: str) -> Feature:
+    feature = session.scalar(select(Feature).where(Feature.action == normalise_action(action)))
+    if feature is None:
+        raise NotFound(f"No feature {action!r}.", {"action": action})
+    return feature
+
+
+def list_features(
+    session: Session, *, limit: int, after: str | None = None, unmapped: bool | None = None
+) -> list[Feature]:
+    stmt = select(Feature).order_by(Feature.action).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Feature.action > after)
+    if unmapped is not None:
+        stmt = stmt.where(Feature.mapped.is_(not unmapped))
+    return list(session.scalars(stmt))
+
+
+def put_feature(
+    session: Session, action: str, values: dict, *, now: datetime
+) -> tuple[Feature, bool]:
+    """Create or replace a feature; saving it maps it. A changed alias re-derives rollups."""
+    action = normalise_action(_required_key(action, "action"))
+    values = dict(values)
+    if values.get("alias_of") is not None:
+        values["alias_of"] = normalise_action(values["alias_of"])
+        if values["alias_of"] == action:
+            raise Invalid({"alias_of": ["A feature cannot be an alias of itself."]})
+    feature = session.scalar(select(Feature).where(Feature.action == action))
+    created = feature is None
+    if created:
+        feature = Feature(
+            action=action, module=module_of(action), is_core=False, points=1, created_at=now
+        )
+        session.add(feature)
+    old_alias = None if created else feature.alias_of
+    if apply_values(feature, {**values, "mapped": True}, (*FEATURE_FIELDS, "mapped")) or created:
+        feature.updated_at = now
+    session.flush()
+    if not created and old_alias != feature.alias_of:
+        _rebuild_for_alias_change(session, feature, old_alias)
+    elif created:
+        _rebuild_for_new_alias_target(session, feature)
+    return feature, created
+
+
+def _rebuild_for_new_alias_target(session: Session, feature: Feature) -> None:
+    """Features aliased to an action not known until now counted as themselves: move them."""
+    from adoption.usage.rollups import rebuild_rollups
+
+    aliased = set(session.scalars(select(Feature.id).where(Feature.alias_of == feature.action)))
+    if aliased:
+        rebuild_rollups(session, feature_ids={feature.id, *aliased})
+
+
+def _rebuild_for_alias_change(session: Session, feature: Feature, old_alias: str | None) -> None:
+    from adoption.ingest.registry import canonical_map
+    from adoption.usage.rollups import rebuild_rollups
+
+    targets = {feature.id}
+    for alias in (old_alias, feature.alias_of):
+        if alias:
+            target = session.scalar(select(Feature.id).where(Feature.action == alias))
+            if target is not None:
+                targets.add(target)
+    canonical = canonical_map(session)
+    targets |= {canonical[t] for t in targets}
+    rebuild_rollups(session, feature_ids=targets)

@@ -1,0 +1,1 @@
+"""Proficiency: components, levels, versioned rules, score on a day, snapshots."""

@@ -1,0 +1,174 @@
+"""Proficiency of people on days: the score of e on day d for a set of people (`scores_on`), one
+employee's proficiency as the API shows it, and when each person first reached a level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from adoption.models import DailyUsage, Employee, Feature, ScoreSnapshot, Site
+from adoption.scoring.components import round_half_up, score_frame
+from adoption.scoring.rules import PROFICIENT_LEVELS, ScoringRules
+
+
+@dataclass(frozen=True)
+class DayScore:
+    """One person's score on one day, with the evidence its level rests on."""
+
+    employee_id: int
+    day: date
+    score: float
+    level: str
+    core_attempts: int
+
+
+def scores_on(session: Session, days: dict[int, date], rules: ScoringRules) -> dict[int, DayScore]:
+    """The score of each employee on their own day (`days`: employee id → local day).
+
+    The one rule for "score of e on day d": computed from the rollups by `score_frame` over the
+    28-day window ending on d, one frame per distinct day (people of a site share a day)."""
+    by_day: dict[date, list[int]] = {}
+    for eid, day in days.items():
+        by_day.setdefault(day, []).append(eid)
+    out: dict[int, DayScore] = {}
+    for day, ids in sorted(by_day.items()):
+        frame = score_frame(session, sorted(ids), day, day, rules)
+        for r in frame.itertuples(index=False):
+            out[int(r.employee_id)] = DayScore(
+                int(r.employee_id), day, float(r.score), str(r.level), int(r.core_attempts)
+            )
+    return out
+
+
+def first_active_days(session: Session, employee_ids: list[int]) -> dict[int, date]:
+    du = DailyUsage
+    rows = session.execute(
+        select(du.employee_id, func.min(du.local_day))
+        .where(du.employee_id.in_(employee_ids), du.successes > 0)
+        .group_by(du.employee_id)
+    )
+    return {eid: day for eid, day in rows}
+
+
+def proficient_since_map(
+    session: Session, employee_ids: list[int], as_of: date, rules: ScoringRules
+) -> dict[int, date | None]:
+    """Earliest day ≤ as_of at Proficient or above, checking every calendar day; never resets."""
+    return first_day_at(session, employee_ids, as_of, rules, PROFICIENT_LEVELS)
+
+
+def first_day_at(
+    session: Session,
+    employee_ids: list[int],
+    as_of: date,
+    rules: ScoringRules,
+    levels: frozenset[str],
+) -> dict[int, date | None]:
+    """Earliest day ≤ as_of whose level is one of `levels`, checking every calendar day.
+
+    Fresh stored snapshots answer for the days they cover; the days after are computed.
+    """
+    result: dict[int, date | None] = dict.fromkeys(employee_ids)
+    first = first_active_days(session, employee_ids)
+    covered = _snapshot_coverage(session, employee_ids, as_of, rules, levels)
+    pending: dict[date, list[int]] = {}
+    for eid in employee_ids:
+        if eid not in first:
+            continue
+        hit, through = covered.get(eid, (None, None))
+        if hit is not None:
+            result[eid] = hit
+            continue
+        start = first[eid] if through is None else max(first[eid], through + timedelta(days=1))
+        if start <= as_of:
+            pending.setdefault(start, []).append(eid)
+    for start, block in pending.items():
+        frame = score_frame(session, block, start, as_of, rules)
+        hits = frame[frame["level"].isin(list(levels))]
+        for eid, day in hits.groupby("employee_id")["day"].min().items():
+            result[int(eid)] = day
+    return result
+
+
+def _snapshot_coverage(session, employee_ids, as_of, rules, levels):
+    """Per employee: (first day at `levels` among snapshots ≤ as_of, last snapshot day ≤ as_of)."""
+    snap = ScoreSnapshot
+    base = select(snap.employee_id).where(
+        snap.employee_id.in_(employee_ids),
+        snap.config_version == rules.version,
+        snap.day <= as_of,
+    )
+    fresh = fresh_snapshot_employees(session, employee_ids, rules.version)
+    base = base.where(snap.employee_id.in_(fresh))
+    through = dict(
+        session.execute(
+            base.with_only_columns(snap.employee_id, func.max(snap.day)).group_by(snap.employee_id)
+        ).all()
+    )
+    hits = dict(
+        session.execute(
+            base.with_only_columns(snap.employee_id, func.min(snap.day))
+            .where(snap.level.in_(list(levels)))
+            .group_by(snap.employee_id)
+        ).all()
+    )
+    return {eid: (hits.get(eid), through.get(eid)) for eid in set(through) | set(hits)}
+
+
+def fresh_snapshot_employees(
+    session: Session, employee_ids: list[int] | None, version: int
+) -> set[int]:
+    """Employees whose stored snapshots were all computed after the last change to what scores
+    rest on: the feature catalog (core, expected times, aliases), the person, their home site.
+    Stale ones are recomputed by the snapshot job and, until then, computed on the fly."""
+    snap = ScoreSnapshot
+    catalog_changed = session.scalar(select(func.max(Feature.updated_at)))
+    stmt = (
+        select(snap.employee_id, func.min(snap.computed_at), Employee.updated_at, Site.updated_at)
+        .join(Employee, Employee.id == snap.employee_id)
+        .join(Site, Site.id == Employee.site_id)
+        .where(snap.config_version == version)
+        .group_by(snap.employee_id, Employee.updated_at, Site.updated_at)
+    )
+    if employee_ids is not None:
+        stmt = stmt.where(snap.employee_id.in_(employee_ids))
+    fresh = set()
+    for eid, computed, person_changed, site_changed in session.execute(stmt):
+        changes = [t for t in (catalog_changed, person_changed, site_changed) if t is not None]
+        if all(computed >= t for t in changes):
+            fresh.add(eid)
+    return fresh
+
+
+def employee_proficiency(
+    session: Session, employee: Employee, as_of: date, rules: ScoringRules
+) -> dict:
+    """The contract's proficiency object for one person on one day."""
+    row = score_frame(session, [employee.id], as_of, as_of, rules).iloc[0]
+    since = proficient_since_map(session, [employee.id], as_of, rules)[employee.id]
+    comps = {
+        k: float(round_half_up(row[k], 4)) for k in ("breadth", "accuracy", "speed", "consistency")
+    }
+    return {
+        "user_id": employee.external_id,
+        "as_of": as_of,
+        "score": float(row["score"]),
+        "level": str(row["level"]),
+        "components": comps,
+        "core_attempts": int(row["core_attempts"]),
+        "proficient_since": since,
+        "config_version": rules.version,
+    }
+
+
+def employee_history(
+    session: Session, employee: Employee, first_day: date, last_day: date, rules: ScoringRules
+) -> list[dict]:
+    frame = score_frame(session, [employee.id], first_day, last_day, rules)
+    return [
+        {"day": r.day, "score": float(r.score), "level": str(r.level)}
+        for r in frame.itertuples(index=False)
+    ]

@@ -1,0 +1,1 @@
+"""The simulated chain behind `uptake demo`: messy master data and usage events."""

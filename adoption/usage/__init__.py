@@ -1,0 +1,1 @@
+"""What people did: daily rollups, adoption metrics, insights and who needs help."""

@@ -1,0 +1,1 @@
+"""The `uptake` command line: one module per command group."""

@@ -1,0 +1,58 @@
+"""The `uptake` command line: the group, its error handling, and one module per command group.
+
+Each command wraps one domain call in one unit of work (`api.cli.context.Context.unit_of_work`).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from adoption.errors import DomainError
+from api.cli.accounts import accounts
+from api.cli.db import db
+from api.cli.demo import demo
+from api.cli.imports import import_group
+from api.cli.jobs import jobs_group
+from api.cli.pilots import pilots
+from api.cli.report import report
+from api.cli.scheduler import scheduler
+from api.cli.serve import serve
+from api.cli.tokens import tokens
+from api.cli.waves import waves
+
+
+class UptakeGroup(click.Group):
+    """Domain errors become one readable line and exit status 2, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DomainError as exc:
+            detail = "; ".join(f"{k}: {_sentence(v)}" for k, v in exc.details.items())
+            click.echo(f"error: {exc.message}" + (f" ({detail})" if detail else ""), err=True)
+            sys.exit(2)
+
+
+def _sentence(value) -> str:
+    """A detail as people read it: a list of messages joined, not its Python repr."""
+    return " ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+
+
+@click.group(cls=UptakeGroup)
+def main() -> None:
+    """Uptake: is the new system really used, and who learned it?"""
+
+
+main.add_command(accounts)
+main.add_command(db)
+main.add_command(demo)
+main.add_command(import_group)
+main.add_command(jobs_group)
+main.add_command(pilots)
+main.add_command(report)
+main.add_command(scheduler)
+main.add_command(serve)
+main.add_command(tokens)
+main.add_command(waves)

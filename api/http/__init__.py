@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1: thin blueprints and their marshmallow schemas."""

@@ -1,0 +1,191 @@
+"""Adoption metrics, insights and each person's proficiency."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import g
+from flask_smorest import Blueprint
+
+from adoption.calendar import check_window, resolve_window, yesterday
+from adoption.masterdata import records
+from adoption.scoring import proficiency
+from adoption.scoring.rules import create_rules, list_rules, load_rules
+from adoption.usage import metrics, reports
+from adoption.usage.insights import insights
+from api import database
+from api.auth import require_site, requires, visible_site_ids
+from api.clock import utcnow
+from api.errors import ApiError
+from api.pagination import decode_cursor, next_link, parse_cursor
+from api.schemas.adoption import (
+    AdoptionArgs,
+    AdoptionListArgs,
+    AdoptionRowSchema,
+    HistoryArgs,
+    HistoryPointSchema,
+    InsightsSchema,
+    ProficiencyArgs,
+    ProficiencySchema,
+    ScoringConfigSchema,
+    SeriesArgs,
+    SeriesPointSchema,
+)
+
+bp = Blueprint("adoption", __name__, description="Adoption metrics, insights and proficiency.")
+
+
+def _scope(site_code: str | None) -> set[int] | None:
+    """The sites the caller asked for and may see (None: every site)."""
+    session = database.session()
+    visible = visible_site_ids(g.principal)
+    if site_code is None:
+        return visible
+    site = records.get_site(session, site_code)
+    require_site(g.principal, site.id, site.code)
+    return {site.id}
+
+
+def _check_dates(args) -> None:
+    if args["from_"] and args["to"]:
+        check_window(args["from_"], args["to"])
+
+
+@bp.get("/adoption/sites")
+@requires("rollout_lead", "manager")
+@bp.arguments(AdoptionListArgs, location="query")
+@bp.response(200, AdoptionRowSchema(many=True))
+def adoption_sites(args):
+    """One row per site, by site code; only the page's sites are computed."""
+    _check_dates(args)
+    session = database.session()
+    limit = args["limit"]
+    page = records.list_sites(
+        session, limit=limit, after=decode_cursor(args["cursor"]), only=_scope(args["site_id"])
+    )
+    rows = []
+    if page:
+        rows = reports.adoption_by_site(
+            session,
+            now=utcnow(),
+            rules=load_rules(session),
+            first=args["from_"],
+            last=args["to"],
+            site_ids={s.id for s in page},
+        )
+    return rows, 200, next_link(page, limit, lambda s: s.code_key)
+
+
+@bp.get("/adoption/sites/<site_id>/series")
+@requires("rollout_lead", "manager")
+@bp.arguments(SeriesArgs, location="query")
+@bp.response(200, SeriesPointSchema(many=True))
+def adoption_series(args, site_id):
+    _check_dates(args)
+    session = database.session()
+    site = records.get_site(session, site_id)
+    require_site(g.principal, site.id, site.code)
+    key = "day" if args["by"] == "day" else "week"
+    limit = args["limit"]
+    points = reports.site_series(
+        session,
+        site,
+        by=args["by"],
+        now=utcnow(),
+        rules=load_rules(session),
+        first=args["from_"],
+        last=args["to"],
+        after=parse_cursor(args["cursor"], date.fromisoformat if key == "day" else int),
+        limit=limit,
+    )
+    return points, 200, next_link(points, limit, lambda p: p[key])
+
+
+@bp.get("/adoption/insights")
+@requires("rollout_lead", "manager")
+@bp.arguments(AdoptionArgs, location="query")
+@bp.response(200, InsightsSchema)
+def adoption_insights(args):
+    _check_dates(args)
+    session = database.session()
+    scope = _scope(args["site_id"])
+    sites = list(metrics.sites_by_id(session, scope).values())
+    now = utcnow()
+    first, last = _insights_window(sites, now, args)
+    return insights(
+        session, sites=sites, first=first, last=last, now=now, rules=load_rules(session)
+    )
+
+
+def _insights_window(sites, now, args):
+    """Each site's default window ends yesterday there; over several sites, the window ends on
+    the earliest of those yesterdays, the last day that has ended everywhere in scope."""
+    if not sites:
+        return resolve_window("UTC", now, args["from_"], args["to"])
+    zone = min((s.timezone for s in sites), key=lambda tz: yesterday(tz, now))
+    return resolve_window(zone, now, args["from_"], args["to"])
+
+
+def _person(user_id: str):
+    """The employee, if the caller may read their proficiency (self, own site, hr, admin)."""
+    session = database.session()
+    employee = records.get_employee(session, user_id)
+    principal = g.principal
+    if principal.role == "employee" and employee.id != principal.employee_id:
+        raise ApiError(403, "forbidden", "An employee may only read their own progress.")
+    require_site(principal, employee.site_id, employee.site.code)
+    return session, employee
+
+
+@bp.get("/employees/<user_id>/proficiency")
+@requires("hr", "manager", "employee")
+@bp.arguments(ProficiencyArgs, location="query")
+@bp.response(200, ProficiencySchema)
+def employee_proficiency(args, user_id):
+    session, employee = _person(user_id)
+    as_of = args["as_of"] or yesterday(employee.site.timezone, utcnow())
+    rules = load_rules(session, args["config_version"])
+    return proficiency.employee_proficiency(session, employee, as_of, rules)
+
+
+@bp.get("/employees/<user_id>/history")
+@requires("hr", "manager", "employee")
+@bp.arguments(HistoryArgs, location="query")
+@bp.response(200, HistoryPointSchema(many=True))
+def employee_history(args, user_id):
+    session, employee = _person(user_id)
+    _check_dates(args)
+    first, last = _history_window(employee, args)
+    rules = load_rules(session, args["config_version"])
+    after, limit = parse_cursor(args["cursor"], date.fromisoformat), args["limit"]
+    if after is not None:
+        first = max(first, after + timedelta(days=1))
+    points = []
+    if first <= last:  # only the page's days are scored
+        page_last = min(last, first + timedelta(days=limit - 1))
+        points = proficiency.employee_history(session, employee, first, page_last, rules)
+    return points, 200, next_link(points, limit, lambda p: p["day"])
+
+
+def _history_window(employee, args):
+    """The contract's default: the 7 days ending yesterday at the employee's home site."""
+    return resolve_window(employee.site.timezone, utcnow(), args["from_"], args["to"])
+
+
+@bp.get("/scoring/configs")
+@requires("hr", "rollout_lead", "manager", "employee")
+@bp.response(200, ScoringConfigSchema(many=True))
+def scoring_configs():
+    """Every version, oldest first; the last one is active. Scores name the version they used."""
+    return [r.as_dict() for r in list_rules(database.session())]
+
+
+@bp.post("/scoring/configs")
+@requires()
+@bp.arguments(ScoringConfigSchema)
+@bp.response(201, ScoringConfigSchema)
+def create_scoring_config(changes):
+    session = database.session()
+    rules = create_rules(session, changes, now=utcnow(), actor=g.principal.name)
+    session.commit()
+    return rules.as_dict()

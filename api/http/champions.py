@@ -1,0 +1,134 @@
+"""Monthly champions (read, close, reopen, export) and an employee's badges. Thin handlers.
+
+Champions are pay data: hr and admin only (the contract gives hr "champions (read, close)";
+rollout leads see boards, not the payroll list). Reopening is admin only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, current_app, g
+from flask_smorest import Blueprint
+
+from adoption.errors import Conflict
+from adoption.masterdata import records
+from api import database
+from api.auth import require_site, requires
+from api.clock import utcnow
+from api.errors import ApiError
+from api.pagination import next_link, parse_cursor
+from api.schemas.champions import (
+    BadgeListArgs,
+    BadgeSchema,
+    ChampionMonthSchema,
+    ExportArgs,
+    MonthArgs,
+    ReopenSchema,
+)
+from rewards import badges, exports
+from rewards.champions import months
+
+bp = Blueprint("champions", __name__, description="Monthly champions, exports and badges.")
+
+
+def _roles() -> tuple[str, ...]:
+    return current_app.extensions["uptake"].settings.ineligible_roles
+
+
+@bp.get("/champions/<month>")
+@requires("hr")
+@bp.arguments(MonthArgs, location="query")
+@bp.response(200, ChampionMonthSchema)
+def get_month(args, month):
+    return months.get_month(
+        database.session(), month, args["version"], now=utcnow(), ineligible_roles=_roles()
+    )
+
+
+@bp.post("/champions/<month>/close")
+@requires("hr")
+@bp.response(200, ChampionMonthSchema)
+def close_month(month):
+    """Freeze the month; a closed month is returned unchanged; 409 month_not_over before its
+    last local day has ended at every site."""
+    session = database.session()
+    try:
+        result = months.close_month(
+            session, month, now=utcnow(), actor=g.principal.name, ineligible_roles=_roles()
+        )
+    except Conflict as exc:
+        if exc.details.get("reason") == "month_not_over":
+            raise ApiError(409, "month_not_over", exc.message, exc.details) from exc
+        raise
+    session.commit()
+    return result
+
+
+@bp.post("/champions/<month>/reopen")
+@requires()
+@bp.arguments(ReopenSchema, required=False)
+@bp.response(200, ChampionMonthSchema)
+def reopen_month(body, month):
+    """A new draft version of a closed month (admin only, audited)."""
+    session = database.session()
+    result = months.reopen_month(
+        session,
+        month,
+        now=utcnow(),
+        actor=g.principal.name,
+        note=(body or {}).get("note"),
+        ineligible_roles=_roles(),
+    )
+    session.commit()
+    return result
+
+
+@bp.get("/champions/<month>/export")
+@requires("hr")
+@bp.arguments(ExportArgs, location="query")
+@bp.response(200, description="CSV (UTF-8 with BOM) or XLSX; the file name says DRAFT for drafts.")
+def export_month(args, month):
+    session = database.session()
+    file = exports.export_month(
+        session,
+        month,
+        args["format"],
+        now=utcnow(),
+        actor=g.principal.name,
+        version=args["version"],
+        ineligible_roles=_roles(),
+    )
+    session.commit()
+    return Response(
+        file.content,
+        mimetype=file.mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )
+
+
+@bp.get("/employees/<user_id>/badges")
+@requires("hr", "manager", "employee")
+@bp.arguments(BadgeListArgs, location="query")
+@bp.response(200, BadgeSchema(many=True))
+def employee_badges(args, user_id):
+    """Hr and admin: anyone; a manager: people of its sites; an employee: itself. Oldest first."""
+    session = database.session()
+    employee = records.get_employee(session, user_id)
+    principal = g.principal
+    if principal.role == "employee" and employee.id != principal.employee_id:
+        raise ApiError(403, "forbidden", "An employee may only read their own badges.")
+    require_site(principal, employee.site_id, employee.site.code)
+    limit = args["limit"]
+    items = badges.list_badges(
+        session, employee, limit=limit, after=parse_cursor(args["cursor"], _badge_key)
+    )
+    return items, 200, next_link(items, limit, lambda b: f"{b['awarded_on']} {b['badge']}")
+
+
+def _badge_key(text: str) -> tuple[date, str]:
+    """A badge cursor, "YYYY-MM-DD badge": the (awarded_on, badge) of the last one listed."""
+    day, sep, badge = text.partition(" ")
+    if not sep or not badge:
+        raise ValueError(text)
+    return date.fromisoformat(day), badge

@@ -1,0 +1,125 @@
+"""POST /events: read the body (gzip, limits), then one domain call and one commit."""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from adoption.ingest import quarantine
+from adoption.ingest.batch import ingest_batch
+from adoption.ingest.validation import MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH
+from api import database
+from api.auth import requires
+from api.clock import utcnow
+from api.errors import ApiError
+from api.schemas.events import IngestResultSchema
+
+bp = Blueprint("events", __name__, description="Usage events from the deployed system.")
+
+BATCH_DOC = {
+    "required": True,
+    "description": 'A JSON array of events, or {"events": [...]}; gzip accepted. '
+    f"At most {MAX_EVENTS_PER_BATCH:,} events and {MAX_BODY_BYTES:,} bytes decompressed.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+                    {"$ref": "#/components/schemas/EventBatch"},
+                ]
+            }
+        }
+    },
+}
+
+
+@bp.post("/events")
+@requires("ingest")
+@bp.doc(requestBody=BATCH_DOC)
+@bp.response(200, IngestResultSchema)
+def post_events():
+    session = database.session()
+    source = g.principal.name
+    now = utcnow()
+    raw = request.get_data(cache=False)
+    try:
+        events = parse_batch(decoded_body(raw))
+    except ApiError as exc:
+        if exc.status == 400:  # unreadable input is kept, never dropped; 413/415 store nothing
+            quarantine.store_body(session, source, raw, {"body": [exc.message]}, now)
+            session.commit()
+        raise
+    allowed = (
+        g.principal.site_keys if g.principal.role == "ingest" and g.principal.site_keys else None
+    )
+    result = ingest_batch(session, source=source, events=events, now=now, allowed_sites=allowed)
+    session.commit()
+    return result
+
+
+def decoded_body(raw: bytes) -> bytes:
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding in ("", "identity"):
+        body = raw
+    elif encoding in ("gzip", "x-gzip"):
+        body = _gunzip(raw)
+    else:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Content-Encoding {encoding!r} is not supported; use gzip.",
+        )
+    if len(body) > MAX_BODY_BYTES:
+        raise _too_large()
+    return body
+
+
+def _gunzip(raw: bytes) -> bytes:
+    """Decompress, refusing to inflate past the limit (a gzip bomb costs us nothing)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        body = inflater.decompress(raw, MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES or inflater.unconsumed_tail:
+            raise _too_large()
+        body += inflater.flush()
+    except zlib.error as exc:
+        raise ApiError(400, "malformed_body", f"The gzip body could not be read: {exc}.") from exc
+    if not inflater.eof:
+        raise ApiError(400, "malformed_body", "The gzip body is truncated.")
+    return body
+
+
+def _too_large() -> ApiError:
+    return ApiError(
+        413,
+        "payload_too_large",
+        f"At most {MAX_EVENTS_PER_BATCH:,} events and {MAX_BODY_BYTES:,} bytes "
+        "(decompressed) per request; nothing was stored.",
+        {"max_events": MAX_EVENTS_PER_BATCH, "max_bytes": MAX_BODY_BYTES},
+    )
+
+
+def parse_batch(body: bytes) -> list:
+    """Bytes → the list of raw events; 400 for anything that is not a batch, 413 when too many."""
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "malformed_body", f"The body is not valid JSON: {exc}.") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "malformed_body", "The body's JSON is nested too deeply.") from exc
+    if isinstance(data, dict):
+        if set(data) != {"events"} or not isinstance(data["events"], list):
+            raise ApiError(
+                400, "malformed_body", 'An object body must be {"events": [...]} and nothing else.'
+            )
+        data = data["events"]
+    if not isinstance(data, list):
+        raise ApiError(
+            400, "malformed_body", 'The body must be an array of events or {"events": [...]}.'
+        )
+    if len(data) > MAX_EVENTS_PER_BATCH:
+        raise _too_large()
+    return data

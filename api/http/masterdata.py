@@ -1,0 +1,171 @@
+"""Sites, employees and features: GET, PUT (create or replace) and keyset-paginated lists."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from flask_smorest import Blueprint
+
+from adoption.errors import NotFound
+from adoption.masterdata import records
+from api import database
+from api.auth import ALL_READERS, require_site, requires, visible_site_ids
+from api.clock import utcnow
+from api.errors import ApiError
+from api.pagination import PageArgs, decode_cursor, next_link
+from api.schemas.masterdata import (
+    EmployeeListArgs,
+    EmployeePutSchema,
+    EmployeeSchema,
+    FeatureListArgs,
+    FeaturePutSchema,
+    FeatureSchema,
+    SitePutSchema,
+    SiteSchema,
+)
+
+bp = Blueprint("masterdata", __name__, description="Sites, employees and the feature catalog.")
+
+ROLLOUT_SITE_FIELDS = {"is_pilot", "wave", "go_live_on", "program_started_on"}
+
+
+@bp.get("/sites")
+@requires(*ALL_READERS)
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, SiteSchema(many=True))
+def list_sites(args):
+    limit = args["limit"]
+    sites = records.list_sites(
+        database.session(),
+        limit=limit,
+        after=decode_cursor(args["cursor"]),
+        only=visible_site_ids(g.principal),
+    )
+    return sites, 200, next_link(sites, limit, lambda s: s.code_key)
+
+
+@bp.get("/sites/<site_id>")
+@requires(*ALL_READERS)
+@bp.response(200, SiteSchema)
+def get_site(site_id):
+    site = records.get_site(database.session(), site_id)
+    require_site(g.principal, site.id, site.code)
+    return site
+
+
+@bp.put("/sites/<site_id>")
+@requires("rollout_lead")
+@bp.arguments(SitePutSchema)
+@bp.response(200, SiteSchema)
+@bp.alt_response(201, schema=SiteSchema, description="Created")
+def put_site(values, site_id):
+    session = database.session()
+    if g.principal.role == "rollout_lead":
+        _check_rollout_lead_fields(session, site_id, values)
+    settings = current_app.extensions["uptake"].settings
+    site, created = records.put_site(
+        session,
+        site_id,
+        values,
+        now=utcnow(),
+        actor=g.principal.name,
+        default_tz=settings.default_timezone,
+    )
+    session.commit()
+    return site, 201 if created else 200
+
+
+def _check_rollout_lead_fields(session, site_id, values) -> None:
+    """A rollout lead plans the rollout (pilot, wave, dates) and changes nothing else."""
+    try:
+        site = records.get_site(session, site_id)
+    except NotFound:
+        raise ApiError(403, "forbidden", "A rollout lead may not create a site.") from None
+    other = {k for k, v in values.items() if k not in ROLLOUT_SITE_FIELDS and getattr(site, k) != v}
+    if other:
+        raise ApiError(
+            403,
+            "forbidden",
+            "A rollout lead may only change is_pilot, wave, go_live_on and program_started_on.",
+            {"fields": sorted(other)},
+        )
+
+
+@bp.get("/employees")
+@requires("hr", "manager", "employee")
+@bp.arguments(EmployeeListArgs, location="query")
+@bp.response(200, EmployeeSchema(many=True))
+def list_employees(args):
+    session = database.session()
+    principal = g.principal
+    site_ids = visible_site_ids(principal)
+    if args["site_id"] is not None:
+        site = records.get_site(session, args["site_id"])
+        require_site(principal, site.id, site.code)
+        site_ids = {site.id}
+    limit = args["limit"]
+    people = records.list_employees(
+        session,
+        limit=limit,
+        after=decode_cursor(args["cursor"]),
+        site_ids=site_ids,
+        only={principal.employee_id} if principal.role == "employee" else None,
+    )
+    return people, 200, next_link(people, limit, lambda e: e.external_key)
+
+
+@bp.get("/employees/<user_id>")
+@requires("hr", "manager", "employee")
+@bp.response(200, EmployeeSchema)
+def get_employee(user_id):
+    employee = records.get_employee(database.session(), user_id)
+    principal = g.principal
+    if principal.role == "employee" and employee.id != principal.employee_id:
+        raise ApiError(403, "forbidden", "An employee may only read their own record.")
+    require_site(principal, employee.site_id, employee.site.code)
+    return employee
+
+
+@bp.put("/employees/<user_id>")
+@requires()
+@bp.arguments(EmployeePutSchema)
+@bp.response(200, EmployeeSchema)
+@bp.alt_response(201, schema=EmployeeSchema, description="Created")
+def put_employee(values, user_id):
+    session = database.session()
+    employee, created = records.put_employee(session, user_id, values, now=utcnow())
+    session.commit()
+    return employee, 201 if created else 200
+
+
+@bp.get("/features")
+@requires(*ALL_READERS)
+@bp.arguments(FeatureListArgs, location="query")
+@bp.response(200, FeatureSchema(many=True))
+def list_features(args):
+    limit = args["limit"]
+    features = records.list_features(
+        database.session(),
+        limit=limit,
+        after=decode_cursor(args["cursor"]),
+        unmapped=args["unmapped"],
+    )
+    return features, 200, next_link(features, limit, lambda f: f.action)
+
+
+@bp.get("/features/<path:action>")
+@requires(*ALL_READERS)
+@bp.response(200, FeatureSchema)
+def get_feature(action):
+    return records.get_feature(database.session(), action)
+
+
+@bp.put("/features/<path:action>")
+@requires()
+@bp.arguments(FeaturePutSchema)
+@bp.response(200, FeatureSchema)
+@bp.alt_response(201, schema=FeatureSchema, description="Created")
+def put_feature(values, action):
+    session = database.session()
+    feature, created = records.put_feature(session, action, values, now=utcnow())
+    session.commit()
+    return feature, 201 if created else 200

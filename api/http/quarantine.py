@@ -1,0 +1,80 @@
+"""The quarantine for admins: list, replay (optionally corrected), discard."""
+
+from __future__ import annotations
+
+import json
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from adoption.ingest import quarantine
+from api import database
+from api.auth import requires
+from api.clock import utcnow
+from api.errors import ApiError
+from api.pagination import decode_cursor, next_link
+from api.schemas.masterdata import QuarantineListArgs, QuarantineSchema, ReplayResultSchema
+
+bp = Blueprint("quarantine", __name__, description="Bad input, kept until fixed or discarded.")
+
+
+@bp.get("/quarantine")
+@requires()
+@bp.arguments(QuarantineListArgs, location="query")
+@bp.response(200, QuarantineSchema(many=True))
+def list_quarantine(args):
+    cursor = decode_cursor(args["cursor"])
+    if cursor is not None and not cursor.isdigit():
+        raise ApiError(
+            422, "validation_error", "The input is not valid.", {"cursor": ["Not a valid cursor."]}
+        )
+    status = None if args["status"] == "all" else args["status"]
+    items = quarantine.list_items(
+        database.session(),
+        status=status,
+        limit=args["limit"],
+        after_id=int(cursor) if cursor else None,
+    )
+    return items, 200, next_link(items, args["limit"], lambda i: i.id)
+
+
+@bp.post("/quarantine/<int:item_id>/replay")
+@requires()
+@bp.doc(
+    requestBody={
+        "required": False,
+        "description": "Optionally, the corrected event.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}},
+    }
+)
+@bp.response(200, ReplayResultSchema)
+def replay(item_id):
+    session = database.session()
+    corrected = _optional_json()
+    outcome = quarantine.replay(
+        session, item_id, now=utcnow(), actor=g.principal.name, corrected=corrected
+    )
+    session.commit()
+    return outcome
+
+
+@bp.post("/quarantine/<int:item_id>/discard")
+@requires()
+@bp.response(200, QuarantineSchema)
+def discard(item_id):
+    session = database.session()
+    item = quarantine.discard(session, item_id, now=utcnow(), actor=g.principal.name)
+    session.commit()
+    return item
+
+
+def _optional_json():
+    body = request.get_data(cache=False)
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "malformed_body", f"The body is not valid JSON: {exc}.") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "malformed_body", "The body's JSON is nested too deeply.") from exc

@@ -1,0 +1,55 @@
+"""Rollout waves: plan a wave (its sites, planned go-live and canary share) and list them."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+
+from api import database
+from api.auth import requires
+from api.clock import utcnow
+from api.errors import ApiError
+from api.pagination import PageArgs, decode_cursor, next_link
+from api.schemas.waves import (
+    WavePutSchema,
+    WaveSchema,
+)
+from pilots import waves
+
+bp = Blueprint("waves", __name__, description="Rollout waves.")
+
+
+@bp.get("/waves")
+@requires("rollout_lead")
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, WaveSchema(many=True))
+def list_waves(args):
+    cursor = decode_cursor(args["cursor"])
+    if cursor is not None and not cursor.isdigit():
+        raise ApiError(
+            422, "validation_error", "The input is not valid.", {"cursor": ["Not a valid cursor."]}
+        )
+    limit = args["limit"]
+    items = waves.list_waves(
+        database.session(), limit=limit, after=int(cursor) if cursor is not None else None
+    )
+    return items, 200, next_link(items, limit, lambda w: w["wave"])
+
+
+@bp.get("/waves/<int:n>")
+@requires("rollout_lead")
+@bp.response(200, WaveSchema)
+def get_wave(n):
+    return waves.get_wave(database.session(), n)
+
+
+@bp.put("/waves/<int:n>")
+@requires("rollout_lead")
+@bp.arguments(WavePutSchema)
+@bp.response(200, WaveSchema)
+@bp.alt_response(201, schema=WaveSchema, description="Created")
+def put_wave(values, n):
+    session = database.session()
+    wave, created = waves.put_wave(session, n, values, now=utcnow(), actor=g.principal.name)
+    session.commit()
+    return wave, 201 if created else 200

@@ -1,0 +1,1 @@
+"""Staggered difference-in-differences: the panel, its preparation and the estimator."""

@@ -1,0 +1,1 @@
+"""Monthly champions and the first-proficient award: data, rules, months, periods."""

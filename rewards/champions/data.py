@@ -1,0 +1,175 @@
+"""What a month's champion ranking reads: candidates with their month figures, month-end scores,
+the time of the last points earned at the home site (for those it may rank), and the month's
+first-proficient awards. Rollups and the ledger, except that time: see `add_last_earned`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from adoption.calendar import yesterday
+from adoption.models import DailyUsage, Employee, Site
+from adoption.scoring.components import score_frame
+from rewards.champions.rules import Candidate, Condition, tie_key
+from rewards.models import PointsLedger, SiteFirstProficient
+from rewards.points import FEATURE_RULE, desired_points
+
+
+def candidates(session: Session, first: date, last: date) -> dict[int, tuple[Candidate, int]]:
+    """Every employee as a candidate of its home site, with month figures at that site."""
+    active = _active_days(session, first, last)
+    points = _site_points(session, first, last)
+    out = {}
+    for e in session.scalars(select(Employee).order_by(Employee.external_id)):
+        employed = (e.hired_on is None or e.hired_on <= last) and (
+            e.left_on is None or last <= e.left_on
+        )
+        out[e.id] = (
+            Candidate(
+                employee_id=e.id,
+                user_id=e.external_id,
+                display_name=e.display_name,
+                role=e.role,
+                rostered=e.rostered,
+                employed=employed,
+                active_days=active.get(e.id, 0),
+                points=points.get((e.id, e.site_id), 0),
+            ),
+            e.site_id,
+        )
+    return out
+
+
+def _active_days(session: Session, first: date, last: date) -> dict[int, int]:
+    du = DailyUsage
+    days = (
+        select(du.employee_id, du.local_day)
+        .where(du.local_day >= first, du.local_day <= last)
+        .group_by(du.employee_id, du.local_day)
+        .having(func.sum(du.successes) > 0)
+        .subquery()
+    )
+    rows = session.execute(select(days.c.employee_id, func.count()).group_by(days.c.employee_id))
+    return {eid: int(n) for eid, n in rows}
+
+
+def _site_points(session: Session, first: date, last: date) -> dict[tuple[int, int], int]:
+    """(employee, site) → ledger points in the month."""
+    pl = PointsLedger
+    in_month = (pl.local_day >= first) & (pl.local_day <= last)
+    keys = (pl.employee_id, pl.site_id)
+    totals = session.execute(select(*keys, func.sum(pl.points)).where(in_month).group_by(*keys))
+    return {(e, s): int(p) for e, s, p in totals}
+
+
+def add_last_earned(
+    session: Session, people: dict, rules: list[Condition], first: date, last: date
+) -> None:
+    """`last_earned_at` for the eligible candidates it can rank: those tied with another at their
+    home site on points, score and active days, and each site's leader (its details show it)."""
+    pools: dict[int, list[Candidate]] = {}
+    for candidate, home in people.values():
+        if all(rule.test(candidate) for rule in rules):
+            pools.setdefault(home, []).append(candidate)
+    homes: dict[int, int] = {}
+    for home, pool in pools.items():
+        counts = Counter(tie_key(c) for c in pool)
+        leader = min(tie_key(c) for c in pool)
+        for c in pool:
+            if counts[tie_key(c)] > 1 or tie_key(c) == leader:
+                homes[c.employee_id] = home
+    latest = last_points_at(session, homes, first, last)
+    for employee_id in homes:
+        people[employee_id][0].last_earned_at = latest.get(employee_id)
+
+
+def last_points_at(
+    session: Session, homes: dict[int, int], first: date, last: date
+) -> dict[int, datetime]:
+    """employee → when the last points it earned at `homes[employee]` in [first, last] were earned.
+
+    Feature points: the latest occurred_at among the success events that earn points there, as
+    `rewards.points.desired_points` books them now over the month's (employee, day) pairs. The
+    ledger's earned_at cannot say it: a late event may change which events earn a capped day's
+    points without changing its total (no new row), and a correction to zero keeps the instant
+    of what it reverses. Other points (badges) are never corrected: their ledger earned_at.
+    """
+    if not homes:
+        return {}
+    ids = list(homes)
+    du, pl = DailyUsage, PointsLedger
+    pairs = set(
+        session.execute(
+            select(du.employee_id, du.local_day)
+            .where(
+                du.employee_id.in_(ids),
+                du.local_day >= first,
+                du.local_day <= last,
+                du.successes > 0,
+            )
+            .distinct()
+        ).all()
+    )
+    out: dict[int, datetime] = {}
+
+    def note(employee_id: int, at: datetime) -> None:
+        if employee_id not in out or at > out[employee_id]:
+            out[employee_id] = at
+
+    for (employee_id, site_id, _feature, _day), booking in desired_points(session, pairs).items():
+        if site_id == homes[employee_id] and booking.points > 0 and booking.earned_at is not None:
+            note(employee_id, booking.earned_at)
+    others = session.execute(
+        select(pl.employee_id, pl.site_id, func.max(pl.earned_at))
+        .where(
+            pl.employee_id.in_(ids),
+            pl.local_day >= first,
+            pl.local_day <= last,
+            pl.rule != FEATURE_RULE,
+            pl.points > 0,
+        )
+        .group_by(pl.employee_id, pl.site_id)
+    )
+    for employee_id, site_id, at in others:
+        if site_id == homes[employee_id] and at is not None:
+            note(employee_id, at)
+    return out
+
+
+def add_scores(session, people, sites, cheap_tests, last, now, rules) -> None:
+    """Score and level for those who pass every condition before proficiency."""
+    day_of = {s.id: min(last, yesterday(s.timezone, now)) for s in sites}
+    by_day: dict[date, list[int]] = {}
+    for c, home in people.values():
+        if home in day_of and all(t.test(c) for t in cheap_tests):
+            by_day.setdefault(day_of[home], []).append(c.employee_id)
+    for day, ids in by_day.items():
+        for row in score_frame(session, ids, day, day, rules).itertuples(index=False):
+            candidate = people[int(row.employee_id)][0]
+            candidate.score, candidate.level = float(row.score), str(row.level)
+
+
+def first_proficient(session: Session, first: date, last: date) -> list[dict]:
+    fp = SiteFirstProficient
+    rows = session.execute(
+        select(fp, Site.code, Employee.external_id, Employee.display_name)
+        .join(Site, Site.id == fp.site_id)
+        .join(Employee, Employee.id == fp.employee_id)
+        .where(fp.proficient_since >= first, fp.proficient_since <= last)
+        .order_by(Site.code_key)
+    ).all()
+    return [
+        {
+            "site_id": code,
+            "user_id": user_id,
+            "display_name": name,
+            "proficient_since": row.proficient_since,
+            "score": row.score,
+            "site_pk": row.site_id,
+            "employee_pk": row.employee_id,
+        }
+        for row, code, user_id, name in rows
+    ]

@@ -1,0 +1,272 @@
+"""Monthly champions: the live draft, closing (freezing) a month, reopening it as a new version.
+
+A closed version is read back from its frozen champion_entry rows, so late events, rule changes
+and re-runs never alter it; the newest draft is computed live. See rewards/rules.py for
+eligibility, ordering and the reasons.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adoption import audit
+from adoption.errors import Conflict, Invalid, NotFound
+from adoption.models import Site
+from adoption.scoring.rules import ScoringRules, load_rules
+from rewards.champions import data as champion_data
+from rewards.champions import rules as champion_rules
+from rewards.champions.periods import running_sites
+from rewards.models import ChampionEntry, ChampionPeriod
+from rewards.points import derive_points, pairs_between
+
+RULES_ID = "champions-1"
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DEFAULT_INELIGIBLE = ("manager",)
+
+
+def parse_month(month: str) -> tuple[date, date]:
+    """'YYYY-MM' → its first and last day; anything else is invalid (422)."""
+    if not isinstance(month, str) or not MONTH.match(month):
+        raise Invalid({"month": ["Use YYYY-MM, e.g. 2026-11."]})
+    year, number = int(month[:4]), int(month[5:])
+    return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
+
+
+def rules_version(rules: ScoringRules, ineligible_roles: tuple[str, ...]) -> str:
+    return f"{RULES_ID}/scoring-{rules.version}/ineligible={','.join(sorted(ineligible_roles))}"
+
+
+def compute_month(
+    session: Session,
+    month: str,
+    *,
+    now: datetime,
+    ineligible_roles: tuple[str, ...] = DEFAULT_INELIGIBLE,
+    rules: ScoringRules | None = None,
+) -> dict:
+    """Every site's champion entry and the month's first-proficient awards, as of now.
+
+    Scores are taken on the month's last day (yesterday at the site while the month runs).
+    """
+    first, last = parse_month(month)
+    rules = rules or load_rules(session)
+    roles = tuple(ineligible_roles)
+    sites = list(session.scalars(select(Site).order_by(Site.code_key)))
+    people = champion_data.candidates(session, first, last)
+    tests = champion_rules.conditions(month, last, roles)
+    champion_data.add_scores(session, people, sites, tests[:-1], last, now, rules)
+    champion_data.add_last_earned(session, people, tests, first, last)
+    staff: dict[int, list] = {}
+    for candidate, home in people.values():
+        staff.setdefault(home, []).append(candidate)
+    champions = [
+        {
+            "site_id": site.code,
+            "site_pk": site.id,
+            **champion_rules.champion(site.code, staff.get(site.id, []), tests),
+        }
+        for site in sites
+    ]
+    return {
+        "month": month,
+        "rules_version": rules_version(rules, roles),
+        "champions": champions,
+        "first_proficient": champion_data.first_proficient(session, first, last),
+    }
+
+
+def _periods(session: Session, month: str) -> dict[int, ChampionPeriod]:
+    rows = session.scalars(select(ChampionPeriod).where(ChampionPeriod.month == month))
+    return {p.version: p for p in rows}
+
+
+def get_month(
+    session: Session,
+    month: str,
+    version: int | None = None,
+    *,
+    now: datetime,
+    ineligible_roles: tuple[str, ...] = DEFAULT_INELIGIBLE,
+) -> dict:
+    """The contract's champions object: a closed version from its frozen rows, a draft live."""
+    parse_month(month)
+    periods = _periods(session, month)
+    newest = max(periods, default=1)
+    wanted = newest if version is None else version
+    period = periods.get(wanted)
+    if period is None and not (wanted == 1 and not periods):
+        raise NotFound(f"No version {wanted} of {month}.", {"month": month, "version": wanted})
+    if period is not None and period.status == "closed":
+        return _frozen(session, period)
+    live = compute_month(session, month, now=now, ineligible_roles=ineligible_roles)
+    return {**_header(period, month, wanted), **live}
+
+
+def _header(period: ChampionPeriod | None, month: str, version: int) -> dict:
+    return {
+        "month": month,
+        "version": version,
+        "status": period.status if period else "draft",
+        "closed_at": period.closed_at if period else None,
+        "closed_by": period.closed_by if period else None,
+        "note": period.note if period else None,
+    }
+
+
+def _frozen(session: Session, period: ChampionPeriod) -> dict:
+    entries = session.scalars(
+        select(ChampionEntry)
+        .where(ChampionEntry.period_id == period.id)
+        .order_by(ChampionEntry.site_code)
+    ).all()
+    return {
+        **_header(period, period.month, period.version),
+        "rules_version": period.rules_version,
+        "champions": [_entry(e) for e in entries if e.kind == "champion"],
+        "first_proficient": [_entry(e) for e in entries if e.kind == "first_proficient"],
+    }
+
+
+def _entry(e: ChampionEntry) -> dict:
+    return {
+        "site_id": e.site_code,
+        "user_id": e.user_id,
+        "display_name": e.display_name,
+        "points": e.points,
+        "score": e.score,
+        "rank_reason": e.rank_reason,
+        "proficient_since": e.proficient_since,
+    }
+
+
+def close_month(
+    session: Session,
+    month: str,
+    *,
+    now: datetime,
+    actor: str,
+    ineligible_roles: tuple[str, ...] = DEFAULT_INELIGIBLE,
+) -> dict:
+    """Freeze the month (no-op when its newest version is closed); audited.
+
+    The month's ledger is brought up to date first, so what is frozen includes every event
+    received before the close.
+    """
+    first, last = parse_month(month)
+    periods = _periods(session, month)
+    period = periods.get(max(periods, default=0))
+    if period is not None and period.status == "closed":
+        return _frozen(session, period)
+    _check_over(session, month, last, now)
+    derive_points(session, pairs_between(session, first, last), now=now)
+    live = compute_month(session, month, now=now, ineligible_roles=ineligible_roles)
+    if period is None:
+        period = ChampionPeriod(month=month, version=1, created_at=now, created_by=actor)
+        session.add(period)
+    period.status, period.closed_at, period.closed_by = "closed", now, actor
+    period.rules_version = live["rules_version"]
+    session.flush()
+    session.add_all(_entries(period, live))
+    audit.record(
+        session,
+        actor=actor,
+        action="champions.close",
+        target_type="champion_period",
+        target=f"{month}/v{period.version}",
+        now=now,
+        details={"month": month, "version": period.version, "rules_version": period.rules_version},
+    )
+    session.flush()
+    return _frozen(session, period)
+
+
+def _check_over(session: Session, month: str, last: date, now: datetime) -> None:
+    running = running_sites(session, last, now)
+    if running:
+        raise Conflict(
+            f"{month} is not over yet: its last local day has not ended at {', '.join(running)}.",
+            {"reason": "month_not_over", "month": month, "sites": running},
+        )
+
+
+def _entries(period: ChampionPeriod, live: dict) -> list[ChampionEntry]:
+    rows = [
+        ChampionEntry(
+            period_id=period.id,
+            kind="champion",
+            site_id=c["site_pk"],
+            site_code=c["site_id"],
+            employee_id=c["employee_pk"],
+            user_id=c["user_id"],
+            display_name=c["display_name"],
+            points=c["points"],
+            score=c["score"],
+            rank_reason=c["rank_reason"],
+            details=c["details"],
+        )
+        for c in live["champions"]
+    ]
+    rows += [
+        ChampionEntry(
+            period_id=period.id,
+            kind="first_proficient",
+            site_id=f["site_pk"],
+            site_code=f["site_id"],
+            employee_id=f["employee_pk"],
+            user_id=f["user_id"],
+            display_name=f["display_name"],
+            score=f["score"],
+            proficient_since=f["proficient_since"],
+            rank_reason=f"first proficient at {f['site_id']} on {f['proficient_since']}",
+            details={},
+        )
+        for f in live["first_proficient"]
+    ]
+    return rows
+
+
+def reopen_month(
+    session: Session,
+    month: str,
+    *,
+    now: datetime,
+    actor: str,
+    note: str | None = None,
+    ineligible_roles: tuple[str, ...] = DEFAULT_INELIGIBLE,
+) -> dict:
+    """Admin only (checked by the caller): a new draft version n+1 of a closed month; audited."""
+    parse_month(month)
+    periods = _periods(session, month)
+    newest = periods.get(max(periods, default=0))
+    if newest is None or newest.status != "closed":
+        raise Conflict(
+            f"{month} is not closed; only a closed month can be reopened.",
+            {"reason": "not_closed", "month": month},
+        )
+    version = newest.version + 1
+    session.add(
+        ChampionPeriod(
+            month=month,
+            version=version,
+            status="draft",
+            created_at=now,
+            created_by=actor,
+            note=note,
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="champions.reopen",
+        target_type="champion_period",
+        target=f"{month}/v{version}",
+        now=now,
+        details={"month": month, "version": version, "previous": newest.version, "note": note},
+    )
+    session.flush()
+    return get_month(session, month, version, now=now, ineligible_roles=ineligible_roles)

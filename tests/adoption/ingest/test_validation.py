@@ -1,0 +1,384 @@
+"""The per-event rules of CONTRACT.md "Events", as checked on the ingestion hot path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from types import MappingProxyType
+
+import numpy as np
+import pytest
+
+from adoption.ingest.validation import (
+    MAX_BODY_BYTES,
+    MAX_DURATION_MS,
+    MAX_EVENTS_PER_BATCH,
+    MAX_FUTURE,
+    MAX_PROPERTIES_BYTES,
+    MSG_DATETIME,
+    MSG_DURATION_RANGE,
+    MSG_FUTURE,
+    MSG_INTEGER,
+    MSG_LENGTH,
+    MSG_MAPPING,
+    MSG_MISSING,
+    MSG_NAIVE,
+    MSG_NOT_JSON,
+    MSG_NOT_STRING,
+    MSG_NULL,
+    MSG_OUTCOME,
+    MSG_PROPERTIES_SIZE,
+    ValidEvent,
+    validate_event,
+)
+
+NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+REQUIRED = ("event_id", "user_id", "site_id", "action", "occurred_at")
+IDENTIFIERS = ("event_id", "user_id", "site_id", "action")
+
+
+def event(**changes: object) -> dict:
+    raw: dict[str, object] = {
+        "event_id": "e-1",
+        "user_id": "u-1",
+        "site_id": "S001",
+        "action": "pos.sale.complete",
+        "occurred_at": "2026-11-02T09:15:00+01:00",
+    }
+    raw.update(changes)
+    return raw
+
+
+def errors_of(raw: object) -> dict[str, list[str]]:
+    valid, errors = validate_event(raw, NOW)
+    assert (valid is None) == bool(errors)
+    return errors
+
+
+def cleaned(raw: object) -> ValidEvent:
+    valid, errors = validate_event(raw, NOW)
+    assert errors == {}
+    assert valid is not None
+    return valid
+
+
+def test_limits_match_the_contract():
+    assert MAX_EVENTS_PER_BATCH == 10_000
+    assert MAX_BODY_BYTES == 10 * 1024 * 1024
+    assert MAX_PROPERTIES_BYTES == 4096
+    assert timedelta(minutes=5) == MAX_FUTURE
+    assert MAX_DURATION_MS == 86_400_000
+
+
+def test_minimal_event_gets_the_defaults():
+    assert cleaned(event()) == ValidEvent(
+        event_id="e-1",
+        user_id="u-1",
+        site_id="S001",
+        action="pos.sale.complete",
+        occurred_at=datetime(2026, 11, 2, 8, 15, tzinfo=UTC),
+        outcome="success",
+        duration_ms=None,
+        properties=None,
+    )
+
+
+@pytest.mark.parametrize("raw", [[], "event", 1, None, [event()]])
+def test_non_object_is_an_invalid_input_type(raw):
+    assert errors_of(raw) == {"_schema": ["Invalid input type."]}
+
+
+@pytest.mark.parametrize("field", REQUIRED)
+def test_missing_required_field_is_reported(field):
+    raw = event()
+    del raw[field]
+    assert errors_of(raw) == {field: [MSG_MISSING]}
+
+
+@pytest.mark.parametrize("field", REQUIRED)
+def test_null_required_field_is_reported(field):
+    assert errors_of(event(**{field: None})) == {field: [MSG_NULL]}
+
+
+@pytest.mark.parametrize("field", IDENTIFIERS)
+@pytest.mark.parametrize("value", [1, 1.5, True, [], {}, b"e-1"])
+def test_non_string_identifier_is_not_a_valid_string(field, value):
+    assert errors_of(event(**{field: value})) == {field: [MSG_NOT_STRING]}
+
+
+@pytest.mark.parametrize("field", IDENTIFIERS)
+def test_identifier_of_128_chars_is_accepted(field):
+    assert getattr(cleaned(event(**{field: "a" * 128})), field) == "a" * 128
+
+
+@pytest.mark.parametrize("field", IDENTIFIERS)
+@pytest.mark.parametrize("value", ["a" * 129, "", "   ", "\t\n"])
+def test_identifier_outside_1_to_128_chars_after_trimming_is_rejected(field, value):
+    assert errors_of(event(**{field: value})) == {field: [MSG_LENGTH]}
+
+
+def test_length_is_counted_after_trimming():
+    assert cleaned(event(event_id="  " + "a" * 128 + "\n")).event_id == "a" * 128
+
+
+def test_identifiers_are_trimmed():
+    valid = cleaned(event(event_id=" e-1 ", user_id="\tU-7\n", site_id=" S001"))
+    assert (valid.event_id, valid.user_id, valid.site_id) == ("e-1", "U-7", "S001")
+
+
+def test_action_is_trimmed_and_lower_cased_but_ids_keep_their_case():
+    valid = cleaned(event(action=" POS.Sale.Complete ", user_id="Anna.B", site_id="s001"))
+    assert (valid.action, valid.user_id, valid.site_id) == ("pos.sale.complete", "Anna.B", "s001")
+
+
+def test_action_length_is_checked_after_lower_casing():
+    # "İ".lower() is "i" + a combining dot: 64 characters become 128, 65 become 130
+    assert cleaned(event(action="İ" * 64)).action == "i̇" * 64
+    assert errors_of(event(action="İ" * 65)) == {"action": [MSG_LENGTH]}
+
+
+@pytest.mark.parametrize("value", ["e\x00-1", "e-\ud800"])
+def test_text_no_database_stores_is_not_a_valid_string(value):
+    assert errors_of(event(event_id=value)) == {"event_id": [MSG_NOT_STRING]}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-02T09:15:00Z", datetime(2026, 11, 2, 9, 15, tzinfo=UTC)),
+        ("2026-11-02T09:15:00+05:30", datetime(2026, 11, 2, 3, 45, tzinfo=UTC)),
+        ("2026-11-02T00:15:00-08:00", datetime(2026, 11, 2, 8, 15, tzinfo=UTC)),
+        ("2026-11-02T09:15:00.5+01:00", datetime(2026, 11, 2, 8, 15, 0, 500_000, tzinfo=UTC)),
+        # nanoseconds are cut to Python's microseconds
+        ("2026-11-02T09:15:00.123456789Z", datetime(2026, 11, 2, 9, 15, 0, 123456, tzinfo=UTC)),
+        # RFC 3339 5.6: "T" and "Z" may be lower case, the separator a space
+        ("2026-11-02t09:15:00z", datetime(2026, 11, 2, 9, 15, tzinfo=UTC)),
+        ("2026-11-02 09:15:00-00:00", datetime(2026, 11, 2, 9, 15, tzinfo=UTC)),
+    ],
+)
+def test_occurred_at_is_converted_to_utc(text, expected):
+    occurred_at = cleaned(event(occurred_at=text)).occurred_at
+    assert occurred_at == expected
+    assert occurred_at.tzinfo is UTC
+
+
+@pytest.mark.parametrize("text", ["2026-11-02T09:15:00", "2026-11-02 09:15:00.250"])
+def test_naive_occurred_at_is_not_aware(text):
+    assert errors_of(event(occurred_at=text)) == {"occurred_at": [MSG_NAIVE]}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "yesterday",
+        "2026-11-02",
+        "2026-11-02T09:15Z",
+        "2026-11-02T09Z",
+        "2026-11-02T09:15:00+0100",
+        "2026-11-02T09:15:00+01",
+        "2026-11-02T09:15:00 +01:00",
+        "20261102T091500Z",
+        "2026-W45-1T09:15:00Z",
+        "2026-11-02T09:15:00,5Z",
+        "2026-11-02T09:15:00.Z",
+        "2026-13-02T09:15:00Z",
+        "2026-02-30T09:15:00Z",
+        "2026-11-02T24:00:00Z",
+        "2026-11-02T09:15:60Z",
+        "2026-11-02T09:15:00+24:00",
+        "2026-11-02T09:15:00Z\n",
+        " 2026-11-02T09:15:00Z",
+        "\uff12\uff10\uff12\uff16-11-02T09:15:00Z",  # full-width digits
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        1_793_610_900,
+        1.5,
+        True,
+        ["2026-11-02T09:15:00Z"],
+    ],
+)
+def test_malformed_occurred_at_is_not_a_valid_datetime(value):
+    assert errors_of(event(occurred_at=value)) == {"occurred_at": [MSG_DATETIME]}
+
+
+def test_occurred_at_exactly_five_minutes_ahead_is_accepted():
+    limit = NOW + timedelta(minutes=5)
+    assert cleaned(event(occurred_at=limit.isoformat())).occurred_at == limit
+
+
+def test_occurred_at_one_microsecond_past_five_minutes_ahead_is_in_the_future():
+    too_late = (NOW + timedelta(minutes=5, microseconds=1)).isoformat()
+    assert errors_of(event(occurred_at=too_late)) == {"occurred_at": [MSG_FUTURE]}
+
+
+def test_future_limit_compares_instants_not_wall_clocks():
+    # 13:05 at +01:00 is 12:05 UTC, exactly the limit; 13:05:01 at +01:00 is past it
+    assert cleaned(event(occurred_at="2026-11-02T13:05:00+01:00"))
+    assert errors_of(event(occurred_at="2026-11-02T13:05:01+01:00")) == {
+        "occurred_at": [MSG_FUTURE]
+    }
+
+
+def test_future_limit_follows_now_in_another_zone():
+    now = NOW.astimezone(timezone(timedelta(hours=-5)))
+    valid, errors = validate_event(event(occurred_at="2026-11-02T12:05:00Z"), now)
+    assert errors == {}
+    assert valid is not None
+
+
+def test_old_events_are_accepted():
+    assert cleaned(event(occurred_at="2019-01-01T00:00:00Z")).occurred_at.year == 2019
+
+
+@pytest.mark.parametrize(("value", "expected"), [("error", "error"), ("success", "success")])
+def test_outcome_success_or_error(value, expected):
+    assert cleaned(event(outcome=value)).outcome == expected
+
+
+def test_null_outcome_means_the_default():
+    assert cleaned(event(outcome=None)).outcome == "success"
+
+
+@pytest.mark.parametrize("value", ["ERROR", "Success", " error", "failed", ""])
+def test_other_outcome_is_rejected(value):
+    assert errors_of(event(outcome=value)) == {"outcome": [MSG_OUTCOME]}
+
+
+@pytest.mark.parametrize("value", [0, True, ["error"]])
+def test_non_string_outcome_is_not_a_valid_string(value):
+    assert errors_of(event(outcome=value)) == {"outcome": [MSG_NOT_STRING]}
+
+
+@pytest.mark.parametrize("value", [0, 1, 86_400_000])
+def test_duration_within_a_day_is_accepted(value):
+    assert cleaned(event(duration_ms=value)).duration_ms == value
+
+
+def test_null_duration_means_absent():
+    assert cleaned(event(duration_ms=None)).duration_ms is None
+
+
+def test_numpy_integer_duration_becomes_int():
+    duration = cleaned(event(duration_ms=np.int64(1500))).duration_ms
+    assert duration == 1500
+    assert type(duration) is int
+
+
+@pytest.mark.parametrize("value", [-1, 86_400_001, 10**30])
+def test_duration_outside_a_day_is_out_of_range(value):
+    assert errors_of(event(duration_ms=value)) == {"duration_ms": [MSG_DURATION_RANGE]}
+
+
+@pytest.mark.parametrize("value", [True, False, 12.5, 12.0, "12", [12], float("nan")])
+def test_duration_that_is_no_integer_is_rejected(value):
+    assert errors_of(event(duration_ms=value)) == {"duration_ms": [MSG_INTEGER]}
+
+
+def test_properties_of_exactly_4096_bytes_are_accepted():
+    # {"k":"…"} is 8 bytes around the value; "é" is 2 bytes in UTF-8: 8 + 2 * 2044 = 4096
+    properties = {"k": "é" * 2044}
+    assert cleaned(event(properties=properties)).properties == properties
+
+
+def test_properties_of_4097_bytes_are_too_large():
+    # 8 + 4089 = 4097 bytes
+    assert errors_of(event(properties={"k": "a" * 4089})) == {"properties": [MSG_PROPERTIES_SIZE]}
+
+
+def test_properties_are_measured_in_bytes_not_characters():
+    # 2045 characters, but 8 + 2 * 2045 = 4098 bytes
+    assert errors_of(event(properties={"k": "é" * 2045})) == {"properties": [MSG_PROPERTIES_SIZE]}
+
+
+def test_nested_properties_are_kept():
+    properties = {"cart": {"items": [1, 2.5, None, True]}, "till": "3"}
+    assert cleaned(event(properties=properties)).properties == properties
+
+
+def test_null_properties_mean_absent():
+    assert cleaned(event(properties=None)).properties is None
+
+
+def test_other_mapping_properties_become_a_dict():
+    properties = cleaned(event(properties=MappingProxyType({"a": 1}))).properties
+    assert properties == {"a": 1}
+    assert type(properties) is dict
+
+
+@pytest.mark.parametrize("value", [[], ["a"], "a=1", 1, True])
+def test_properties_that_are_no_object_are_rejected(value):
+    assert errors_of(event(properties=value)) == {"properties": [MSG_MAPPING]}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"x": float("nan")},
+        {"x": float("inf")},
+        {"x": {1, 2}},
+        {"x": "\ud800"},
+        {"x": ["a\x00b"]},
+        {"a\x00": 1},
+    ],
+)
+def test_properties_that_no_database_stores_as_json_are_rejected(value):
+    assert errors_of(event(properties=value)) == {"properties": [MSG_NOT_JSON]}
+
+
+def test_escaped_backslash_before_u0000_text_is_no_nul():
+    properties = {"path": "C:\\u0000", "odd": "\\\\u0000"}
+    assert cleaned(event(properties=properties)).properties == properties
+
+
+def test_unknown_fields_are_ignored():
+    assert cleaned(event(source="pos", extra={"a": 1})) == cleaned(event())
+
+
+def test_all_errors_of_an_event_are_reported_at_once():
+    raw = {
+        "event_id": "",
+        "user_id": None,
+        "action": 7,
+        "occurred_at": "2026-11-02T09:15:00",
+        "outcome": "ok",
+        "duration_ms": -5,
+        "properties": [],
+    }
+    assert errors_of(raw) == {
+        "event_id": [MSG_LENGTH],
+        "user_id": [MSG_NULL],
+        "site_id": [MSG_MISSING],
+        "action": [MSG_NOT_STRING],
+        "occurred_at": [MSG_NAIVE],
+        "outcome": [MSG_OUTCOME],
+        "duration_ms": [MSG_DURATION_RANGE],
+        "properties": [MSG_MAPPING],
+    }
+
+
+def test_messages_are_marshmallows_wording():
+    assert (MSG_MISSING, MSG_NULL, MSG_NOT_STRING, MSG_LENGTH) == (
+        "Missing data for required field.",
+        "Field may not be null.",
+        "Not a valid string.",
+        "Length must be between 1 and 128.",
+    )
+    assert (MSG_DATETIME, MSG_NAIVE, MSG_FUTURE, MSG_OUTCOME) == (
+        "Not a valid datetime.",
+        "Not a valid aware datetime.",
+        "Must not be more than 5 minutes in the future.",
+        "Must be one of: success, error.",
+    )
+    assert (MSG_INTEGER, MSG_DURATION_RANGE, MSG_MAPPING, MSG_PROPERTIES_SIZE) == (
+        "Not a valid integer.",
+        "Must be greater than or equal to 0 and less than or equal to 86400000.",
+        "Not a valid mapping type.",
+        "Must be at most 4096 bytes when serialised.",
+    )
+
+
+def test_validation_does_not_change_the_raw_event():
+    raw = event(action=" POS.Sale ", properties={"a": [1]})
+    snapshot = {**raw, "properties": {"a": [1]}}
+    cleaned(raw)
+    assert raw == snapshot

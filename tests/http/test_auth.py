@@ -1,0 +1,538 @@
+"""Who may call what: CONTRACT.md "Auth and roles", checked over every route of the app.
+
+ROUTES lists every (method, rule) of `app.url_map` with the roles the contract allows; a route
+added without an entry here fails `test_every_route_is_in_the_auth_matrix`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from adoption.identity import credentials
+from adoption.identity.models import ROLES, Account
+from adoption.ingest import quarantine
+from adoption.masterdata import records
+from adoption.models import Quarantine
+from tests.helpers import event
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+PUBLIC = {"/healthz", "/readyz", "/api/v1/openapi.json"}
+READERS = frozenset({"admin", "hr", "rollout_lead", "manager", "employee"})
+PEOPLE = frozenset({"admin", "hr", "manager", "employee"})
+ADMIN = frozenset({"admin"})
+ADOPTION = frozenset({"admin", "rollout_lead", "manager"})
+# A manager of S001 and the employee E001 (home site S001): "their" items are at S001.
+SCOPE = {"manager": {"sites": ["S001"]}, "employee": {"user_id": "E001"}}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    rule: str
+    path: str  # real values; {replay_id}/{discard_id} are filled from the `world` fixture
+    allowed: frozenset[str]
+    body: object = None
+    # A request an allowed role would get 404 or 422 for: a forbidden role must still get 403.
+    bad_path: str | None = None
+    bad_body: object = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.rule}"
+
+
+ROUTES = [
+    Route("POST", "/api/v1/events", "/api/v1/events", frozenset({"admin", "ingest"}), body=[]),
+    Route(
+        "GET",
+        "/api/v1/sites",
+        "/api/v1/sites",
+        READERS,
+        bad_path="/api/v1/sites?limit=abc",
+    ),
+    Route(
+        "GET",
+        "/api/v1/sites/<site_id>",
+        "/api/v1/sites/S001",
+        READERS,
+        bad_path="/api/v1/sites/NOPE",
+    ),
+    Route(
+        "PUT",
+        "/api/v1/sites/<site_id>",
+        "/api/v1/sites/S001",
+        frozenset({"admin", "rollout_lead"}),
+        body={"is_pilot": True, "wave": 1},
+        bad_path="/api/v1/sites/NOPE",
+        bad_body={"wave": "soon"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/employees",
+        "/api/v1/employees",
+        PEOPLE,
+        bad_path="/api/v1/employees?site_id=NOPE",
+    ),
+    Route(
+        "GET",
+        "/api/v1/employees/<user_id>",
+        "/api/v1/employees/E001",
+        PEOPLE,
+        bad_path="/api/v1/employees/NOPE",
+    ),
+    Route(
+        "PUT",
+        "/api/v1/employees/<user_id>",
+        "/api/v1/employees/E001",
+        ADMIN,
+        body={"display_name": "Ann Example", "site_id": "S001"},
+        bad_body={"hired_on": "not a date"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/features",
+        "/api/v1/features",
+        READERS,
+        bad_path="/api/v1/features?unmapped=perhaps",
+    ),
+    Route(
+        "GET",
+        "/api/v1/features/<path:action>",
+        "/api/v1/features/pos.sale.complete",
+        READERS,
+        bad_path="/api/v1/features/no.such.action",
+    ),
+    Route(
+        "PUT",
+        "/api/v1/features/<path:action>",
+        "/api/v1/features/pos.sale.complete",
+        ADMIN,
+        body={"points": 2},
+        bad_body={"points": -1},
+    ),
+    Route(
+        "GET",
+        "/api/v1/quarantine",
+        "/api/v1/quarantine?status=all",
+        ADMIN,
+        bad_path="/api/v1/quarantine?status=bogus",
+    ),
+    Route(
+        "POST",
+        "/api/v1/quarantine/<int:item_id>/replay",
+        "/api/v1/quarantine/{replay_id}/replay",
+        ADMIN,
+        bad_path="/api/v1/quarantine/999999/replay",
+    ),
+    Route(
+        "POST",
+        "/api/v1/quarantine/<int:item_id>/discard",
+        "/api/v1/quarantine/{discard_id}/discard",
+        ADMIN,
+        bad_path="/api/v1/quarantine/999999/discard",
+    ),
+    Route(
+        "GET",
+        "/api/v1/adoption/sites",
+        "/api/v1/adoption/sites",
+        ADOPTION,
+        bad_path="/api/v1/adoption/sites?from=yesterday",
+    ),
+    Route(
+        "GET",
+        "/api/v1/adoption/sites/<site_id>/series",
+        "/api/v1/adoption/sites/S001/series",
+        ADOPTION,
+        bad_path="/api/v1/adoption/sites/NOPE/series?by=month",
+    ),
+    Route(
+        "GET",
+        "/api/v1/adoption/insights",
+        "/api/v1/adoption/insights?site_id=S001",
+        ADOPTION,
+        bad_path="/api/v1/adoption/insights?site_id=NOPE",
+    ),
+    Route(
+        "GET",
+        "/api/v1/employees/<user_id>/proficiency",
+        "/api/v1/employees/E001/proficiency",
+        PEOPLE,
+        bad_path="/api/v1/employees/NOPE/proficiency?as_of=soon",
+    ),
+    Route(
+        "GET",
+        "/api/v1/employees/<user_id>/history",
+        "/api/v1/employees/E001/history",
+        PEOPLE,
+        bad_path="/api/v1/employees/NOPE/history?from=soon",
+    ),
+    Route("GET", "/api/v1/scoring/configs", "/api/v1/scoring/configs", READERS),
+    Route(
+        "POST",
+        "/api/v1/scoring/configs",
+        "/api/v1/scoring/configs",
+        ADMIN,
+        body={},
+        bad_body={"w_breadth": "heavy"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/leaderboards",
+        "/api/v1/leaderboards?scope=site:S001&period=all",
+        READERS,
+        bad_path="/api/v1/leaderboards?scope=site:S001&period=2026-13",
+    ),
+    Route(
+        "GET",
+        "/api/v1/jobs/runs",
+        "/api/v1/jobs/runs?job=snapshots",
+        ADMIN,
+        bad_path="/api/v1/jobs/runs?limit=0",
+    ),
+    Route(
+        "GET",
+        "/api/v1/waves",
+        "/api/v1/waves",
+        frozenset({"admin", "rollout_lead"}),
+        bad_path="/api/v1/waves?limit=abc",
+    ),
+    Route(
+        "PUT",
+        "/api/v1/waves/<int:n>",
+        "/api/v1/waves/1",
+        frozenset({"admin", "rollout_lead"}),
+        body={"planned_go_live_on": "2026-12-07", "canary_share": 0.5},
+        bad_body={"canary_share": 2},
+    ),
+    Route(
+        "GET",
+        "/api/v1/waves/<int:n>",
+        "/api/v1/waves/1",  # wave 1: planned by the PUT above, and S001's wave after PUT /sites
+        frozenset({"admin", "rollout_lead"}),
+        bad_path="/api/v1/waves/99",
+    ),
+    Route(
+        "GET",
+        "/api/v1/pilots/readiness",
+        "/api/v1/pilots/readiness?wave=1",
+        frozenset({"admin", "rollout_lead"}),
+        bad_path="/api/v1/pilots/readiness?wave=soon",
+    ),
+    Route(
+        "GET",
+        "/api/v1/pilots/readiness/rules",
+        "/api/v1/pilots/readiness/rules",
+        frozenset({"admin", "rollout_lead"}),
+    ),
+    Route(
+        "PUT",
+        "/api/v1/pilots/readiness/rules",
+        "/api/v1/pilots/readiness/rules",
+        frozenset({"admin", "rollout_lead"}),
+        body=[
+            {
+                "metric": "adoption_rate",
+                "comparison": ">=",
+                "threshold": 0.8,
+                "weeks": 2,
+                "scope": "pilots",
+            }
+        ],
+        bad_body=[{"metric": "happiness"}],
+    ),
+    Route(
+        "GET",
+        "/api/v1/pilots/comparison",
+        "/api/v1/pilots/comparison?metric=adoption_rate&week=0",
+        frozenset({"admin", "rollout_lead"}),
+        bad_path="/api/v1/pilots/comparison?metric=nope&week=-1",
+    ),
+    Route(
+        "GET",
+        "/api/v1/pilots/time-to-proficiency",
+        "/api/v1/pilots/time-to-proficiency",
+        frozenset({"admin", "rollout_lead"}),
+    ),
+    Route(
+        "GET",
+        "/api/v1/pilots/charts/<chart>.<fmt>",
+        "/api/v1/pilots/charts/curve.svg?metric=adoption_rate",
+        frozenset({"admin", "rollout_lead"}),
+        bad_path="/api/v1/pilots/charts/pie.gif",
+    ),
+    Route(
+        "GET",
+        "/api/v1/pilots/did",
+        "/api/v1/pilots/did?metric=adoption_rate&control=never",
+        frozenset({"admin", "rollout_lead"}),
+        bad_path="/api/v1/pilots/did?control=sometimes",
+    ),
+    Route(
+        "GET",
+        "/api/v1/champions/<month>",
+        "/api/v1/champions/2024-01",
+        frozenset({"admin", "hr"}),
+        bad_path="/api/v1/champions/2024-13",
+    ),
+    Route(
+        "POST",
+        "/api/v1/champions/<month>/close",
+        "/api/v1/champions/2024-01/close",
+        frozenset({"admin", "hr"}),
+        bad_path="/api/v1/champions/January/close",
+    ),
+    Route(
+        "POST",
+        "/api/v1/champions/<month>/reopen",
+        "/api/v1/champions/2024-01/reopen",  # closed by the POST …/close above
+        ADMIN,
+        body={"note": "late sales"},
+        bad_path="/api/v1/champions/2024-13/reopen",
+    ),
+    Route(
+        "GET",
+        "/api/v1/champions/<month>/export",
+        "/api/v1/champions/2024-01/export?format=xlsx",
+        frozenset({"admin", "hr"}),
+        bad_path="/api/v1/champions/2024-01/export?format=pdf",
+    ),
+    Route(
+        "GET",
+        "/api/v1/employees/<user_id>/badges",
+        "/api/v1/employees/E001/badges",
+        PEOPLE,
+        bad_path="/api/v1/employees/NOPE/badges",
+    ),
+]
+
+
+def call(client, route: Route, world: dict, headers: dict | None = None, *, bad: bool = False):
+    path = (route.bad_path if bad and route.bad_path else route.path).format(**world)
+    body = route.bad_body if bad and route.bad_body is not None else route.body
+    return client.open(path, method=route.method, json=body, headers=headers or {})
+
+
+@pytest.fixture
+def world(make_site, make_employee, session) -> dict:
+    """Two sites with one employee each, a mapped feature, and two quarantined events."""
+    make_site("S001")
+    make_site("S002")
+    make_employee("E001", "S001")
+    make_employee("E002", "S002")
+    records.put_feature(session, "pos.sale.complete", {}, now=NOW)
+    # Valid now (the site exists), so an admin's replay is accepted.
+    held = {"site_id": ["Unknown site."]}
+    quarantine.store_events(session, "pos", [(event("q1"), held), (event("q2"), held)], NOW)
+    session.commit()
+    replay_id, discard_id = session.scalars(select(Quarantine.id).order_by(Quarantine.id)).all()
+    return {"replay_id": replay_id, "discard_id": discard_id}
+
+
+@pytest.fixture
+def role_headers(make_token):
+    def make(role: str) -> dict:
+        return make_token(role, name=f"{role}-caller", **SCOPE.get(role, {}))
+
+    return make
+
+
+def test_every_route_is_in_the_auth_matrix(app):
+    served = {
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and rule.rule not in PUBLIC
+        if not rule.endpoint.startswith("web.")  # pages: tests/web/test_page_access.py
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert served == {route.key for route in ROUTES}
+
+
+@pytest.mark.parametrize("path", sorted(PUBLIC))
+def test_probes_and_openapi_need_no_token(client, path):
+    assert client.get(path).status_code == 200
+
+
+def _expired_token(session) -> dict:
+    # Created two days ago for one day: it expired yesterday.
+    _, plain = credentials.create_token(
+        session, role="admin", name="old", now=datetime.now(UTC) - timedelta(days=2), expires_days=1
+    )
+    session.commit()
+    return {"Authorization": f"Bearer {plain}"}
+
+
+def _revoked_token(session, make_token) -> dict:
+    headers = make_token("admin", name="gone")
+    credentials.revoke_token(session, "gone", now=datetime.now(UTC))
+    session.commit()
+    return headers
+
+
+CREDENTIALS = {
+    "no header": lambda session, make_token: {},
+    "basic scheme": lambda session, make_token: {"Authorization": "Basic x"},
+    "empty bearer": lambda session, make_token: {"Authorization": "Bearer "},
+    "bare scheme": lambda session, make_token: {"Authorization": "Bearer"},
+    "random bearer": lambda session, make_token: {
+        "Authorization": f"Bearer upt_{secrets.token_urlsafe(32)}"
+    },
+    "revoked token": _revoked_token,
+    "expired token": lambda session, make_token: _expired_token(session),
+}
+
+
+@pytest.mark.parametrize("credential", CREDENTIALS)
+def test_missing_or_invalid_credentials_are_401_on_every_route(
+    world, client, session, make_token, credential
+):
+    headers = CREDENTIALS[credential](session, make_token)
+    wrong = {}
+    for route in ROUTES:
+        response = call(client, route, world, headers)
+        if response.status_code != 401 or response.json["error"]["code"] != "unauthorized":
+            wrong[route.key] = response.status_code
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_succeeds_on_the_routes_it_may_use(world, client, role_headers, role):
+    headers = role_headers(role)
+    wrong = {}
+    for route in ROUTES:
+        if role in route.allowed:
+            response = call(client, route, world, headers)
+            if response.status_code not in (200, 201):
+                wrong[route.key] = (response.status_code, response.json)
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_gets_403_on_the_routes_it_may_not_use(world, client, role_headers, role):
+    headers = role_headers(role)
+    wrong = {}
+    for route in ROUTES:
+        if role not in route.allowed:
+            response = call(client, route, world, headers)
+            if response.status_code != 403 or response.json["error"]["code"] != "forbidden":
+                wrong[route.key] = response.status_code
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
+def test_forbidden_role_gets_403_before_404_or_422(world, client, role_headers, role):
+    headers = role_headers(role)
+    wrong = {}
+    for route in ROUTES:
+        if role not in route.allowed:
+            response = call(client, route, world, headers, bad=True)
+            if response.status_code != 403:
+                wrong[route.key] = response.status_code
+    assert wrong == {}
+
+
+def test_allowed_role_gets_404_for_an_unknown_item(world, client, role_headers):
+    response = client.get("/api/v1/sites/NOPE", headers=role_headers("hr"))
+    assert response.status_code == 404
+
+
+def test_ingest_token_may_post_events_and_nothing_else(world, client, role_headers):
+    headers = role_headers("ingest")
+    statuses = {route.key: call(client, route, world, headers).status_code for route in ROUTES}
+    assert {key for key, status in statuses.items() if status != 403} == {"POST /api/v1/events"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/sites/S002",
+        "/api/v1/employees/E002",
+        "/api/v1/employees?site_id=S002",
+    ],
+)
+def test_manager_gets_403_on_another_sites_item(world, client, role_headers, path):
+    response = client.get(path, headers=role_headers("manager"))
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "forbidden"
+
+
+def test_manager_site_list_is_filtered_to_its_sites(world, client, role_headers):
+    response = client.get("/api/v1/sites", headers=role_headers("manager"))
+    assert [site["site_id"] for site in response.json] == ["S001"]
+
+
+def test_manager_employee_list_is_filtered_to_its_sites(world, client, role_headers):
+    response = client.get("/api/v1/employees", headers=role_headers("manager"))
+    assert [person["user_id"] for person in response.json] == ["E001"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sites/S002", "/api/v1/employees/E002"])
+def test_employee_gets_403_outside_itself_and_its_home_site(world, client, role_headers, path):
+    assert client.get(path, headers=role_headers("employee")).status_code == 403
+
+
+def test_rollout_lead_gets_403_changing_a_sites_name(world, client, role_headers):
+    response = client.put(
+        "/api/v1/sites/S001", json={"name": "Renamed"}, headers=role_headers("rollout_lead")
+    )
+    assert response.status_code == 403
+    assert response.json["error"]["details"] == {"fields": ["name"]}
+
+
+def _log_in(client, session, role: str, **scope) -> Account:
+    account, _ = credentials.create_account(
+        session, username=f"{role}-web", role=role, now=NOW, **scope
+    )
+    session.commit()
+    with client.session_transaction() as web_session:
+        web_session["account_id"] = account.id
+    return account
+
+
+def test_web_session_login_authenticates_api_calls(world, client, session):
+    _log_in(client, session, "hr")
+    response = client.get("/api/v1/employees")
+    assert response.status_code == 200
+    assert {person["user_id"] for person in response.json} == {"E001", "E002"}
+
+
+def test_web_session_keeps_the_accounts_role(world, client, session):
+    _log_in(client, session, "hr")
+    assert client.get("/api/v1/quarantine").status_code == 403
+
+
+def test_web_session_keeps_the_accounts_site_scope(world, client, session):
+    _log_in(client, session, "manager", sites=["S001"])
+    assert client.get("/api/v1/sites/S001").status_code == 200
+    assert client.get("/api/v1/sites/S002").status_code == 403
+
+
+def test_web_session_of_a_disabled_account_is_401(world, client, session):
+    account = _log_in(client, session, "admin")
+    account.disabled_at = NOW
+    session.commit()
+    response = client.get("/api/v1/sites")
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_invalid_bearer_is_401_even_with_a_web_session(world, client, session):
+    _log_in(client, session, "admin")
+    response = client.get("/api/v1/sites", headers={"Authorization": "Bearer nonsense"})
+    assert response.status_code == 401
+
+
+def test_web_session_needs_its_csrf_header_to_change_anything(world, client, session):
+    _log_in(client, session, "admin")
+    body = {"name": "Renamed"}
+    assert client.put("/api/v1/sites/S001", json=body).status_code == 403
+    with client.session_transaction() as web_session:
+        web_session["csrf_token"] = "tok"
+    wrong = client.put("/api/v1/sites/S001", json=body, headers={"X-CSRF-Token": "nope"})
+    assert wrong.status_code == 403
+    right = client.put("/api/v1/sites/S001", json=body, headers={"X-CSRF-Token": "tok"})
+    assert right.status_code == 200
