@@ -113,7 +113,7 @@ class Month:
     @classmethod
     def parse(cls, text: object, field: str = "month") -> Month:
         """'YYYY-MM' → Month; anything else raises Invalid naming `field`."""
-        match = MONTH_TEXT.match(text) if isinstance(text, str) else None
+        match = MONTH_TEXT.fullmatch(text) if isinstance(text, str) else None
         if match is None or not int(match.group(1)) >= 1:
             raise Invalid({field: ["Use YYYY-MM, e.g. 2026-11."]})
         return cls(int(match.group(1)), int(match.group(2)))

@@ -122,7 +122,3 @@ def dialect_insert(session: Session, table: Table):
     if name == "sqlite":
         return sqlite.insert(table)
     raise RuntimeError(f"unsupported database dialect: {name}")
-
-
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"

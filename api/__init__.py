@@ -1,4 +1,8 @@
-"""The Flask app factory: settings, database, OpenAPI, blueprints and error handlers."""
+"""The Flask app factory: settings, database, OpenAPI, blueprints and error handlers.
+
+Every request is one unit of work (`api.database`): the view's writes are committed once when it
+returns and rolled back when it raises; handlers never commit.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from adoption.config import Settings
 from adoption.db import make_engine, make_sessionmaker
 from adoption.ingest.validation import MAX_BODY_BYTES
 from api import database, errors
+from api.schemas.errors import ErrorSchema
 from api.schemas.events import EventBatchSchema, EventSchema
 
 API_PREFIX = "/api/v1"
@@ -28,8 +33,18 @@ class Uptake:
     sessions: sessionmaker[Session]
 
 
+class UptakeFlask(Flask):
+    """Flask, running every view in the request's unit of work (`api.database`)."""
+
+    def dispatch_request(self):
+        return database.in_unit_of_work(super().dispatch_request)
+
+
 class UptakeApi(Api):
-    """flask-smorest, answering its own errors (e.g. 422 from webargs) in our JSON shape."""
+    """flask-smorest, answering its own errors (e.g. 422 from webargs) in our JSON shape and
+    documenting that shape (`{"error": {...}}`) as every error response of the OpenAPI document."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error):
         return errors.handle_http(error)
@@ -37,7 +52,7 @@ class UptakeApi(Api):
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app = UptakeFlask(__name__, instance_path=str(settings.instance_path.resolve()))
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
@@ -51,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],
-            "info": {"description": "Is the new system really used? See CONTRACT.md."},
+            "info": {"description": "Is the new system really used? See docs/api.md."},
         },
     )
     engine = make_engine(settings.database_url)

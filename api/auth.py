@@ -1,76 +1,138 @@
-"""Bearer tokens and session logins → a Principal; role checks and site scoping for handlers."""
+"""Who is calling, and what they may do: the one module for authentication and CSRF.
+
+Used by the JSON API (`requires`) and the pages (`api.web.render.page`, the login routes):
+
+- Callers: `current_principal()` is the bearer token's holder (`Authorization: Bearer`), else the
+  web login of the session cookie; `session_principal()` is only the web login (pages ignore
+  `Authorization` headers). Both are cached in `g.principal` for the request.
+- CSRF: each browser session holds one random token (`session["csrf_token"]`, made on first use,
+  renewed at login). Any unsafe request (not GET/HEAD/OPTIONS) made with the session cookie must
+  send it: a page form in its hidden `csrf_token` field or the `X-CSRF-Token` header (else the
+  400 page), the JSON API in the `X-CSRF-Token` header (else 403). Bearer tokens need none.
+- Roles: admin may always; `has_role(principal, roles)`. Site scoping: `require_site`,
+  `visible_site_ids`.
+
+Failures raise domain errors (`Unauthorized`, `Forbidden`, `Unreadable`), mapped to HTTP once in
+`api.errors`.
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 from flask import g, request
 from flask import session as web_session
 
+from adoption.errors import Forbidden, Unauthorized, Unreadable
 from adoption.identity import credentials
 from adoption.identity.credentials import Principal
 from api import database
 from api.clock import utcnow
-from api.errors import ApiError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CSRF_SESSION_KEY = "csrf_token"  # shared with the web forms (api/web/auth.py)
+CSRF_KEY = "csrf_token"  # the session key and the forms' hidden field
+CSRF_HEADER = "X-CSRF-Token"
+ACCOUNT_KEY = "account_id"
 ALL_READERS = ("admin", "hr", "rollout_lead", "manager", "employee")
+FORM_EXPIRED = "This form has expired or did not come from this site. Reload and try again."
+API_NEEDS_CSRF = "A signed-in browser must send its X-CSRF-Token header to change anything."
 
 
 def current_principal() -> Principal | None:
-    """The caller from `Authorization: Bearer`, else from a web login; None when anonymous."""
+    """The caller from `Authorization: Bearer`, else from a web login; None when anonymous.
+
+    A web login changing anything through the API must send its CSRF header (403 otherwise)."""
+    if "principal" in g:
+        return g.principal
+    header = request.headers.get("Authorization", "")
+    if header:
+        g.principal = _bearer(header)
+        return g.principal
+    if ACCOUNT_KEY in web_session:
+        check_csrf(form=False)
+    return session_principal()
+
+
+def _bearer(header: str) -> Principal:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+    principal = credentials.authenticate_token(database.session(), token.strip(), now=utcnow())
+    if principal is None:
+        raise Unauthorized("The token is invalid, revoked or expired.")
+    return principal
+
+
+def session_principal() -> Principal | None:
+    """The web login of this session (an enabled account), or None."""
     if "principal" in g:
         return g.principal
     principal = None
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "unauthorized", "Use 'Authorization: Bearer <token>'.")
-        principal = credentials.authenticate_token(database.session(), token.strip(), now=utcnow())
-        if principal is None:
-            raise ApiError(401, "unauthorized", "The token is invalid, revoked or expired.")
-    elif "account_id" in web_session:
-        _check_session_csrf()
-        account = credentials.account_by_id(database.session(), web_session["account_id"])
+    account_id = web_session.get(ACCOUNT_KEY)
+    if account_id is not None:
+        account = credentials.account_by_id(database.session(), account_id)
         principal = credentials.principal_for_account(account) if account else None
     g.principal = principal
     return principal
 
 
-def _check_session_csrf() -> None:
-    """A browser session may change things through the API only with its CSRF token in the
-    X-CSRF-Token header (the same token the web forms carry); bearer tokens need none."""
+def sign_in(account_id: int) -> None:
+    """Start a fresh session for this account: nothing of the pre-login session is kept (no
+    fixation) and the CSRF token is new."""
+    web_session.clear()
+    web_session[CSRF_KEY] = secrets.token_urlsafe(32)
+    web_session[ACCOUNT_KEY] = account_id
+    g.pop("principal", None)
+
+
+def sign_out() -> None:
+    web_session.clear()
+    g.pop("principal", None)
+
+
+def csrf_token() -> str:
+    """This session's CSRF token, made on first use."""
+    token = web_session.get(CSRF_KEY)
+    if not token:
+        token = web_session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf(*, form: bool) -> None:
+    """An unsafe request must carry the session's CSRF token: in the form field or the header
+    for a page (`form=True`, else `Unreadable`: the 400 page), in the header for the JSON API
+    (else `Forbidden`: 403)."""
     if request.method in SAFE_METHODS:
         return
-    expected = web_session.get(CSRF_SESSION_KEY) or ""
-    sent = request.headers.get("X-CSRF-Token", "")
-    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise ApiError(
-            403,
-            "forbidden",
-            "A signed-in browser must send its X-CSRF-Token header to change anything.",
-        )
+    sent = (request.form.get(CSRF_KEY) if form else None) or request.headers.get(CSRF_HEADER, "")
+    expected = web_session.get(CSRF_KEY) or ""
+    if expected and hmac.compare_digest(sent.encode(), expected.encode()):
+        return
+    raise Unreadable(FORM_EXPIRED) if form else Forbidden(API_NEEDS_CSRF)
+
+
+def has_role(principal: Principal, roles: Iterable[str]) -> bool:
+    """Admin may do everything; other roles only what they are listed for."""
+    return principal.role == "admin" or principal.role in set(roles)
 
 
 def requires(*roles: str) -> Callable:
     """Allow these roles (admin always); 401 without valid credentials, 403 for other roles."""
-    allowed = {"admin", *roles}
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             principal = current_principal()
             if principal is None:
-                raise ApiError(401, "unauthorized", "Authentication is required.")
-            if principal.role not in allowed:
-                raise ApiError(403, "forbidden", f"The role {principal.role!r} may not do this.")
+                raise Unauthorized("Authentication is required.")
+            if not has_role(principal, roles):
+                raise Forbidden(f"The role {principal.role!r} may not do this.")
             return view(*args, **kwargs)
 
-        wrapper._required_roles = tuple(sorted(allowed))
+        wrapper._required_roles = tuple(sorted({"admin", *roles}))
         return wrapper
 
     return decorate
@@ -79,7 +141,14 @@ def requires(*roles: str) -> Callable:
 def require_site(principal: Principal, site_id: int, code: str) -> None:
     """403 when a scoped role asks for a site outside its scope."""
     if not principal.can_see_site(site_id):
-        raise ApiError(403, "forbidden", f"Site {code!r} is outside your scope.", {"site_id": code})
+        raise Forbidden(f"Site {code!r} is outside your scope.", {"site_id": code})
+
+
+def require_person(principal: Principal, employee, what: str) -> None:
+    """An employee may read only itself (`what`: e.g. "record"); others as `require_site`."""
+    if principal.role == "employee" and employee.id != principal.employee_id:
+        raise Forbidden(f"An employee may only read their own {what}.")
+    require_site(principal, employee.site_id, employee.site.code)
 
 
 def visible_site_ids(principal: Principal) -> set[int] | None:

@@ -1,4 +1,11 @@
-"""The one place that turns domain exceptions and HTTP errors into the JSON error shape."""
+"""The one error mapping: every exception a request can end with → (HTTP status, error code).
+
+`ERRORS` is the only table. Handlers raise domain errors (`adoption.errors`); flask-smorest's own
+422 and werkzeug's HTTP exceptions (404 for an unknown URL, 405, 413 …) are looked up in the same
+table. The JSON API answers `{"error": {"code", "message", "details"}}` (`error_response`); the
+pages render error.html with the same status (`api.web.errors`). Transient database contention is
+503 `unavailable` with `Retry-After`; anything else is a logged 500 `internal_error`.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +13,37 @@ import logging
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug import exceptions as http
 from werkzeug.exceptions import HTTPException
 
-from adoption.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unavailable
+from adoption import errors as domain
 
 log = logging.getLogger(__name__)
 
-HTTP_CODES = {
-    400: "malformed_body",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "too_many_requests",
-    503: "unavailable",
+ERRORS: dict[type[Exception], tuple[int, str]] = {
+    domain.Unreadable: (400, "malformed_body"),
+    domain.Unauthorized: (401, "unauthorized"),
+    domain.Forbidden: (403, "forbidden"),
+    domain.NotFound: (404, "not_found"),
+    domain.MonthNotOver: (409, "month_not_over"),
+    domain.Conflict: (409, "conflict"),
+    domain.TooLarge: (413, "payload_too_large"),
+    domain.UnsupportedEncoding: (415, "unsupported_media_type"),
+    domain.Invalid: (422, "validation_error"),
+    domain.Unavailable: (503, "unavailable"),
+    http.BadRequest: (400, "malformed_body"),
+    http.Unauthorized: (401, "unauthorized"),
+    http.Forbidden: (403, "forbidden"),
+    http.NotFound: (404, "not_found"),
+    http.MethodNotAllowed: (405, "method_not_allowed"),
+    http.Conflict: (409, "conflict"),
+    http.RequestEntityTooLarge: (413, "payload_too_large"),
+    http.UnsupportedMediaType: (415, "unsupported_media_type"),
+    http.UnprocessableEntity: (422, "validation_error"),
+    http.TooManyRequests: (429, "too_many_requests"),
+    http.ServiceUnavailable: (503, "unavailable"),
 }
-DOMAIN_STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Invalid: 422, Unavailable: 503}
+INTERNAL = (500, "internal_error")
 TRANSIENT = (
     "database is locked",
     "database table is locked",
@@ -37,6 +55,26 @@ TRANSIENT = (
 RETRY_AFTER_S = "1"
 
 
+def status_and_code(exc: BaseException) -> tuple[int, str]:
+    """The row of `ERRORS` for this exception (its nearest class in the table); another
+    HTTPException keeps its status as `http_error`; transient contention is 503; else 500."""
+    for cls in type(exc).__mro__:
+        if cls in ERRORS:
+            return ERRORS[cls]
+    if isinstance(exc, HTTPException):
+        return exc.code or 500, "http_error"
+    if is_transient(exc):
+        return ERRORS[domain.Unavailable]
+    return INTERNAL
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Lock contention the client may retry (SQLite busy, PostgreSQL deadlock or timeout)."""
+    if not isinstance(exc, OperationalError):
+        return False
+    return any(t in str(exc.orig).lower() for t in TRANSIENT)
+
+
 def error_response(status: int, code: str, message: str, details: dict | None = None):
     response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
     response.status_code = status
@@ -45,16 +83,8 @@ def error_response(status: int, code: str, message: str, details: dict | None = 
     return response
 
 
-class ApiError(Exception):
-    """Raised by handlers for a precise status and code (e.g. 409 month_not_over)."""
-
-    def __init__(self, status: int, code: str, message: str, details: dict | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
-
-
 def handle_http(exc: HTTPException):
-    status = exc.code or 500
+    status, code = status_and_code(exc)
     details = {}
     data = getattr(exc, "data", None) or {}
     if status == 422 and "messages" in data:
@@ -62,7 +92,7 @@ def handle_http(exc: HTTPException):
     if status == 405 and exc.valid_methods:
         details = {"allowed": sorted(exc.valid_methods)}
     message = exc.description if status != 422 else "The input is not valid."
-    response = error_response(status, HTTP_CODES.get(status, "http_error"), message, details)
+    response = error_response(status, code, message, details)
     if status == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     return response
@@ -79,19 +109,15 @@ def _flatten(messages: dict) -> dict:
     return flat
 
 
-def handle_domain(exc: DomainError):
-    status = next((s for cls, s in DOMAIN_STATUS.items() if isinstance(exc, cls)), 500)
-    return error_response(status, exc.code, exc.message, exc.details)
-
-
-def handle_api_error(exc: ApiError):
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+def handle_domain(exc: domain.DomainError):
+    status, code = status_and_code(exc)
+    return error_response(status, code, exc.message, exc.details)
 
 
 def handle_database(exc: DBAPIError):
-    if isinstance(exc, OperationalError) and any(t in str(exc.orig).lower() for t in TRANSIENT):
+    if is_transient(exc):
         log.warning("transient database contention: %s", exc.orig)
-        return error_response(503, "unavailable", "The database is busy; retry shortly.")
+        return error_response(*ERRORS[domain.Unavailable], "The database is busy; retry shortly.")
     return handle_unexpected(exc)
 
 
@@ -99,12 +125,11 @@ def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return handle_http(exc)
     log.exception("unexpected error")
-    return error_response(500, "internal_error", "An unexpected error occurred; it was logged.")
+    return error_response(*INTERNAL, "An unexpected error occurred; it was logged.")
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
-    app.register_error_handler(DomainError, handle_domain)
-    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(domain.DomainError, handle_domain)
     app.register_error_handler(DBAPIError, handle_database)
     app.register_error_handler(Exception, handle_unexpected)

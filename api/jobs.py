@@ -25,6 +25,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from adoption.calendar import chain_today_of
 from adoption.config import Settings
 from adoption.errors import Invalid, NotFound
 from adoption.jobs.runs import RunResult, events_since, run_once_recorded
@@ -57,8 +58,17 @@ class Job:
         return given
 
 
-def rollups(session: Session, now: datetime, *, first=None, last=None) -> dict:
+def rollups(session: Session, now: datetime, *, first=None, last=None, days_back=None) -> dict:
+    """[first, last]; with `days_back` (the nightly repair), from that many days before the
+    chain's current day (`chain_today`) on."""
+    if days_back is not None:
+        first = chain_today_of(session, now) - timedelta(days=days_back)
     return rebuild_rollups_job(session, first=first, last=last, now=now)
+
+
+def _first_or_days_back(options: dict) -> None:
+    if "days_back" in options and "first" in options:
+        raise Invalid({"days_back": ["rollups: give --from or days_back, not both."]})
 
 
 def snapshots(session: Session, now: datetime) -> dict:
@@ -96,7 +106,13 @@ def _close_settings(settings: Settings) -> dict:
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
-        Job("rollups", "Rebuild daily_usage from raw events.", rollups, ("first", "last")),
+        Job(
+            "rollups",
+            "Rebuild daily_usage from raw events.",
+            rollups,
+            ("first", "last", "days_back"),
+            _first_or_days_back,
+        ),
         Job("snapshots", "Store daily proficiency scores.", snapshots),
         Job(
             "points",
@@ -176,10 +192,10 @@ SCHEDULE = (
 )
 
 
-def scheduled_options(name: str, now) -> dict:
+def scheduled_options(name: str) -> dict:
     """What a scheduled run passes that a manual one does not."""
     if name == "rollups":
-        return {"first": (now - timedelta(days=ROLLUP_REPAIR_DAYS)).date()}
+        return {"days_back": ROLLUP_REPAIR_DAYS}
     return {}
 
 
@@ -195,7 +211,7 @@ def run_entry(
             result = run_job(
                 factory,
                 name,
-                options=scheduled_options(name, clock()),
+                options=scheduled_options(name),
                 settings=settings,
                 clock=clock,
                 same_slot=SAME_SLOT,

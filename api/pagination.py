@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import request
 from marshmallow import Schema, fields, validate
 
-from api.errors import ApiError
+from adoption.errors import Invalid
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -40,9 +40,7 @@ def decode_cursor(cursor: str | None) -> str | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise ApiError(
-            422, "validation_error", "The input is not valid.", {"cursor": ["Not a valid cursor."]}
-        ) from exc
+        raise Invalid({"cursor": ["Not a valid cursor."]}) from exc
 
 
 def parse_cursor(cursor: str | None, parse: Callable[[str], K]) -> K | None:
@@ -53,9 +51,7 @@ def parse_cursor(cursor: str | None, parse: Callable[[str], K]) -> K | None:
     try:
         return parse(value)
     except ValueError as exc:
-        raise ApiError(
-            422, "validation_error", "The input is not valid.", {"cursor": ["Not a valid cursor."]}
-        ) from exc
+        raise Invalid({"cursor": ["Not a valid cursor."]}) from exc
 
 
 def next_link(items: list, limit: int, key_of_last) -> dict[str, str]:

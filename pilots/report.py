@@ -1,7 +1,11 @@
-"""The pilot comparison as the API and charts serve it: curves, the effect at week k, caveats."""
+"""The pilot comparison as the API and charts serve it: curves, the effect at week k, caveats;
+and the rollout lead's page as one read model (`pilots_page`): the comparison, the effect at
+every week, each wave's readiness gate with its failing sites, time to proficiency and the
+chain's error hot spots."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -10,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from adoption.errors import Invalid, NotFound
 from adoption.models import Site
-from adoption.scoring.rules import ScoringRules
-from pilots import charts, survival
+from adoption.scoring.rules import ScoringRules, load_rules
+from adoption.usage.insights import ChainHotspots, chain_hotspots
+from pilots import charts, readiness, survival, waves
 from pilots.comparison import WEIGHTINGS, effect
 from pilots.curves import (
     MAX_WEEK,
@@ -165,3 +170,81 @@ def render_chart(
         )
         body = charts.effect_chart(rows, metric=metric, unit=unit, fmt=fmt)
     return body, f"pilots-{chart}-{metric}-{weighting}.{fmt}"
+
+
+MAX_WAVES = 1000
+
+
+def failing_sites(evidence: list[dict]) -> list[str]:
+    """The codes of the sites a readiness rule fails at: every site with evidence that did not
+    pass, once each, sorted; chain-wide evidence (no site, e.g. "no site in scope") names none."""
+    return sorted({e["site_id"] for e in evidence if not e["passed"] and e["site_id"]})
+
+
+def gates(session: Session, *, now: datetime, rules: ScoringRules) -> list[dict]:
+    """The readiness decision of every wave after the pilots (wave 0 has no gate), by number;
+    each rule result also carries its `failing_sites`."""
+    numbers = [w["wave"] for w in waves.list_waves(session, limit=MAX_WAVES) if w["wave"] >= 1]
+    out = []
+    for number in numbers:
+        gate = readiness.readiness(session, number, now=now, rules=rules)
+        for rule in gate["rules"]:
+            rule["failing_sites"] = failing_sites(rule["evidence"])
+        out.append(gate)
+    return out
+
+
+@dataclass(frozen=True)
+class PilotsPage:
+    """Everything the rollout lead's /pilots page shows, from one read of the site weeks.
+
+    `week` is the asked-for week, else the latest with sites on both sides (0 without any);
+    `weeks` are the weeks ≥ 0 with data, plus `week`; `comparison` is `comparison` at `week`,
+    `effects` is `effect_series`; `gates` as `gates`; `hotspots` as `chain_hotspots`.
+    """
+
+    metric: str
+    weighting: str
+    seed: int
+    week: int
+    weeks: list[int]
+    comparison: dict
+    effects: list[dict]
+    gates: list[dict]
+    time_to_proficiency: dict
+    hotspots: ChainHotspots
+
+
+def pilots_page(
+    session: Session,
+    *,
+    metric: str = "adoption_rate",
+    week: int | None = None,
+    weighting: str = "sites",
+    seed: int = 0,
+    now: datetime,
+) -> PilotsPage:
+    """The page's read model; an unknown metric or weighting or a week out of range is Invalid.
+
+    The site weeks of `metric` are read once (`site_weeks`, the slow part) and both the
+    comparison at `week` and the effect at every week are computed from that read.
+    """
+    check_args(metric, week, weighting)
+    rules = load_rules(session)
+    table = site_weeks(session, metric=metric, now=now, rules=rules)
+    effects = effects_of(table, weighting, seed)
+    if week is None:
+        week = effects[-1]["week"] if effects else 0
+    result = comparison_of(session, table, metric=metric, week=week, weighting=weighting, seed=seed)
+    return PilotsPage(
+        metric=metric,
+        weighting=weighting,
+        seed=seed,
+        week=week,
+        weeks=sorted({int(k) for k in table["week"] if k >= 0} | {week}),
+        comparison=result,
+        effects=effects,
+        gates=gates(session, now=now, rules=rules),
+        time_to_proficiency=survival.time_to_proficiency(session, now=now, rules=rules),
+        hotspots=chain_hotspots(session, now),
+    )

@@ -29,6 +29,18 @@ WAVE_FIELDS = ("name", "planned_go_live_on", "canary_share", "notes")
 MAX_WAVE = 2**31 - 1  # the column is a 32-bit integer
 
 
+CANARY_SHARE_RULE = "Must be greater than 0 and at most 1."
+
+
+def check_canary_share(value: object) -> float:
+    """A wave's canary share is a number in (0, 1]; anything else raises Invalid naming
+    canary_share. The one rule: the domain, the API schema and the CLI all call it."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not 0 < value <= 1:
+        raise Invalid({"canary_share": [CANARY_SHARE_RULE]})
+    return float(value)
+
+
 def canary_rank(number: int, code: str) -> str:
     """The sort key of a site in wave `number`'s canary order."""
     return hashlib.sha256(f"{number}:{key_of(code)}".encode()).hexdigest()
@@ -177,9 +189,11 @@ def _checked(number: int, values: dict) -> dict:
         errors["wave"] = [f"Must be a whole number from 0 to {MAX_WAVE}."]
     unknown = set(values) - {*WAVE_FIELDS, "sites"}
     errors.update({k: ["Unknown field."] for k in sorted(unknown)})
-    share = values.get("canary_share")
-    if share is not None and not (isinstance(share, int | float) and 0 < share <= 1):
-        errors["canary_share"] = ["Must be greater than 0 and at most 1."]
+    if values.get("canary_share") is not None:
+        try:
+            check_canary_share(values["canary_share"])
+        except Invalid as exc:
+            errors.update(exc.details)
     planned = values.get("planned_go_live_on")
     if planned is not None and not isinstance(planned, date):
         errors["planned_go_live_on"] = ["Not a valid date."]

@@ -2,7 +2,8 @@
 
 Every function takes the employees still without the badge and returns, for those who meet the
 criterion on some day ≤ as_of, the first such day (the award day) and the evidence to store.
-Nothing here reads raw events: daily_usage, score snapshots and `score_frame` only.
+Nothing here reads raw events: daily_usage, score snapshots and
+`adoption.scoring.proficiency.scores_on` only.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from adoption.ingest.registry import canonical_map
 from adoption.models import DailyUsage, Employee, Feature
-from adoption.scoring.components import score_frame
 from adoption.scoring.cube import core_catalog
-from adoption.scoring.proficiency import first_day_at, proficient_since_map
+from adoption.scoring.proficiency import first_day_at, proficient_since_map, scores_on
 from adoption.scoring.rules import ScoringRules
 
 Found = dict[int, tuple[date, dict]]  # employee id → (award day, evidence)
@@ -34,25 +34,13 @@ def chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
         yield ordered[start : start + size]
 
 
-def scores_on(session: Session, days: dict[int, date], rules: ScoringRules) -> dict[int, float]:
-    """Each employee's score on the given day (one score_frame per distinct day)."""
-    by_day: dict[date, list[int]] = {}
-    for eid, day in days.items():
-        by_day.setdefault(day, []).append(eid)
-    out: dict[int, float] = {}
-    for day, ids in by_day.items():
-        frame = score_frame(session, sorted(ids), day, day, rules)
-        out.update({int(r.employee_id): float(r.score) for r in frame.itertuples(index=False)})
-    return out
-
-
 def _level_evidence(session, since: dict[int, date | None], rules, key: str) -> Found:
     reached = {eid: day for eid, day in since.items() if day is not None}
     scores = scores_on(session, reached, rules)
     return {
         eid: (
             day,
-            {key: day.isoformat(), "score": scores[eid], "config_version": rules.version},
+            {key: day.isoformat(), "score": scores[eid].score, "config_version": rules.version},
         )
         for eid, day in reached.items()
     }

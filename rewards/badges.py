@@ -7,20 +7,28 @@ was first met (not the day the job ran), so a late run gives the same awards as 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from adoption.calendar import Month
 from adoption.models import Employee, Site
 from adoption.scoring.rules import ScoringRules, load_rules
 from rewards import badge_evidence
-from rewards.champions.first_proficient import award_first_proficient
-from rewards.champions.periods import frozen_months, month_of
+from rewards.champions.first_proficient import (
+    Winner,
+    find_first_proficient,
+    store_first_proficient,
+)
+from rewards.champions.periods import frozen_months
 from rewards.models import BadgeAward, PointsLedger
+
+log = logging.getLogger(__name__)
 
 FIRST_PROFICIENT = "first_proficient"
 
@@ -39,9 +47,9 @@ BADGES: tuple[Badge, ...] = (
     Badge(
         FIRST_PROFICIENT,
         "First proficient at the site",
-        "The first employee of a site (by home site) at Proficient or above on or after its "
-        "go-live; ties: higher score that day, then user id. Once per site, never moved.",
-        "site_id, go_live_on, proficient_since, score and config_version from score_frame; "
+        "The first rostered employee of a site (by home site) at Proficient or above on or after "
+        "its go-live; ties: higher score that day, then user id. Once per site, never moved.",
+        "site_id, go_live_on, proficient_since, score (scores_on) and config_version; "
         "tied_with lists the others proficient that day",
         None,
     ),
@@ -56,7 +64,7 @@ BADGES: tuple[Badge, ...] = (
         "expert",
         "Expert",
         "Expert on some day.",
-        "expert_since (snapshots, else score_frame), that day's score, config_version",
+        "expert_since (snapshots, else computed), that day's score, config_version",
         badge_evidence.expert,
     ),
     Badge(
@@ -86,6 +94,31 @@ BADGES: tuple[Badge, ...] = (
 BY_NAME = {b.name: b for b in BADGES}
 
 
+@dataclass(frozen=True)
+class Item:
+    """One award to make: `badge` for `employee_id`, met on `day`, with its evidence. A
+    first-proficient item also stores the site's award (`winner`) in the same step."""
+
+    badge: str
+    employee_id: int
+    day: date
+    evidence: dict | None
+    winner: Winner | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every item of a run shares."""
+
+    rules: ScoringRules
+    worth: Mapping[str, int]
+    homes: Mapping[int, int]  # rostered employee id → home site id
+    held: set[tuple[int, str]]
+    zones: Mapping[int, str]  # site id → timezone
+    frozen: set[str]
+    now: datetime
+
+
 def award_badges(
     session: Session,
     *,
@@ -94,87 +127,124 @@ def award_badges(
     rules: ScoringRules | None = None,
     points: Mapping[str, int] | None = None,
 ) -> dict:
-    """Award every badge whose criterion was met on a day ≤ as_of and is not yet held."""
+    """Award every badge whose criterion was met on a day ≤ as_of and is not yet held.
+
+    Each award is made on its own (a savepoint): one that fails is logged and listed under
+    `failed` ({employee, badge, error}) and the others are still made; it is tried again on the
+    next run.
+    """
     rules = rules or load_rules(session)
-    worth = {**{b.name: b.points for b in BADGES}, **(points or {})}
-    homes = dict(
-        session.execute(
-            select(Employee.id, Employee.site_id).where(Employee.rostered.is_(True))
-        ).all()
+    roster = session.execute(
+        select(Employee.id, Employee.site_id, Employee.external_id).where(
+            Employee.rostered.is_(True)
+        )
+    ).all()
+    ctx = Context(
+        rules=rules,
+        worth={**{b.name: b.points for b in BADGES}, **(points or {})},
+        homes={eid: site for eid, site, _ in roster},
+        held=set(session.execute(select(BadgeAward.employee_id, BadgeAward.badge)).all()),
+        zones=dict(session.execute(select(Site.id, Site.timezone)).all()),
+        frozen=frozen_months(session),
+        now=now,
     )
-    held = set(session.execute(select(BadgeAward.employee_id, BadgeAward.badge)).all())
-    found: list[tuple[str, int, date, dict]] = []
-    first = award_first_proficient(session, now=now, as_of=as_of, rules=rules)
-    for row, proof in first:
-        if (row.employee_id, FIRST_PROFICIENT) not in held:
-            found.append((FIRST_PROFICIENT, row.employee_id, row.proficient_since, proof))
-    for badge in BADGES:
-        if badge.find is None:
+    users = {eid: user for eid, _, user in roster}
+    counts = {b.name: 0 for b in BADGES}
+    failed: list[dict] = []
+    booked = sites = 0
+    for item in _items(session, as_of, ctx):
+        try:
+            with session.begin_nested():
+                award = award_one(session, item, ctx)
+        except Exception as exc:
+            log.exception("badge %s for employee %s failed", item.badge, item.employee_id)
+            user = users.get(item.employee_id, str(item.employee_id))
+            failed.append({"employee": user, "badge": item.badge, "error": _error(exc)})
             continue
-        ids = [eid for eid in sorted(homes) if (eid, badge.name) not in held]
-        for eid, (day, proof) in sorted(badge.find(session, ids, as_of, rules).items()):
-            found.append((badge.name, eid, day, proof))
-    awards = [_award(name, eid, day, proof, homes, worth, now) for name, eid, day, proof in found]
-    session.add_all(awards)
-    session.flush()
-    booked = _book_points(session, [a for a in awards if a.points], now)
-    counts = {b.name: sum(a.badge == b.name for a in awards) for b in BADGES}
+        sites += item.winner is not None
+        if award is not None:
+            counts[award.badge] += 1
+            booked += bool(award.points)
     return {
         "as_of": as_of,
         "awarded": counts,
-        "first_proficient_sites": len(first),
+        "first_proficient_sites": sites,
         "points_rows": booked,
+        "failed": failed,
     }
 
 
-def _award(name, eid, day, proof, homes, worth, now) -> BadgeAward:
-    return BadgeAward(
-        employee_id=eid,
-        badge=name,
-        site_id=homes[eid],
-        awarded_on=day,
-        evidence=proof,
-        points=worth.get(name, 0),
-        created_at=now,
+def _items(session: Session, as_of: date, ctx: Context) -> list[Item]:
+    items = [
+        Item(FIRST_PROFICIENT, w.employee.id, w.day, None, w)
+        for w in find_first_proficient(session, as_of=as_of, rules=ctx.rules)
+    ]
+    for badge in BADGES:
+        if badge.find is None:
+            continue
+        ids = [eid for eid in sorted(ctx.homes) if (eid, badge.name) not in ctx.held]
+        for eid, (day, proof) in sorted(badge.find(session, ids, as_of, ctx.rules).items()):
+            items.append(Item(badge.name, eid, day, proof))
+    return items
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def award_one(session: Session, item: Item, ctx: Context) -> BadgeAward | None:
+    """Make one award (and store a first-proficient site award), with its points; flushed.
+
+    None when the item only stores a site's first-proficient award whose winner already holds
+    the badge."""
+    evidence = item.evidence
+    if item.winner is not None:
+        _row, evidence = store_first_proficient(session, item.winner, ctx.rules, ctx.now)
+        if (item.employee_id, FIRST_PROFICIENT) in ctx.held:
+            session.flush()
+            return None
+    award = BadgeAward(
+        employee_id=item.employee_id,
+        badge=item.badge,
+        site_id=ctx.homes[item.employee_id],
+        awarded_on=item.day,
+        evidence=evidence,
+        points=ctx.worth.get(item.badge, 0),
+        created_at=ctx.now,
     )
+    session.add(award)
+    session.flush()
+    if award.points:
+        session.execute(PointsLedger.__table__.insert(), [_points_row(award, ctx)])
+    return award
 
 
-def _book_points(session: Session, awards: list[BadgeAward], now: datetime) -> int:
-    """One ledger row per award with points, on the award day at the home site.
+def _points_row(award: BadgeAward, ctx: Context) -> dict:
+    """The award's ledger row: on the award day at the home site.
 
     A closed month never changes, so an award day in a frozen month is booked on the first day
     of the next open month instead (the reason says so).
     """
-    if not awards:
-        return 0
-    frozen = frozen_months(session)
-    zones = dict(session.execute(select(Site.id, Site.timezone)).all())
-    rows = []
-    for award in awards:
-        day = open_day(award.awarded_on, frozen)
-        title = BY_NAME[award.badge].title
-        moved = "" if day == award.awarded_on else f" (met on {award.awarded_on}, a closed month)"
-        rows.append(
-            {
-                "employee_id": award.employee_id,
-                "site_id": award.site_id,
-                "feature_id": None,
-                "local_day": day,
-                "points": award.points,
-                "earned_at": end_of_day(day, zones[award.site_id]),
-                "rule": f"badge:{award.badge}",
-                "reason": f"badge {title}: {award.points} pts{moved}"[:300],
-                "created_at": now,
-            }
-        )
-    session.execute(PointsLedger.__table__.insert(), rows)
-    return len(rows)
+    day = open_day(award.awarded_on, ctx.frozen)
+    title = BY_NAME[award.badge].title
+    moved = "" if day == award.awarded_on else f" (met on {award.awarded_on}, a closed month)"
+    return {
+        "employee_id": award.employee_id,
+        "site_id": award.site_id,
+        "feature_id": None,
+        "local_day": day,
+        "points": award.points,
+        "earned_at": end_of_day(day, ctx.zones[award.site_id]),
+        "rule": f"badge:{award.badge}",
+        "reason": f"badge {title}: {award.points} pts{moved}"[:300],
+        "created_at": ctx.now,
+    }
 
 
 def open_day(day: date, frozen: set[str]) -> date:
     """`day`, or the first day of the first later month that is not frozen."""
-    while month_of(day) in frozen:
-        day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    while str(Month.of(day)) in frozen:
+        day = Month.of(day).next().first_day
     return day
 
 

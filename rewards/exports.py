@@ -32,17 +32,24 @@ COLUMNS = (
     "version",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
+MIMETYPES = {  # the media type of each format, without parameters
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+CHARSETS = {"csv": "utf-8"}  # the text formats' encoding
 
 
 @dataclass(frozen=True)
 class Export:
     filename: str
-    mimetype: str
+    mimetype: str  # the media type, e.g. text/csv
     content: bytes
+    charset: str | None = None  # of a text format
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header, naming the charset once: `text/csv; charset=utf-8`."""
+        return f"{self.mimetype}; charset={self.charset}" if self.charset else self.mimetype
 
 
 def neutralise(value):
@@ -119,4 +126,4 @@ def export_month(
         details={"format": fmt, "status": data["status"], "rows": len(rows), "file": name},
     )
     session.flush()
-    return Export(name, MIMETYPES[fmt], content)
+    return Export(name, MIMETYPES[fmt], content, CHARSETS.get(fmt))

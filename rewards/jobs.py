@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adoption.calendar import yesterday
-from adoption.models import Site
+from adoption.calendar import Month, chain_today, last_complete_day, site_timezones
 from rewards.badges import award_badges
 from rewards.champions.months import DEFAULT_INELIGIBLE, close_month
-from rewards.champions.periods import month_of
 from rewards.models import ChampionPeriod
 
 JOB_ACTOR = "scheduler"
@@ -20,23 +17,9 @@ MANUAL_ACTOR = "uptake jobs run close-month"
 
 
 def award_badges_job(session: Session, *, now: datetime) -> dict:
-    """Award badges for days that have ended at every site (as_of = the earliest yesterday)."""
-    zones = session.scalars(select(Site.timezone).distinct()).all() or ["UTC"]
-    as_of = min(yesterday(tz, now) for tz in zones)
+    """Award badges for days that have ended at every site (as_of = `last_complete_day`)."""
+    as_of = last_complete_day(site_timezones(session), now)
     return award_badges(session, now=now, as_of=as_of)
-
-
-def previous_month(today: date) -> str:
-    return month_of(today.replace(day=1) - timedelta(days=1))
-
-
-def close_due(month: str, timezone: str, now: datetime, close_day: int, close_hour: int) -> bool:
-    """At this site, is it past `close_day` `close_hour`:00 local of the month after `month`?"""
-    year, number = int(month[:4]), int(month[5:])
-    year, number = (year + 1, 1) if number == 12 else (year, number + 1)
-    zone = ZoneInfo(timezone)
-    due = datetime(year, number, close_day, close_hour, tzinfo=zone)
-    return now.astimezone(zone) >= due
 
 
 def close_previous_month_job(
@@ -59,10 +42,10 @@ def close_previous_month_job(
         if _newest_status(session, month) == "closed":
             return {"month": month, "action": "already_closed"}
         return _close(session, month, now, MANUAL_ACTOR, ineligible_roles)
-    zones = session.scalars(select(Site.timezone).distinct()).all() or ["UTC"]
-    earliest = min(now.astimezone(ZoneInfo(tz)).date() for tz in zones)
-    month = previous_month(earliest)
-    if not all(close_due(month, tz, now, close_day, close_hour) for tz in zones):
+    zones = site_timezones(session) or ["UTC"]
+    previous = Month.of(chain_today(zones, now)).previous()
+    month = str(previous)
+    if not all(previous.close_due(tz, now, close_day, close_hour) for tz in zones):
         return {"month": month, "action": "not_due"}
     status = _newest_status(session, month)
     if status is not None:

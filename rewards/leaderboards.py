@@ -1,7 +1,11 @@
 """Leaderboards (CONTRACT "Read models"; DESIGN "Ranking", "Improvement") from ledger and rollups.
 
-Points are one SQL SUM over points_ledger; proficiency and improvement come from `score_frame`
-over the daily_usage rollup for every entrant at once. Nothing here reads raw events.
+Points are one SQL SUM over points_ledger; proficiency and improvement are the score of e on
+day d (`adoption.scoring.proficiency.scores_on`) over the daily_usage rollup. Nothing here reads
+raw events. Entrants: rostered, home site in scope, employed on a day of the period
+(`adoption.calendar.employed_sql`). Opted-out people are anonymous unless the caller passes
+`reveal_opted_out` (hr and admin); `ranked_board` is the board before that choice, for callers
+(the team board, /me) that add their own columns.
 
 Points count every ledger row of the period's local days, today's included while the period
 runs. Proficiency is the score on the period's last day, and improvement runs to that day; for
@@ -20,22 +24,21 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adoption.calendar import local_today
+from adoption.calendar import employed_sql, local_today
 from adoption.errors import Invalid, NotFound
 from adoption.masterdata.records import get_site
 from adoption.models import Employee, Site
-from adoption.scoring.components import round_half_up, score_frame
-from adoption.scoring.proficiency import first_active_days
+from adoption.scoring.components import round_half_up
+from adoption.scoring.proficiency import first_active_days, scores_on
 from adoption.scoring.rules import ScoringRules, load_rules
 from rewards.models import PointsLedger
 
 METRICS = ("points", "proficiency", "improvement")
 MAX_LIMIT = 1000
 ANONYMOUS = "Anonymous"
-SEES_OPTED_OUT = frozenset({"hr", "admin"})
 CHAIN_TIMEZONE = "UTC"
 MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
@@ -123,25 +126,22 @@ class Entrant:
     value: int | float | None = None
 
 
-def leaderboard(
-    session: Session,
-    *,
-    scope: str | Scope,
-    period: str | None,
-    metric: str,
-    limit: int,
-    viewer_role: str,
-    now: datetime,
-) -> dict:
-    """The contract's board: ranked entries of the scope's entrants for the period and metric.
+@dataclass(frozen=True)
+class RankedBoard:
+    """A board before it is shown: every entrant with its rank, best first."""
 
-    `period` None means the month holding yesterday. Opted-out people are anonymous to every
-    role but hr and admin, and keep their rank.
-    """
-    if metric not in METRICS:
-        raise Invalid({"metric": [f"Must be one of: {', '.join(METRICS)}."]})
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
+    scope: Scope
+    period: Period
+    metric: str
+    ranked: list[tuple[int, Entrant]]
+
+
+def ranked_board(
+    session: Session, *, scope: str | Scope, period: str | None, metric: str, now: datetime
+) -> RankedBoard:
+    """The scope's entrants for the period and metric, ranked (`period` None: the month
+    holding yesterday)."""
+    _check_metric(metric)
     if isinstance(scope, str):
         scope = resolve_scope(session, scope)
     today = local_today(scope.timezone, now)
@@ -152,13 +152,40 @@ def leaderboard(
     values = _values(session, metric, scope, board_period, [e.employee_id for e in entrants])
     for entrant in entrants:
         entrant.value = values.get(entrant.employee_id)
-    entries = [_entry(e, rank, viewer_role) for rank, e in competition_ranking(entrants)]
+    return RankedBoard(scope, board_period, metric, competition_ranking(entrants))
+
+
+def leaderboard(
+    session: Session,
+    *,
+    scope: str | Scope,
+    period: str | None,
+    metric: str,
+    limit: int,
+    reveal_opted_out: bool,
+    now: datetime,
+) -> dict:
+    """The contract's board: ranked entries of the scope's entrants for the period and metric.
+
+    `period` None means the month holding yesterday. Opted-out people are anonymous unless
+    `reveal_opted_out` (the caller decides: hr and admin see them), and keep their rank.
+    """
+    _check_metric(metric)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
+    board = ranked_board(session, scope=scope, period=period, metric=metric, now=now)
+    entries = [entry(e, rank, reveal_opted_out) for rank, e in board.ranked[:limit]]
     return {
-        "scope": scope.label,
-        "period": board_period.label,
+        "scope": board.scope.label,
+        "period": board.period.label,
         "metric": metric,
-        "entries": entries[:limit],
+        "entries": entries,
     }
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise Invalid({"metric": [f"Must be one of: {', '.join(METRICS)}."]})
 
 
 def _values(session: Session, metric: str, scope: Scope, period: Period, ids: list[int]) -> dict:
@@ -167,7 +194,7 @@ def _values(session: Session, metric: str, scope: Scope, period: Period, ids: li
         return {eid: earned.get(eid, 0) for eid in ids}
     rules = load_rules(session)
     if metric == "proficiency":
-        return _scores_on(session, dict.fromkeys(ids, period.score_day), rules)
+        return _scores(session, dict.fromkeys(ids, period.score_day), rules)
     return improvement(session, ids, period, rules)
 
 
@@ -183,13 +210,8 @@ def _entrants(session: Session, scope: Scope, period: Period) -> list[Entrant]:
             Site.code,
         )
         .join(Site, Site.id == Employee.site_id)
-        .where(
-            Employee.rostered.is_(True),
-            or_(Employee.hired_on.is_(None), Employee.hired_on <= period.until),
-        )
+        .where(Employee.rostered.is_(True), employed_sql(period.first or date.min, period.until))
     )
-    if period.first is not None:
-        stmt = stmt.where(or_(Employee.left_on.is_(None), Employee.left_on >= period.first))
     if scope.site_ids is not None:
         stmt = stmt.where(Employee.site_id.in_(scope.site_ids))
     return [Entrant(*row) for row in session.execute(stmt)]
@@ -209,14 +231,9 @@ def _points(session: Session, scope: Scope, period: Period) -> dict[int, int]:
     return {eid: int(total) for eid, total in session.execute(stmt)}
 
 
-def _scores_on(session: Session, wanted: dict[int, date], rules: ScoringRules) -> dict[int, float]:
-    """Each employee's score on their own day: one score_frame over the days' span."""
-    if not wanted:
-        return {}
-    frame = score_frame(session, list(wanted), min(wanted.values()), max(wanted.values()), rules)
-    keep = frame["day"].to_numpy() == frame["employee_id"].map(wanted).to_numpy()
-    picked = frame[keep]
-    return dict(zip(picked["employee_id"].astype(int), picked["score"].astype(float), strict=True))
+def _scores(session: Session, wanted: dict[int, date], rules: ScoringRules) -> dict[int, float]:
+    """Each employee's score on their own day (`adoption.scoring.proficiency.scores_on`)."""
+    return {eid: s.score for eid, s in scores_on(session, wanted, rules).items()}
 
 
 def improvement(
@@ -232,9 +249,8 @@ def improvement(
     if not ids:
         return {}
     end_day = period.score_day
-    end = score_frame(session, ids, end_day, end_day, rules)
-    evidenced = end[end["core_attempts"] >= rules.min_core_attempts]
-    end_score = dict(zip(evidenced["employee_id"].astype(int), evidenced["score"], strict=True))
+    end = scores_on(session, dict.fromkeys(ids, end_day), rules)
+    end_score = {e: s.score for e, s in end.items() if s.core_attempts >= rules.min_core_attempts}
     first_active = first_active_days(session, ids)
     before, joined = {}, {}
     for eid in end_score:
@@ -245,7 +261,7 @@ def improvement(
         elif started:
             joined[eid] = day
     # Two groups, so a late joiner's span of days never widens everybody else's frame.
-    baseline = {**_scores_on(session, before, rules), **_scores_on(session, joined, rules)}
+    baseline = {**_scores(session, before, rules), **_scores(session, joined, rules)}
     out: dict[int, float | None] = dict.fromkeys(ids)
     for eid, base in baseline.items():
         out[eid] = float(round_half_up(end_score[eid] - base, 2))
@@ -270,8 +286,9 @@ def competition_ranking(entrants: list[Entrant]) -> list[tuple[int, Entrant]]:
     return ranked
 
 
-def _entry(entrant: Entrant, rank: int, viewer_role: str) -> dict:
-    hidden = entrant.opted_out and viewer_role not in SEES_OPTED_OUT
+def entry(entrant: Entrant, rank: int, reveal_opted_out: bool) -> dict:
+    """One row of the contract's board; an opted-out person is anonymous unless revealed."""
+    hidden = entrant.opted_out and not reveal_opted_out
     return {
         "rank": rank,
         "user_id": None if hidden else entrant.user_id,

@@ -18,9 +18,10 @@ from datetime import date, datetime
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
+from adoption.calendar import Month
 from adoption.ingest.registry import canonical_map
 from adoption.models import Event, Feature, Site
-from rewards.champions.periods import frozen_months, month_of
+from rewards.champions.periods import frozen_months
 from rewards.models import PointsLedger
 
 FEATURE_RULE = "feature_points"
@@ -114,7 +115,7 @@ def derive_points(session: Session, pairs: set[tuple[int, date]], *, now: dateti
     Pairs in frozen months are skipped, so late events never alter a closed month.
     """
     frozen = frozen_months(session)
-    pairs = {p for p in pairs if month_of(p[1]) not in frozen}
+    pairs = {p for p in pairs if str(Month.of(p[1])) not in frozen}
     if not pairs:
         return 0
     want = desired_points(session, pairs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -73,3 +74,24 @@ def test_a_planted_flask_import_in_the_domain_breaks_the_contracts(tmp_path):
     assert result.returncode != 0
     assert "rewards.planted -> flask" in result.stdout
     assert "rewards.planted -> pilots" in result.stdout
+
+
+MAX_FUNCTION_LINES = 40
+
+
+def long_functions(folder: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """`path:line name (n lines)` for every function under `folder` longer than `limit` lines."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > limit:
+                    where = path.relative_to(ROOT)
+                    found.append(f"{where}:{node.lineno} {node.name} ({length} lines)")
+    return found
+
+
+def test_no_function_in_api_is_longer_than_40_lines():
+    assert long_functions(ROOT / "api") == []

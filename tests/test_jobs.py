@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -16,9 +16,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
 from adoption.db import make_engine, make_sessionmaker
+from adoption.errors import Invalid
 from adoption.jobs.locks import run_once
 from adoption.jobs.models import JobRun
 from adoption.jobs.runs import LOCK_HELD
+from adoption.masterdata import records
 from api import create_app, jobs
 from api.cli.main import main
 from api.jobs import JOBS, run_job
@@ -128,6 +130,30 @@ def test_nightly_chain_rebuilds_recent_rollups_then_snapshots(factories):
         details = session.scalar(select(JobRun.details).where(JobRun.job == "rollups"))
     # 2026-11-20 minus ROLLUP_REPAIR_DAYS (8) = 2026-11-12; no upper bound.
     assert (details["from"], details["to"]) == ("2026-11-12", None)
+
+
+def test_the_nightly_repair_counts_back_from_the_chains_current_day(factories):
+    with factories[0]() as session:
+        records.put_site(
+            session,
+            "LA",
+            {"name": "Los Angeles", "timezone": "America/Los_Angeles"},
+            now=NOW,
+            actor="test",
+            default_tz="UTC",
+        )
+        session.commit()
+    jobs.run_entry(factories[0], ("rollups",), clock=clock_at(NOW))
+    with factories[0]() as session:
+        details = session.scalar(select(JobRun.details).where(JobRun.job == "rollups"))
+    # 02:30 UTC on 11-20 is 18:30 on 11-19 in Los Angeles: the chain's day is 11-19, minus 8
+    assert details["from"] == "2026-11-11"
+
+
+def test_rollups_take_from_or_days_back_not_both():
+    with pytest.raises(Invalid) as err:
+        JOBS["rollups"].prepare({"first": date(2026, 11, 1), "days_back": 8})
+    assert list(err.value.details) == ["days_back"]
 
 
 def test_scheduled_close_month_gets_the_configured_close_moment(factories, settings, monkeypatch):

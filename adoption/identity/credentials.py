@@ -238,3 +238,11 @@ def principal_for_account(account: Account) -> Principal:
 def account_by_id(session: Session, account_id: int) -> Account | None:
     account = session.get(Account, account_id)
     return account if account is not None and account.disabled_at is None else None
+
+
+def login_account_id(session: Session, username: str, password: str) -> int | None:
+    """The id of the enabled account with this username and password; None, whichever part
+    was wrong (an unknown username costs the same hashing time as a wrong password)."""
+    if authenticate_account(session, username, password) is None:
+        return None
+    return session.scalar(select(Account.id).where(Account.username_key == key_of(username)))

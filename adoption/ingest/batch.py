@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from adoption.usage.rollups import add_to_rollups
 
 SITE_NOT_ALLOWED = "site_not_allowed: this token may not send events for this site."
 UNKNOWN_SITE = "Unknown site."
+NO_LOCAL_DAY = "Cannot be placed on a day in the site's time zone."
 
 
 @dataclass
@@ -39,7 +40,7 @@ class _Staged:
     index: int
     event: ValidEvent
     site_id: int
-    timezone: str
+    local_day: date
 
 
 @lru_cache(maxsize=512)
@@ -82,8 +83,14 @@ def _reject(result: IngestResult, index: int, raw: object, reasons: dict) -> Non
     )
 
 
-def place_events(session, events, now, allowed_sites):
-    """Validate each event and find its site; what fails comes back with its reasons."""
+def place_events(
+    session: Session,
+    events: Sequence[object],
+    now: datetime,
+    allowed_sites: frozenset[str] | None,
+) -> tuple[list[_Staged], list[tuple[int, object, dict]]]:
+    """Validate each event, find its site and its local day there; every event comes back either
+    placed or rejected with reasons naming the field, whatever it holds."""
     checked: list[tuple[int, object, ValidEvent | None, dict]] = []
     site_keys: dict[str, str] = {}  # site_id as sent → key_of(site_id), computed once per value
     for index, raw in enumerate(events):
@@ -105,8 +112,21 @@ def place_events(session, events, now, allowed_sites):
         elif allowed_sites is not None and key not in allowed_sites:
             rejected.append((index, raw, {"site_id": [SITE_NOT_ALLOWED]}))
         else:
-            staged.append(_Staged(index, valid, site[0], site[1]))
+            local_day = local_day_of(valid.occurred_at, site[1])
+            if local_day is None:
+                rejected.append((index, raw, {"occurred_at": [NO_LOCAL_DAY]}))
+            else:
+                staged.append(_Staged(index, valid, site[0], local_day))
     return staged, rejected
+
+
+def local_day_of(occurred_at: datetime, timezone: str) -> date | None:
+    """The site's calendar day of an instant; None when it falls outside what a date can hold
+    (0001-01-01T00:00Z is still year 0 in New York)."""
+    try:
+        return occurred_at.astimezone(_zone(timezone)).date()
+    except (OverflowError, ValueError):
+        return None
 
 
 def _sites_by_key(session: Session, keys: set[str]) -> dict[str, tuple[int, str]]:
@@ -137,7 +157,7 @@ def store_events(session: Session, source: str, staged: list[_Staged], now: date
                 "site_id": item.site_id,
                 "feature_id": features[ev.action].feature_id,
                 "occurred_at": ev.occurred_at,
-                "local_day": ev.occurred_at.astimezone(_zone(item.timezone)).date(),
+                "local_day": item.local_day,
                 "outcome": ev.outcome,
                 "duration_ms": ev.duration_ms,
                 "properties": ev.properties,

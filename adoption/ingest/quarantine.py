@@ -18,7 +18,12 @@ from adoption import audit
 from adoption.db import dialect_insert
 from adoption.errors import Conflict, Invalid, NotFound
 from adoption.ingest import batch
-from adoption.ingest.validation import MAX_EVENTS_PER_BATCH
+from adoption.ingest.validation import (
+    MAX_EVENTS_PER_BATCH,
+    OversizedNumber,
+    UnreadableJson,
+    read_json,
+)
 from adoption.models import Quarantine
 
 STATUSES = ("open", "replayed", "discarded")
@@ -26,11 +31,62 @@ MAX_EVENT_ID = 128
 
 
 def payload_bytes(raw: object) -> bytes:
-    """The stored form of one raw event: compact JSON, keys in the order received."""
+    """The stored form of one raw event: compact JSON, keys in the order received.
+
+    Whatever a parsed body holds is kept: NaN as NaN, a lone surrogate ("\\ud800") as its JSON
+    escape, an `OversizedNumber` as its digits, nesting deeper than the C encoder goes as is.
+    """
     try:
-        return json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str).encode()
-    except UnicodeEncodeError:  # a lone surrogate ("\ud800") survives only as a JSON escape
-        return json.dumps(raw, separators=(",", ":"), default=str).encode()
+        text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=_refuse)
+    except (ValueError, TypeError, RecursionError):  # a surrogate, a huge number, deep nesting
+        text = _encode_iteratively(raw)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return _encode_iteratively(raw).encode()
+
+
+def _refuse(value: object) -> object:
+    if isinstance(value, OversizedNumber):
+        raise TypeError("an oversized number is written by _encode_iteratively")
+    return str(value)
+
+
+_SCALAR = json.JSONEncoder(separators=(",", ":"), default=str).encode  # ASCII: escapes surrogates
+
+
+def _encode_iteratively(raw: object) -> str:
+    """Compact ASCII JSON of `raw` with an explicit stack, so no depth is too deep."""
+    out: list[str] = []
+    pending: list[object] = [raw]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, _Literal | OversizedNumber):
+            out.append(node.text)
+        elif isinstance(node, dict):
+            pending.append(_Literal("}"))
+            items = list(node.items())
+            for position in range(len(items) - 1, -1, -1):
+                key, value = items[position]
+                pending.append(value)
+                separator = "," if position else ""
+                pending.append(_Literal(f"{separator}{_SCALAR(str(key))}:"))
+            out.append("{")
+        elif isinstance(node, list | tuple):
+            pending.append(_Literal("]"))
+            for position in range(len(node) - 1, -1, -1):
+                pending.append(node[position])
+                if position:
+                    pending.append(_Literal(","))
+            out.append("[")
+        else:
+            out.append(_SCALAR(node))
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Literal:
+    text: str
 
 
 def dedup_key(raw: object, payload: bytes) -> tuple[str, str | None]:
@@ -211,8 +267,8 @@ def discard(session: Session, item_id: int, *, now: datetime, actor: str) -> Qua
 def decode_payload(item: Quarantine) -> object:
     """The stored JSON; a body that never was JSON cannot be replayed without a correction."""
     try:
-        return json.loads(item.payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return read_json(item.payload)
+    except UnreadableJson as exc:
         raise Invalid(
             {"body": ["The stored body is not JSON: send a corrected event to replay it."]}
         ) from exc

@@ -1,9 +1,14 @@
 """Per-event validation for ingestion: the rules of CONTRACT.md "Events" in plain Python.
 
-This is the hot path (a batch holds up to 10,000 events), so it avoids marshmallow; its messages
-are marshmallow's wording so a reason reads the same as `api.schemas.events.EventSchema`'s,
-and a
-parity test keeps the two in step.
+This is the one validator of an event (HTTP, CLI imports, quarantine replays all come here); the
+OpenAPI document only describes the event (`api.schemas.events.EventSchema`). It is the hot path
+(a batch holds up to 10,000 events), so it is plain Python; its messages keep marshmallow's wording
+so a reason reads like any other 422 `validation_error`.
+
+Hostile input never raises here: absurd dates, numbers no int holds, text no database stores and
+deeply nested properties all come back as errors naming the field. `read_json` reads a body so
+that a JSON number too long for Python's int (over 4,300 digits) is an `OversizedNumber` instead
+of a ValueError, and nesting too deep is an `UnreadableJson` instead of a RecursionError.
 """
 
 from __future__ import annotations
@@ -15,12 +20,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from numbers import Integral
 
+from adoption.errors import Unreadable
+
 MAX_EVENTS_PER_BATCH = 10_000
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_PROPERTIES_BYTES = 4096
 MAX_FUTURE = timedelta(minutes=5)
 MAX_DURATION_MS = 86_400_000
 MAX_ID_LENGTH = 128
+MAX_PROPERTIES_DEPTH = 32
+#: No event happened before the Unix epoch; older dates are typos (0001-01-01) and would leave no
+#: room for the date arithmetic of rollups and scoring windows.
+EARLIEST_OCCURRED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+#: Longer digit runs are not read as int (Python refuses above 4,300 digits; any of them is absurd).
+MAX_INT_DIGITS = 4000
 OUTCOMES = ("success", "error")
 DEFAULT_OUTCOME = "success"
 
@@ -40,6 +53,8 @@ MSG_MAPPING = "Not a valid mapping type."
 MSG_PROPERTIES_SIZE = f"Must be at most {MAX_PROPERTIES_BYTES} bytes when serialised."
 MSG_NOT_JSON = "Must be serialisable as JSON."
 MSG_INVALID_INPUT = "Invalid input type."
+MSG_TOO_OLD = "Must not be before 1970-01-01T00:00:00Z."
+MSG_PROPERTIES_DEPTH = f"Must be nested at most {MAX_PROPERTIES_DEPTH} levels deep."
 
 #: RFC 3339 date-time; the offset is optional here so a naive value gets the "aware" message.
 #: "T"/"Z" may be lower case and the separator a space (RFC 3339 section 5.6).
@@ -51,6 +66,42 @@ RFC3339_PATTERN = re.compile(
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 _MISSING = object()
+
+
+class OversizedNumber:
+    """A JSON integer too long to read as an int; `text` keeps its digits as sent."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OversizedNumber) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"OversizedNumber({len(self.text)} characters)"
+
+
+class UnreadableJson(Unreadable):
+    """Bytes that are not JSON (or not UTF-8, or nested too deeply to read); `message` says why."""
+
+
+def _parse_int(text: str) -> int | OversizedNumber:
+    return int(text) if len(text) <= MAX_INT_DIGITS else OversizedNumber(text)
+
+
+def read_json(body: bytes | str) -> object:
+    """Parse JSON without ever raising anything but UnreadableJson."""
+    try:
+        return json.loads(body, parse_int=_parse_int)
+    except RecursionError as exc:
+        raise UnreadableJson("The body's JSON is nested too deeply.") from exc
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise UnreadableJson(f"The body is not valid JSON: {exc}.") from exc
 
 
 @dataclass(slots=True, frozen=True)
@@ -139,6 +190,8 @@ def _occurred_at(value: object, limit: datetime, errors: dict[str, list[str]]) -
         errors["occurred_at"] = [MSG_NAIVE]
     elif parsed > limit:
         errors["occurred_at"] = [MSG_FUTURE]
+    elif parsed < EARLIEST_OCCURRED_AT:
+        errors["occurred_at"] = [MSG_TOO_OLD]
     else:
         return parsed
     return None
@@ -173,6 +226,9 @@ def _duration_ms(value: object, errors: dict[str, list[str]]) -> int | None:
     if value is None:
         return None
     if value.__class__ is not int:
+        if isinstance(value, OversizedNumber):  # an integer, just far out of range
+            errors["duration_ms"] = [MSG_DURATION_RANGE]
+            return None
         # bool is an int subclass but not an integer here; numpy integers are (Parquet imports)
         if value is True or value is False or not isinstance(value, Integral):
             errors["duration_ms"] = [MSG_INTEGER]
@@ -192,22 +248,61 @@ def _properties(value: object, errors: dict[str, list[str]]) -> dict | None:
             errors["properties"] = [MSG_MAPPING]
             return None
         value = dict(value)
-    size = properties_size(value)
-    if size is None:
+    text = _compact_json(value)
+    # Only a text with more brackets than levels allowed can be too deep; the walk decides the
+    # same for a value the encoder could not write (too deep for it), so the reason is stable.
+    if text is None or text.count("{") + text.count("[") > MAX_PROPERTIES_DEPTH:
+        shape_error = _shape_error(value)
+        if shape_error is not None:
+            errors["properties"] = [shape_error]
+            return None
+    if text is None:
         errors["properties"] = [MSG_NOT_JSON]
-    elif size > MAX_PROPERTIES_BYTES:
+    elif len(text.encode("utf-8")) > MAX_PROPERTIES_BYTES:
         errors["properties"] = [MSG_PROPERTIES_SIZE]
     else:
         return value
     return None
 
 
-def properties_size(value: dict) -> int | None:
-    """Bytes of the compact UTF-8 JSON of `value`; None when it is not storable JSON."""
+def _shape_error(value: dict) -> str | None:
+    """Too deep or too big, found by walking at most MAX_PROPERTIES_BYTES nodes (no recursion):
+    every JSON value takes at least one byte, so more nodes than bytes is too large anyway."""
+    nodes = 0
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        nodes += 1
+        if nodes > MAX_PROPERTIES_BYTES:
+            return MSG_PROPERTIES_SIZE
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list | tuple):
+            children = node
+        else:
+            continue
+        if depth > MAX_PROPERTIES_DEPTH:  # the properties object itself is level 1
+            return MSG_PROPERTIES_DEPTH
+        pending.extend((child, depth + 1) for child in children)
+    return None
+
+
+def _compact_json(value: dict) -> str | None:
+    """The compact JSON text of `value`; None when it is not storable JSON."""
     try:
         text = _dumps(value)
-        if "\\u0000" in text and _NUL_ESCAPE.search(text):
-            return None
-        return len(text.encode("utf-8"))
-    except (TypeError, ValueError, RecursionError):  # NaN, a set, a lone surrogate, deep nesting
+    except (TypeError, ValueError, RecursionError):  # NaN, a set, an OversizedNumber, deep nesting
         return None
+    if "\\u0000" in text and _NUL_ESCAPE.search(text):
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+    return text
+
+
+def properties_size(value: dict) -> int | None:
+    """Bytes of the compact UTF-8 JSON of `value`; None when it is not storable JSON."""
+    text = _compact_json(value)
+    return None if text is None else len(text.encode("utf-8"))

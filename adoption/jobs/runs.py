@@ -1,4 +1,16 @@
-"""The record of scheduled runs: each run locked once, in its own transaction, its outcome kept."""
+"""The record of scheduled runs: each run locked once, its work one unit of work, its outcome kept.
+
+The transaction idiom of a job run (the front door for jobs, as a request is for the API): the
+job's domain code only flushes; `run_recorded` commits. A run has two transactions:
+
+1. bookkeeping: the `job_run` row is committed at once as "running" (admins see a run in progress,
+   and a crashed process leaves a trace);
+2. the unit of work: the job's writes and the run's outcome ("ok", `finished_at`, details) are
+   committed together, once. When the work raises, its writes are rolled back, the outcome
+   "failed" and the error are committed, and the error is re-raised to the caller.
+
+The lock (`adoption.jobs.locks.run_once`) uses its own short transactions around both.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +25,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from adoption.db import unit_of_work
 from adoption.jobs.locks import run_once
 from adoption.jobs.models import JobRun
 
@@ -43,11 +56,12 @@ def run_recorded(
     now: Callable[[], datetime],
     work: Callable[[Session, JobRun], dict],
 ) -> JobRun:
-    """Run `work` in its own transaction and record start, end and outcome in job_run."""
-    with factory() as session:
+    """Run `work` in one unit of work and record start, end and outcome in job_run (the module
+    docstring has the two transactions)."""
+    with unit_of_work(factory) as session:
         run = JobRun(job=job, started_at=now(), outcome="running")
         session.add(run)
-        session.commit()
+        session.flush()
         run_id = run.id
     with factory() as session:
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from adoption.errors import Invalid, NotFound
+from adoption.ingest.validation import UnreadableJson, read_json
 from adoption.masterdata import records
 from adoption.masterdata.cleaning import Rejected, clean_records, read_records, write_rejected
 
@@ -156,8 +157,8 @@ def _jsonl_events(path: Path) -> Iterator[object]:
             if not data.strip():
                 continue
             try:
-                yield json.loads(data.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+                yield read_json(data.decode("utf-8"))
+            except (UnicodeDecodeError, UnreadableJson):
                 # quarantined as "Invalid input type.", never dropped
                 yield data.decode("utf-8", "backslashreplace").rstrip("\r\n")
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption import audit
+from adoption.calendar import chain_today_of
 from adoption.errors import Invalid, NotFound
 from adoption.ingest.registry import module_of
 from adoption.masterdata.cleaning import key_of, normalise_action, normalise_text
 from adoption.models import Employee, Feature, Site
+from adoption.usage.insights import unmapped_actions
 
 SITE_FIELDS = ("name", "region", "timezone", "is_pilot", "wave", "go_live_on", "program_started_on")
 EMPLOYEE_FIELDS = (
@@ -25,6 +29,9 @@ EMPLOYEE_FIELDS = (
     "public_opt_out",
 )
 FEATURE_FIELDS = ("module", "is_core", "expected_ms", "points", "daily_cap", "alias_of")
+UNMAPPED_WINDOW_DAYS = 28
+DEFAULT_POINTS = 1  # a feature's points when an admin maps it without giving any
+MAX_MAPPED_SHOWN = 1000
 
 
 def get_site(session: Session, code: str) -> Site:
@@ -122,9 +129,13 @@ def list_employees(
     after: str | None = None,
     site_ids: set[int] | None = None,
     only: set[int] | None = None,
+    rostered: bool | None = None,
 ) -> list[Employee]:
-    """A page of employees by user id; `site_ids` filters by home site, `only` by employee id."""
+    """A page of employees by user id; `site_ids` filters by home site, `only` by employee id,
+    `rostered` by whether HR's roster lists them (False: people known only from events)."""
     stmt = select(Employee).order_by(Employee.external_key).limit(limit)
+    if rostered is not None:
+        stmt = stmt.where(Employee.rostered.is_(rostered))
     if after is not None:
         stmt = stmt.where(Employee.external_key > after)
     if site_ids is not None:
@@ -206,6 +217,66 @@ def list_features(
     return list(session.scalars(stmt))
 
 
+@dataclass(frozen=True)
+class MappingQueue:
+    """What an admin maps: the actions waiting (`adoption.usage.insights.unmapped_actions`:
+    action, first_seen, events) with their events counted at every site over `first`..`last`
+    (`window_days` local days ending on the chain's current day, `chain_today`), and the mapped
+    actions an alias may name (by action, at most `MAX_MAPPED_SHOWN`)."""
+
+    first: date
+    last: date
+    window_days: int
+    waiting: list[dict]
+    mapped: list[str]
+
+
+def mapping_queue(session: Session, now: datetime) -> MappingQueue:
+    last = chain_today_of(session, now)
+    first = last - timedelta(days=UNMAPPED_WINDOW_DAYS - 1)
+    site_ids = set(session.scalars(select(Site.id)))
+    return MappingQueue(
+        first=first,
+        last=last,
+        window_days=UNMAPPED_WINDOW_DAYS,
+        waiting=unmapped_actions(session, site_ids, first, last),
+        mapped=[f.action for f in list_features(session, limit=MAX_MAPPED_SHOWN, unmapped=False)],
+    )
+
+
+def map_feature(
+    session: Session, action: str, values: dict, *, now: datetime
+) -> tuple[Feature, bool]:
+    """Map an action as an admin does it (the admin page and `PUT /features/{action}`).
+
+    The one rule of both doors:
+    - `points` not given (a blank field on the page, an omitted key in the API) is the
+      contract's default, 1, while the action is not mapped yet: new, or only seen in events
+      (registered with 0 points, `Feature.mapped` false); once mapped, it keeps its stored
+      value. A blank field never means 0.
+    - Any other field not given keeps its stored value (or its default on create).
+    - `alias_of`, when given, must name a feature already known (after trimming and lowering):
+      a typo is refused with Invalid naming `alias_of`, it never maps silently; an action
+      cannot be an alias of itself.
+    Then as `put_feature`. (An import of a whole catalog uses `put_feature`, where a row may
+    name an alias target that a later row creates.)
+    """
+    values = dict(values)
+    alias = values.get("alias_of")
+    if alias is not None:
+        target = normalise_action(alias)
+        known = session.scalar(select(Feature.id).where(Feature.action == target))
+        if known is None and target != normalise_action(action):
+            raise Invalid({"alias_of": [f"No feature {alias!r}."]})
+    if "points" not in values:
+        mapped = session.scalar(
+            select(Feature.mapped).where(Feature.action == normalise_action(action))
+        )
+        if not mapped:
+            values["points"] = DEFAULT_POINTS
+    return put_feature(session, action, values, now=now)
+
+
 def put_feature(
     session: Session, action: str, values: dict, *, now: datetime
 ) -> tuple[Feature, bool]:
@@ -220,7 +291,11 @@ def put_feature(
     created = feature is None
     if created:
         feature = Feature(
-            action=action, module=module_of(action), is_core=False, points=1, created_at=now
+            action=action,
+            module=module_of(action),
+            is_core=False,
+            points=DEFAULT_POINTS,
+            created_at=now,
         )
         session.add(feature)
     old_alias = None if created else feature.alias_of
@@ -256,3 +331,13 @@ def _rebuild_for_alias_change(session: Session, feature: Feature, old_alias: str
     canonical = canonical_map(session)
     targets |= {canonical[t] for t in targets}
     rebuild_rollups(session, feature_ids=targets)
+
+
+def site_codes(
+    session: Session, site_ids: Iterable[int] | None = None, *, limit: int | None = None
+) -> list[str]:
+    """The codes of these sites (every site when None), in code order; at most `limit`."""
+    query = select(Site.code).order_by(Site.code_key).limit(limit)
+    if site_ids is not None:
+        query = query.where(Site.id.in_(list(site_ids)))
+    return list(session.scalars(query))

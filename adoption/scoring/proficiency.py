@@ -1,5 +1,6 @@
 """Proficiency of people on days: the score of e on day d for a set of people (`scores_on`), one
-employee's proficiency as the API shows it, and when each person first reached a level."""
+employee's proficiency as the API shows it, when each person first reached a level, and what the
+next level up takes (`next_level`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from adoption.models import DailyUsage, Employee, Feature, ScoreSnapshot, Site
 from adoption.scoring.components import round_half_up, score_frame
-from adoption.scoring.rules import PROFICIENT_LEVELS, ScoringRules
+from adoption.scoring.rules import LEVELS, PROFICIENT_LEVELS, ScoringRules
 
 
 @dataclass(frozen=True)
@@ -172,3 +173,37 @@ def employee_history(
         {"day": r.day, "score": float(r.score), "level": str(r.level)}
         for r in frame.itertuples(index=False)
     ]
+
+
+@dataclass(frozen=True)
+class NextLevel:
+    """The level above a person's current one and what reaching it takes."""
+
+    level: str
+    at: float  # the score the level starts at
+    score_needed: float  # points still missing (0 when the score is already there)
+    attempts_needed: int  # core attempts still missing (Proficient and Expert only)
+
+
+def next_level(
+    score: float, level: str, core_attempts: int, rules: ScoringRules
+) -> NextLevel | None:
+    """The next level up in the order Novice < Developing < Proficient < Expert, or None at
+    Expert. Proficient and Expert also need ≥ `rules.min_core_attempts` core attempts in the
+    window, so someone scoring enough without that evidence still has Proficient ahead."""
+    thresholds = {
+        "Developing": rules.developing_at,
+        "Proficient": rules.proficient_at,
+        "Expert": rules.expert_at,
+    }
+    current = LEVELS.index(level)
+    if current == len(LEVELS) - 1:
+        return None
+    name = LEVELS[current + 1]
+    needs_evidence = name in PROFICIENT_LEVELS
+    return NextLevel(
+        level=name,
+        at=thresholds[name],
+        score_needed=float(round_half_up(max(0.0, thresholds[name] - score), 2)),
+        attempts_needed=max(0, rules.min_core_attempts - core_attempts) if needs_evidence else 0,
+    )

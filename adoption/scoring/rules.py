@@ -42,12 +42,6 @@ class ScoringRules:
     min_core_attempts: int = 20
     breadth_min_successes: int = 3
 
-    def level(self, score: float, core_attempts: int) -> str:
-        """Levels compare the rounded score; Proficient and above also need enough evidence."""
-        if score >= self.proficient_at and core_attempts >= self.min_core_attempts:
-            return "Expert" if score >= self.expert_at else "Proficient"
-        return "Developing" if score >= self.developing_at else "Novice"
-
     def as_dict(self) -> dict:
         return asdict(self)
 

@@ -3,6 +3,7 @@ which sites fall behind their wave. Every item carries the figures it rests on."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
 
@@ -10,7 +11,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adoption.calendar import last_complete_week, week_window
+from adoption.calendar import last_complete_day, last_complete_week, site_timezones, week_window
 from adoption.ingest.registry import canonical_map
 from adoption.models import DailyUsage, Employee, Feature, Site
 from adoption.scoring.rules import ScoringRules
@@ -18,6 +19,7 @@ from adoption.usage.metrics import Window, site_metrics
 
 HOTSPOT_MIN_ATTEMPTS = 20
 HOTSPOTS = 10
+HOTSPOT_DAYS = 28
 RARE_SHARE = 0.01
 DORMANT_SILENT_DAYS = 7
 DORMANT_LOOKBACK_DAYS = 28
@@ -82,6 +84,33 @@ def error_hotspots(session, site_ids, first, last) -> list[dict]:
         )
     items.sort(key=lambda i: (-i["errors"], -i["error_rate"], i["action"]))
     return items[:HOTSPOTS]
+
+
+def hotspot_window(timezones: list[str], now: datetime) -> tuple[date, date]:
+    """The days the chain's error hot spots cover: the last `HOTSPOT_DAYS` (28) local days that
+    have ended at every site, i.e. [last_complete_day − 27, last_complete_day] (both ends
+    inclusive; with no site, UTC decides, as in `adoption.calendar`)."""
+    last = last_complete_day(timezones, now)
+    return last - timedelta(days=HOTSPOT_DAYS - 1), last
+
+
+@dataclass(frozen=True)
+class ChainHotspots:
+    """The chain's error hot spots: every site, `first`..`last` (see `hotspot_window`), features
+    with at least `min_attempts` attempts, most errors first (`error_hotspots` items)."""
+
+    first: date
+    last: date
+    min_attempts: int
+    items: list[dict]
+
+
+def chain_hotspots(session: Session, now: datetime) -> ChainHotspots:
+    """`error_hotspots` over all sites in `hotspot_window` (what the rollout lead's page shows)."""
+    first, last = hotspot_window(site_timezones(session), now)
+    site_ids = set(session.scalars(select(Site.id)))
+    items = error_hotspots(session, site_ids, first, last) if site_ids else []
+    return ChainHotspots(first=first, last=last, min_attempts=HOTSPOT_MIN_ATTEMPTS, items=items)
 
 
 def unused_modules(session, site_ids, first, last) -> list[dict]:

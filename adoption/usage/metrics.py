@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from adoption.calendar import employed_mask
 from adoption.ingest.registry import canonical_map
 from adoption.models import DailyUsage, Employee, Site
 from adoption.scoring.components import score_frame
@@ -45,22 +46,15 @@ class Window:
 def population(people: pd.DataFrame, window: Window) -> pd.DataFrame:
     """Rostered employees of the site employed on at least one day of the window."""
     mine = people[people["site_id"] == window.site_id]
-    hired_ok = mine["hired_on"].isna() | (mine["hired_on"] <= window.last)
-    left_ok = mine["left_on"].isna() | (mine["left_on"] >= window.first)
-    return mine[hired_ok & left_ok]
-
-
-NO_DAY_LOW = np.iinfo(np.int64).min
-NO_DAY_HIGH = np.iinfo(np.int64).max
+    return mine[employed_mask(mine, window.first, window.last)]
 
 
 @dataclass
 class _SiteData:
     """One site's slice of the read as arrays (days as ordinals), so a window is a few masks."""
 
-    ids: np.ndarray  # rostered employees whose home site it is
-    hired: np.ndarray  # ordinal, or NO_DAY_LOW when unknown
-    left: np.ndarray  # ordinal of the last day employed, or NO_DAY_HIGH
+    people: pd.DataFrame  # rostered employees whose home site it is: id, hired_on, left_on
+    ids: np.ndarray  # their ids
     active_emp: np.ndarray  # (employee, day) pairs with a success, any site
     active_day: np.ndarray
     core_emp: np.ndarray  # per (employee, day, core feature after aliasing): successes
@@ -73,15 +67,9 @@ class _SiteData:
 
     @classmethod
     def of(cls, people, active, core, days) -> _SiteData:
-        def dates(series, missing):
-            return np.array(
-                [missing if pd.isna(d) else d.toordinal() for d in series], dtype=np.int64
-            )
-
         return cls(
+            people,
             people["id"].to_numpy(np.int64),
-            dates(people["hired_on"], NO_DAY_LOW),
-            dates(people["left_on"], NO_DAY_HIGH),
             active["employee_id"].to_numpy(np.int64),
             _ordinals(active["local_day"]),
             core["employee_id"].to_numpy(np.int64),
@@ -181,7 +169,7 @@ def _one(
 ) -> dict:
     first, last = window.first.toordinal(), window.last.toordinal()
     # Population: rostered, home here, employed on at least one day of the window.
-    ids = data.ids[(data.hired <= last) & (data.left >= first)]
+    ids = data.ids[employed_mask(data.people, window.first, window.last).to_numpy(bool)]
     n = len(ids)
     if not n:
         return {

@@ -1,4 +1,10 @@
-"""What every `uptake` command shares: settings, and a database opened on first use."""
+"""What every `uptake` command shares: settings, and a database opened on first use.
+
+One transaction idiom: a command runs each domain call in `ctx.unit_of_work()` (committed once
+when the block ends, rolled back on error); a job run gets `ctx.sessions`, the one session
+factory of the command, and keeps its own bookkeeping (`adoption.jobs.runs`). No command builds
+its own sessionmaker or commits.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import json
 from datetime import date
 
 import click
+from sqlalchemy.orm import Session, sessionmaker
 
 from adoption.config import Settings
 from adoption.db import make_engine, make_sessionmaker, unit_of_work
@@ -17,6 +24,7 @@ class Context:
     def __init__(self) -> None:
         self.settings = Settings.from_env()
         self._engine = None
+        self._sessions = None
 
     @property
     def engine(self):
@@ -24,8 +32,16 @@ class Context:
             self._engine = make_engine(self.settings.database_url)
         return self._engine
 
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        """The command's session factory (for job runs, which keep their own transactions)."""
+        if self._sessions is None:
+            self._sessions = make_sessionmaker(self.engine)
+        return self._sessions
+
     def unit_of_work(self):
-        return unit_of_work(make_sessionmaker(self.engine))
+        """`with ctx.unit_of_work() as session:` one transaction, committed once at the end."""
+        return unit_of_work(self.sessions)
 
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)

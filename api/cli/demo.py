@@ -8,7 +8,6 @@ from dataclasses import asdict
 
 import click
 
-from adoption.db import make_sessionmaker
 from adoption.ingest.batch import IngestResult, ingest_batch
 from adoption.masterdata import imports
 from adoption.simulation import chain
@@ -68,8 +67,7 @@ DEMO_JOBS = ("snapshots", "points", "badges")
 
 def _run_demo_jobs(ctx: Context) -> None:
     """What the scheduler would have done by now: score history, the points ledger, badges."""
-    factory = make_sessionmaker(ctx.engine)
     for name in DEMO_JOBS:
-        result = jobs.run_job(factory, name, settings=ctx.settings)
+        result = jobs.run_job(ctx.sessions, name, settings=ctx.settings)
         outcome = result.run.outcome if result.run else f"skipped ({result.skipped})"
         click.echo(f"job {name}: {outcome}")

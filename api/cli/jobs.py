@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 
 import click
 
-from adoption.db import make_sessionmaker
+from adoption.calendar import Month
+from adoption.errors import Invalid
 from api import jobs
 from api.cli.context import date_option, pass_ctx
 
@@ -25,12 +25,9 @@ def _month(_ctx, _param, value):
     if value is None:
         return None
     try:
-        if len(value) != 7:
-            raise ValueError(value)
-        date.fromisoformat(f"{value}-01")
-    except ValueError as exc:
+        return str(Month.parse(value))
+    except Invalid as exc:
         raise click.BadParameter(f"{value!r} is not a YYYY-MM month.") from exc
-    return value
 
 
 @jobs_group.command("run")
@@ -47,8 +44,7 @@ def jobs_run(ctx, name, first, last, month) -> None:
     Exits 1 without running when another process holds the job's lock.
     """
     options = {"first": first, "last": last, "month": month}
-    factory = make_sessionmaker(ctx.engine)
-    result = jobs.run_job(factory, name, options=options, settings=ctx.settings)
+    result = jobs.run_job(ctx.sessions, name, options=options, settings=ctx.settings)
     if result.run is None:
         click.echo(f"{name}: skipped ({result.skipped})", err=True)
         sys.exit(1)

@@ -11,6 +11,7 @@ import click
 
 from adoption.errors import DomainError
 from api.cli.accounts import accounts
+from api.cli.champions import champions
 from api.cli.db import db
 from api.cli.demo import demo
 from api.cli.imports import import_group
@@ -46,6 +47,7 @@ def main() -> None:
 
 
 main.add_command(accounts)
+main.add_command(champions)
 main.add_command(db)
 main.add_command(demo)
 main.add_command(import_group)

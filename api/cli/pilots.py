@@ -1,6 +1,6 @@
 """`uptake pilots …`: the pilot comparison on the command line.
 
-The readiness gate's commands (`readiness`, `rules`) live in api/cli_waves.py and are attached here.
+`readiness` and `rules` are the readiness gate; `hotspots` the chain's error hot spots.
 """
 
 from __future__ import annotations
@@ -8,9 +8,11 @@ from __future__ import annotations
 import click
 
 from adoption.scoring.rules import load_rules
+from adoption.usage.insights import chain_hotspots
 from api.cli.context import FORMAT, pass_ctx, to_json
 from api.cli.did import did
 from api.clock import utcnow
+from api.schemas.pilots import ChainHotspotsSchema
 from api.schemas.waves import ReadinessSchema, RuleSchema
 from pilots import readiness as gate
 from pilots import readiness_rules
@@ -46,6 +48,31 @@ def _readiness_table(data: dict) -> str:
             status = "ok" if e["passed"] else "FAIL"
             note = f"  {e['note']}" if e["note"] else ""
             lines.append(f"  {e['site_id'] or '-':<10} {week:<8} {value:<7} {status}{note}")
+    return "\n".join(lines)
+
+
+@pilots.command("hotspots")
+@FORMAT
+@pass_ctx
+def hotspots(ctx, fmt) -> None:
+    """The chain's error hot spots (as on the /pilots page and GET /api/v1/pilots/hotspots)."""
+    with ctx.unit_of_work() as session:
+        data = ChainHotspotsSchema().dump(chain_hotspots(session, utcnow()))
+    click.echo(to_json(data) if fmt == "json" else _hotspots_table(data))
+
+
+def _hotspots_table(data: dict) -> str:
+    lines = [
+        f"error hot spots, all sites, {data['from']} to {data['to']} "
+        f"(features with at least {data['min_attempts']} attempts)"
+    ]
+    for h in data["items"]:
+        lines.append(
+            f"  {h['action']:<32} {h['attempts']:>8} attempts {h['errors']:>6} errors "
+            f"{h['error_rate'] * 100:5.1f}%"
+        )
+    if not data["items"]:
+        lines.append(f"  no feature had errors on at least {data['min_attempts']} attempts")
     return "\n".join(lines)
 
 

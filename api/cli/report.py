@@ -1,4 +1,11 @@
-"""`uptake report adoption`: the adoption rows of the API as a table, CSV or JSON."""
+"""`uptake report …` for people who live in the terminal; JSON output is the API's JSON.
+
+- `adoption`: the adoption rows of the API as a table, CSV or JSON.
+- `coaching --site S`: who needs help (GET /sites/{site_id}/coaching).
+- `progress --user U`: one person's progress (GET /employees/{user_id}/progress).
+- `team --site S [--period] [--metric]`: the team board (GET /sites/{site_id}/team), with
+  opted-out people by name.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,18 @@ import json
 
 import click
 
-from adoption.masterdata.records import get_site
+from adoption.masterdata.records import get_employee, get_site
 from adoption.scoring.rules import load_rules
 from adoption.usage import reports
+from adoption.usage.coaching import site_coaching
 from adoption.usage.metrics import FIELDS
 from api.cli.context import date_option, pass_ctx
 from api.clock import utcnow
+from api.schemas.adoption import CoachingSchema, ProgressSchema
+from api.schemas.boards import TeamBoardSchema
+from rewards.leaderboards import METRICS
+from rewards.progress import my_progress
+from rewards.team import PERIOD_KEYS, team_board
 
 REPORT_COLUMNS = ("site_id", "is_pilot", "go_live_on", "from", "to", *FIELDS)
 
@@ -77,3 +90,119 @@ def render(rows: list[dict], fmt: str) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(REPORT_COLUMNS, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in table]
     return "\n".join(lines) + "\n"
+
+
+FORMAT_TJ = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+
+
+def _json(schema, obj) -> str:
+    """The API's JSON: the same marshmallow schema dumps it."""
+    return json.dumps(schema.dump(obj), indent=2, ensure_ascii=False) + "\n"
+
+
+def _table(columns: tuple[str, ...], rows: list[list]) -> str:
+    cells = [[_cell(v) for v in r] for r in rows]
+    widths = [
+        max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)
+    ]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+@report.command("coaching")
+@click.option("--site", "site_code", required=True, help="The site's code.")
+@FORMAT_TJ
+@pass_ctx
+def report_coaching(ctx, site_code, fmt) -> None:
+    """Who needs help at a site as of its yesterday: dormant, struggling, never started."""
+    with ctx.unit_of_work() as session:
+        result = site_coaching(session, get_site(session, site_code), utcnow())
+    click.echo(
+        _json(CoachingSchema(), result) if fmt == "json" else coaching_table(result), nl=False
+    )
+
+
+def coaching_table(c) -> str:
+    dormant = [[d.user_id, d.display_name, d.last_active_day, d.days_silent] for d in c.dormant]
+    struggling = [
+        [
+            s.user_id,
+            s.display_name,
+            s.accuracy,
+            s.core_attempts,
+            s.feature.action if s.feature else "",
+        ]
+        for s in c.struggling
+    ]
+    never = [[n.user_id, n.display_name, n.hired_on, n.days_employed] for n in c.never_started]
+    return (
+        f"{c.site_id} as of {c.as_of} (window {c.window_from}..{c.as_of})\n\nDormant\n"
+        + _table(("user_id", "name", "last_active_day", "days_silent"), dormant)
+        + f"\nStruggling (accuracy < {c.struggling_accuracy}, "
+        f">= {c.struggling_min_attempts} core attempts)\n"
+        + _table(("user_id", "name", "accuracy", "core_attempts", "worst_feature"), struggling)
+        + "\nNever started\n"
+        + _table(("user_id", "name", "hired_on", "days_employed"), never)
+    )
+
+
+@report.command("progress")
+@click.option("--user", "user_id", required=True, help="The employee's user id.")
+@FORMAT_TJ
+@pass_ctx
+def report_progress(ctx, user_id, fmt) -> None:
+    """One person's score and level as of yesterday, next level, points (left) today."""
+    with ctx.unit_of_work() as session:
+        result = my_progress(session, get_employee(session, user_id), utcnow())
+    click.echo(
+        _json(ProgressSchema(), result) if fmt == "json" else progress_table(result), nl=False
+    )
+
+
+def progress_table(p) -> str:
+    s, nxt = p.proficiency, p.next_level
+    head = f"{p.user_id} {p.display_name} ({p.site_id}): {s['score']:.2f} {s['level']}"
+    head += f" as of {s['as_of']}\n"
+    if nxt is None:
+        head += "Next level: none (top level)\n"
+    else:
+        head += f"Next level: {nxt.level} at {nxt.at:g}: {nxt.score_needed:.2f} more points"
+        head += f", {nxt.attempts_needed} more core attempts\n" if nxt.attempts_needed else "\n"
+    head += f"Points today ({p.today}): {p.points_today}\n\n"
+    rows = [[f.action, f.points, f.cap, f.earned, f.left] for f in p.features]
+    return head + _table(("action", "points", "cap", "earned", "left"), rows)
+
+
+@report.command("team")
+@click.option("--site", "site_code", required=True, help="The site's code.")
+@click.option("--period", type=click.Choice(PERIOD_KEYS), help="Default: this week.")
+@click.option("--metric", type=click.Choice(METRICS), default="points", show_default=True)
+@FORMAT_TJ
+@pass_ctx
+def report_team(ctx, site_code, period, metric, fmt) -> None:
+    """A site's team board with levels and badges; opted-out people by name (as hr sees it)."""
+    with ctx.unit_of_work() as session:
+        board = team_board(
+            session,
+            get_site(session, site_code),
+            period=period,
+            metric=metric,
+            reveal_opted_out=True,  # the terminal is an hr/admin tool, like `report adoption`
+            now=utcnow(),
+        )
+    click.echo(_json(TeamBoardSchema(), board) if fmt == "json" else team_table(board), nl=False)
+
+
+def team_table(b) -> str:
+    head = f"{b.site_id} {b.choice.label} ({b.period}) up to {b.last_day}, {b.metric}\n"
+    if b.note:
+        head += b.note + "\n"
+    rows = [[r.rank, r.name, r.user_id, r.value, r.level, ", ".join(r.badges)] for r in b.rows]
+    return head + _table(("rank", "name", "user_id", b.metric, "level", "badges"), rows)

@@ -6,7 +6,6 @@ import logging
 
 import click
 
-from adoption.db import make_sessionmaker
 from api.cli.context import Context, pass_ctx
 from api.jobs import build_scheduler, run_until_signalled
 
@@ -21,4 +20,4 @@ def scheduler(ctx: Context) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    run_until_signalled(build_scheduler(ctx.settings, make_sessionmaker(ctx.engine), blocking=True))
+    run_until_signalled(build_scheduler(ctx.settings, ctx.sessions, blocking=True))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from adoption.errors import Invalid
 from api.cli.context import FORMAT, date_option, pass_ctx, to_json
 from api.clock import utcnow
 from api.schemas.waves import WaveSchema
@@ -14,9 +15,14 @@ from pilots import waves as wave_plans
 
 
 def _share(_ctx, _param, value):
-    if value is not None and not 0 < value <= 1:
-        raise click.BadParameter("must be greater than 0 and at most 1 (e.g. 0.1 for 10%).")
-    return value
+    """`pilots.waves.check_canary_share`, in the CLI's words."""
+    if value is None:
+        return None
+    try:
+        return wave_plans.check_canary_share(value)
+    except Invalid as exc:
+        rule = exc.details["canary_share"][0].rstrip(".")
+        raise click.BadParameter(f"{rule[0].lower()}{rule[1:]} (e.g. 0.1 for 10%).") from exc
 
 
 # ---- uptake waves ---------------------------------------------------------------------------

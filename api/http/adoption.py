@@ -12,25 +12,28 @@ from adoption.masterdata import records
 from adoption.scoring import proficiency
 from adoption.scoring.rules import create_rules, list_rules, load_rules
 from adoption.usage import metrics, reports
+from adoption.usage.coaching import site_coaching
 from adoption.usage.insights import insights
 from api import database
-from api.auth import require_site, requires, visible_site_ids
+from api.auth import require_person, require_site, requires, visible_site_ids
 from api.clock import utcnow
-from api.errors import ApiError
 from api.pagination import decode_cursor, next_link, parse_cursor
 from api.schemas.adoption import (
     AdoptionArgs,
     AdoptionListArgs,
     AdoptionRowSchema,
+    CoachingSchema,
     HistoryArgs,
     HistoryPointSchema,
     InsightsSchema,
     ProficiencyArgs,
     ProficiencySchema,
+    ProgressSchema,
     ScoringConfigSchema,
     SeriesArgs,
     SeriesPointSchema,
 )
+from rewards.progress import my_progress
 
 bp = Blueprint("adoption", __name__, description="Adoption metrics, insights and proficiency.")
 
@@ -130,10 +133,7 @@ def _person(user_id: str):
     """The employee, if the caller may read their proficiency (self, own site, hr, admin)."""
     session = database.session()
     employee = records.get_employee(session, user_id)
-    principal = g.principal
-    if principal.role == "employee" and employee.id != principal.employee_id:
-        raise ApiError(403, "forbidden", "An employee may only read their own progress.")
-    require_site(principal, employee.site_id, employee.site.code)
+    require_person(g.principal, employee, "progress")
     return session, employee
 
 
@@ -187,5 +187,28 @@ def scoring_configs():
 def create_scoring_config(changes):
     session = database.session()
     rules = create_rules(session, changes, now=utcnow(), actor=g.principal.name)
-    session.commit()
     return rules.as_dict()
+
+
+@bp.get("/sites/<site_id>/coaching")
+@requires("manager", "hr", "rollout_lead")
+@bp.response(200, CoachingSchema)
+def site_coaching_list(site_id):
+    """Who needs help at the site as of its yesterday: dormant, struggling and never-started
+    people of its team, each with the figures it rests on (`adoption.usage.coaching`)."""
+    session = database.session()
+    site = records.get_site(session, site_id)
+    require_site(g.principal, site.id, site.code)
+    return site_coaching(session, site, utcnow())
+
+
+@bp.get("/employees/<user_id>/progress")
+@requires("hr", "manager", "employee")
+@bp.response(200, ProgressSchema)
+def employee_progress(user_id):
+    """One person's progress: score and level as of yesterday, the next level, points today and
+    what each feature's daily cap leaves today (the employee itself, its site's manager, hr)."""
+    session = database.session()
+    employee = records.get_employee(session, user_id)
+    require_person(g.principal, employee, "progress")
+    return my_progress(session, employee, utcnow())

@@ -11,23 +11,24 @@ from datetime import date
 from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
-from adoption.errors import Conflict
+from adoption.calendar import Month
+from adoption.errors import Forbidden
 from adoption.masterdata import records
 from api import database
 from api.auth import require_site, requires
 from api.clock import utcnow
-from api.errors import ApiError
 from api.pagination import next_link, parse_cursor
 from api.schemas.champions import (
     BadgeListArgs,
     BadgeSchema,
+    ChampionMonthReviewSchema,
     ChampionMonthSchema,
     ExportArgs,
     MonthArgs,
     ReopenSchema,
 )
 from rewards import badges, exports
-from rewards.champions import months
+from rewards.champions import months, review
 
 bp = Blueprint("champions", __name__, description="Monthly champions, exports and badges.")
 
@@ -39,10 +40,16 @@ def _roles() -> tuple[str, ...]:
 @bp.get("/champions/<month>")
 @requires("hr")
 @bp.arguments(MonthArgs, location="query")
-@bp.response(200, ChampionMonthSchema)
+@bp.response(200, ChampionMonthReviewSchema)
 def get_month(args, month):
-    return months.get_month(
-        database.session(), month, args["version"], now=utcnow(), ineligible_roles=_roles()
+    """The month's champions (`?version=`, else the newest), whether it may close now
+    (`can_close`) and the sites still living its last day (`running_sites`)."""
+    return review.month_review(
+        database.session(),
+        Month.parse(month),
+        args["version"],
+        now=utcnow(),
+        ineligible_roles=_roles(),
     )
 
 
@@ -53,15 +60,9 @@ def close_month(month):
     """Freeze the month; a closed month is returned unchanged; 409 month_not_over before its
     last local day has ended at every site."""
     session = database.session()
-    try:
-        result = months.close_month(
-            session, month, now=utcnow(), actor=g.principal.name, ineligible_roles=_roles()
-        )
-    except Conflict as exc:
-        if exc.details.get("reason") == "month_not_over":
-            raise ApiError(409, "month_not_over", exc.message, exc.details) from exc
-        raise
-    session.commit()
+    result = months.close_month(
+        session, month, now=utcnow(), actor=g.principal.name, ineligible_roles=_roles()
+    )
     return result
 
 
@@ -80,7 +81,6 @@ def reopen_month(body, month):
         note=(body or {}).get("note"),
         ineligible_roles=_roles(),
     )
-    session.commit()
     return result
 
 
@@ -99,10 +99,9 @@ def export_month(args, month):
         version=args["version"],
         ineligible_roles=_roles(),
     )
-    session.commit()
     return Response(
         file.content,
-        mimetype=file.mimetype,
+        content_type=file.content_type,
         headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
     )
 
@@ -117,7 +116,7 @@ def employee_badges(args, user_id):
     employee = records.get_employee(session, user_id)
     principal = g.principal
     if principal.role == "employee" and employee.id != principal.employee_id:
-        raise ApiError(403, "forbidden", "An employee may only read their own badges.")
+        raise Forbidden("An employee may only read their own badges.")
     require_site(principal, employee.site_id, employee.site.code)
     limit = args["limit"]
     items = badges.list_badges(

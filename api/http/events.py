@@ -1,20 +1,24 @@
-"""POST /events: read the body (gzip, limits), then one domain call and one commit."""
+"""POST /events: read the body (gzip, limits), then one domain call, committed by the request."""
 
 from __future__ import annotations
 
-import json
 import zlib
 
 from flask import g, request
 from flask_smorest import Blueprint
 
+from adoption.errors import TooLarge, Unreadable, UnsupportedEncoding
 from adoption.ingest import quarantine
 from adoption.ingest.batch import ingest_batch
-from adoption.ingest.validation import MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH
+from adoption.ingest.validation import (
+    MAX_BODY_BYTES,
+    MAX_EVENTS_PER_BATCH,
+    read_json,
+)
 from api import database
 from api.auth import requires
 from api.clock import utcnow
-from api.errors import ApiError
+from api.errors import error_response, status_and_code
 from api.schemas.events import IngestResultSchema
 
 bp = Blueprint("events", __name__, description="Usage events from the deployed system.")
@@ -47,17 +51,13 @@ def post_events():
     raw = request.get_data(cache=False)
     try:
         events = parse_batch(decoded_body(raw))
-    except ApiError as exc:
-        if exc.status == 400:  # unreadable input is kept, never dropped; 413/415 store nothing
-            quarantine.store_body(session, source, raw, {"body": [exc.message]}, now)
-            session.commit()
-        raise
+    except Unreadable as exc:  # unreadable input is kept, never dropped; 413/415 store nothing
+        quarantine.store_body(session, source, raw, {"body": [exc.message]}, now)
+        return error_response(*status_and_code(exc), exc.message)  # returned: the body is kept
     allowed = (
         g.principal.site_keys if g.principal.role == "ingest" and g.principal.site_keys else None
     )
-    result = ingest_batch(session, source=source, events=events, now=now, allowed_sites=allowed)
-    session.commit()
-    return result
+    return ingest_batch(session, source=source, events=events, now=now, allowed_sites=allowed)
 
 
 def decoded_body(raw: bytes) -> bytes:
@@ -67,11 +67,7 @@ def decoded_body(raw: bytes) -> bytes:
     elif encoding in ("gzip", "x-gzip"):
         body = _gunzip(raw)
     else:
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"Content-Encoding {encoding!r} is not supported; use gzip.",
-        )
+        raise UnsupportedEncoding(f"Content-Encoding {encoding!r} is not supported; use gzip.")
     if len(body) > MAX_BODY_BYTES:
         raise _too_large()
     return body
@@ -86,16 +82,14 @@ def _gunzip(raw: bytes) -> bytes:
             raise _too_large()
         body += inflater.flush()
     except zlib.error as exc:
-        raise ApiError(400, "malformed_body", f"The gzip body could not be read: {exc}.") from exc
+        raise Unreadable(f"The gzip body could not be read: {exc}.") from exc
     if not inflater.eof:
-        raise ApiError(400, "malformed_body", "The gzip body is truncated.")
+        raise Unreadable("The gzip body is truncated.")
     return body
 
 
-def _too_large() -> ApiError:
-    return ApiError(
-        413,
-        "payload_too_large",
+def _too_large() -> TooLarge:
+    return TooLarge(
         f"At most {MAX_EVENTS_PER_BATCH:,} events and {MAX_BODY_BYTES:,} bytes "
         "(decompressed) per request; nothing was stored.",
         {"max_events": MAX_EVENTS_PER_BATCH, "max_bytes": MAX_BODY_BYTES},
@@ -104,22 +98,13 @@ def _too_large() -> ApiError:
 
 def parse_batch(body: bytes) -> list:
     """Bytes → the list of raw events; 400 for anything that is not a batch, 413 when too many."""
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "malformed_body", f"The body is not valid JSON: {exc}.") from exc
-    except RecursionError as exc:
-        raise ApiError(400, "malformed_body", "The body's JSON is nested too deeply.") from exc
+    data = read_json(body)  # Unreadable, never a RecursionError nor a ValueError (5,000 digits)
     if isinstance(data, dict):
         if set(data) != {"events"} or not isinstance(data["events"], list):
-            raise ApiError(
-                400, "malformed_body", 'An object body must be {"events": [...]} and nothing else.'
-            )
+            raise Unreadable('An object body must be {"events": [...]} and nothing else.')
         data = data["events"]
     if not isinstance(data, list):
-        raise ApiError(
-            400, "malformed_body", 'The body must be an array of events or {"events": [...]}.'
-        )
+        raise Unreadable('The body must be an array of events or {"events": [...]}.')
     if len(data) > MAX_EVENTS_PER_BATCH:
         raise _too_large()
     return data

@@ -1,18 +1,22 @@
-"""Leaderboards: who may see which board, then one call to rewards.leaderboards."""
+"""Leaderboards: who may see which board, then one call to rewards.leaderboards or rewards.team."""
 
 from __future__ import annotations
 
 from flask import g
 from flask_smorest import Blueprint
 
+from adoption.errors import Forbidden
 from adoption.identity.credentials import Principal
+from adoption.masterdata.records import get_site
 from api import database
-from api.auth import require_site, requires
+from api.auth import has_role, require_site, requires
 from api.clock import utcnow
-from api.errors import ApiError
-from api.schemas.boards import LeaderboardArgs, LeaderboardSchema
+from api.schemas.boards import LeaderboardArgs, LeaderboardSchema, TeamArgs, TeamBoardSchema
 from rewards import leaderboards
 from rewards.leaderboards import Scope
+from rewards.team import team_board
+
+SEES_OPTED_OUT = ("hr",)  # and admin: they see opted-out people by name on every board
 
 bp = Blueprint("boards", __name__, description="Leaderboards of points, proficiency, improvement.")
 
@@ -32,8 +36,29 @@ def get_leaderboard(args):
         period=args["period"],
         metric=args["metric"],
         limit=args["limit"],
-        viewer_role=g.principal.role,
+        reveal_opted_out=has_role(g.principal, SEES_OPTED_OUT),
         now=utcnow(),
+    )
+
+
+@bp.get("/sites/<site_id>/team")
+@requires("hr", "rollout_lead", "manager", "employee")
+@bp.arguments(TeamArgs, location="query")
+@bp.response(200, TeamBoardSchema)
+def get_team_board(args, site_id):
+    """The site's team board as its page shows it: ranked rows with level and badges, and the
+    period choices (`period` is a choice's key; default this week, last week on a Monday)."""
+    session = database.session()
+    site = get_site(session, site_id)
+    require_site(g.principal, site.id, site.code)
+    return team_board(
+        session,
+        site,
+        period=args["period"],
+        metric=args["metric"],
+        reveal_opted_out=has_role(g.principal, SEES_OPTED_OUT),
+        now=utcnow(),
+        me=g.principal.employee_id,
     )
 
 
@@ -42,11 +67,8 @@ def _authorise(principal: Principal, scope: Scope) -> None:
     if not principal.scoped:
         return
     if scope.kind != "site":
-        raise ApiError(
-            403,
-            "forbidden",
-            f"A {principal.role} may only see the boards of its own sites.",
-            {"scope": scope.label},
+        raise Forbidden(
+            f"A {principal.role} may only see the boards of its own sites.", {"scope": scope.label}
         )
     (site_id,) = scope.site_ids
     require_site(principal, site_id, scope.label.removeprefix("site:"))

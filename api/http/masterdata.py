@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import current_app, g
 from flask_smorest import Blueprint
 
-from adoption.errors import NotFound
+from adoption.errors import Forbidden, NotFound
 from adoption.masterdata import records
 from api import database
 from api.auth import ALL_READERS, require_site, requires, visible_site_ids
 from api.clock import utcnow
-from api.errors import ApiError
 from api.pagination import PageArgs, decode_cursor, next_link
 from api.schemas.masterdata import (
     EmployeeListArgs,
@@ -70,7 +69,6 @@ def put_site(values, site_id):
         actor=g.principal.name,
         default_tz=settings.default_timezone,
     )
-    session.commit()
     return site, 201 if created else 200
 
 
@@ -79,12 +77,10 @@ def _check_rollout_lead_fields(session, site_id, values) -> None:
     try:
         site = records.get_site(session, site_id)
     except NotFound:
-        raise ApiError(403, "forbidden", "A rollout lead may not create a site.") from None
+        raise Forbidden("A rollout lead may not create a site.") from None
     other = {k for k, v in values.items() if k not in ROLLOUT_SITE_FIELDS and getattr(site, k) != v}
     if other:
-        raise ApiError(
-            403,
-            "forbidden",
+        raise Forbidden(
             "A rollout lead may only change is_pilot, wave, go_live_on and program_started_on.",
             {"fields": sorted(other)},
         )
@@ -109,6 +105,7 @@ def list_employees(args):
         after=decode_cursor(args["cursor"]),
         site_ids=site_ids,
         only={principal.employee_id} if principal.role == "employee" else None,
+        rostered=args["rostered"],
     )
     return people, 200, next_link(people, limit, lambda e: e.external_key)
 
@@ -120,7 +117,7 @@ def get_employee(user_id):
     employee = records.get_employee(database.session(), user_id)
     principal = g.principal
     if principal.role == "employee" and employee.id != principal.employee_id:
-        raise ApiError(403, "forbidden", "An employee may only read their own record.")
+        raise Forbidden("An employee may only read their own record.")
     require_site(principal, employee.site_id, employee.site.code)
     return employee
 
@@ -133,7 +130,6 @@ def get_employee(user_id):
 def put_employee(values, user_id):
     session = database.session()
     employee, created = records.put_employee(session, user_id, values, now=utcnow())
-    session.commit()
     return employee, 201 if created else 200
 
 
@@ -165,7 +161,9 @@ def get_feature(action):
 @bp.response(200, FeatureSchema)
 @bp.alt_response(201, schema=FeatureSchema, description="Created")
 def put_feature(values, action):
+    """Map an action (`records.map_feature`, the admin page's rule): omitted `points` is 1 until
+    the action is mapped, then kept; any other omitted field keeps its value (its default on
+    create); an `alias_of` naming no known feature is 422 validation_error naming it."""
     session = database.session()
-    feature, created = records.put_feature(session, action, values, now=utcnow())
-    session.commit()
+    feature, created = records.map_feature(session, action, values, now=utcnow())
     return feature, 201 if created else 200

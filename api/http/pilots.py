@@ -7,11 +7,13 @@ from flask import Response, g
 from flask_smorest import Blueprint
 
 from adoption.scoring.rules import load_rules
+from adoption.usage.insights import chain_hotspots
 from api import database
 from api.auth import requires
 from api.clock import utcnow
 from api.schemas.did import DidArgs, DidSchema
 from api.schemas.pilots import (
+    ChainHotspotsSchema,
     ChartArgs,
     ComparisonArgs,
     ComparisonSchema,
@@ -42,6 +44,15 @@ def pilots_time_to_proficiency():
     """Kaplan–Meier curves per group, medians with CIs and the log-rank test."""
     session = database.session()
     return survival.time_to_proficiency(session, now=utcnow(), rules=load_rules(session))
+
+
+@bp.get("/pilots/hotspots")
+@requires("rollout_lead")
+@bp.response(200, ChainHotspotsSchema)
+def pilots_hotspots():
+    """The chain's error hot spots as the /pilots page shows them: all sites, the last 28 local
+    days that have ended at every site, features with at least 20 attempts, most errors first."""
+    return chain_hotspots(database.session(), utcnow())
 
 
 @bp.get("/pilots/charts/<chart>.<fmt>")
@@ -109,5 +120,4 @@ def put_rules(rules):
     """Replace the whole rule set; an unchanged rule keeps its id."""
     session = database.session()
     stored = readiness_rules.replace_rules(session, rules, now=utcnow(), actor=g.principal.name)
-    session.commit()
     return stored

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import g, request
 from flask_smorest import Blueprint
 
+from adoption.errors import Invalid
 from adoption.ingest import quarantine
+from adoption.ingest.validation import read_json
 from api import database
 from api.auth import requires
 from api.clock import utcnow
-from api.errors import ApiError
 from api.pagination import decode_cursor, next_link
 from api.schemas.masterdata import QuarantineListArgs, QuarantineSchema, ReplayResultSchema
 
@@ -25,9 +24,7 @@ bp = Blueprint("quarantine", __name__, description="Bad input, kept until fixed 
 def list_quarantine(args):
     cursor = decode_cursor(args["cursor"])
     if cursor is not None and not cursor.isdigit():
-        raise ApiError(
-            422, "validation_error", "The input is not valid.", {"cursor": ["Not a valid cursor."]}
-        )
+        raise Invalid({"cursor": ["Not a valid cursor."]})
     status = None if args["status"] == "all" else args["status"]
     items = quarantine.list_items(
         database.session(),
@@ -54,7 +51,6 @@ def replay(item_id):
     outcome = quarantine.replay(
         session, item_id, now=utcnow(), actor=g.principal.name, corrected=corrected
     )
-    session.commit()
     return outcome
 
 
@@ -64,7 +60,6 @@ def replay(item_id):
 def discard(item_id):
     session = database.session()
     item = quarantine.discard(session, item_id, now=utcnow(), actor=g.principal.name)
-    session.commit()
     return item
 
 
@@ -72,9 +67,4 @@ def _optional_json():
     body = request.get_data(cache=False)
     if not body.strip():
         return None
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "malformed_body", f"The body is not valid JSON: {exc}.") from exc
-    except RecursionError as exc:
-        raise ApiError(400, "malformed_body", "The body's JSON is nested too deeply.") from exc
+    return read_json(body)  # Unreadable (400) when it is not JSON

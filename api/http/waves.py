@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import g
 from flask_smorest import Blueprint
 
+from adoption.errors import Invalid
 from api import database
 from api.auth import requires
 from api.clock import utcnow
-from api.errors import ApiError
 from api.pagination import PageArgs, decode_cursor, next_link
 from api.schemas.waves import (
     WavePutSchema,
@@ -26,9 +26,7 @@ bp = Blueprint("waves", __name__, description="Rollout waves.")
 def list_waves(args):
     cursor = decode_cursor(args["cursor"])
     if cursor is not None and not cursor.isdigit():
-        raise ApiError(
-            422, "validation_error", "The input is not valid.", {"cursor": ["Not a valid cursor."]}
-        )
+        raise Invalid({"cursor": ["Not a valid cursor."]})
     limit = args["limit"]
     items = waves.list_waves(
         database.session(), limit=limit, after=int(cursor) if cursor is not None else None
@@ -51,5 +49,4 @@ def get_wave(n):
 def put_wave(values, n):
     session = database.session()
     wave, created = waves.put_wave(session, n, values, now=utcnow(), actor=g.principal.name)
-    session.commit()
     return wave, 201 if created else 200

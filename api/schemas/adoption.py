@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from api.pagination import PageArgs
@@ -52,14 +54,24 @@ class SeriesPointSchema(MetricsFields):
     week = fields.Integer(metadata={"description": "With by=week_since_go_live."})
 
 
+class IsoDict(fields.Dict):
+    """A dict passed through, its dates as YYYY-MM-DD (JSON would write an HTTP date)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        data = super()._serialize(value, attr, obj, **kwargs)
+        if data is None:
+            return None
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
+
+
 class InsightsSchema(Schema):
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
-    error_hotspots = fields.List(fields.Dict())
-    unused_modules = fields.List(fields.Dict())
-    dormant_employees = fields.List(fields.Dict())
-    unmapped_actions = fields.List(fields.Dict())
-    sites_behind = fields.List(fields.Dict())
+    error_hotspots = fields.List(IsoDict())
+    unused_modules = fields.List(IsoDict())
+    dormant_employees = fields.List(IsoDict())
+    unmapped_actions = fields.List(IsoDict())
+    sites_behind = fields.List(IsoDict())
 
 
 class ProficiencyArgs(Schema):
@@ -109,3 +121,80 @@ class ScoringConfigSchema(Schema):
     window_days = fields.Integer(validate=validate.Range(min=1, max=365))
     min_core_attempts = fields.Integer(validate=validate.Range(min=0))
     breadth_min_successes = fields.Integer(validate=validate.Range(min=1))
+
+
+class DormantSchema(Schema):
+    user_id = fields.String()
+    display_name = fields.String()
+    last_active_day = fields.Date()
+    days_silent = fields.Integer()
+    active_days_before = fields.Integer()
+    measured = fields.String()
+
+
+class WorstFeatureSchema(Schema):
+    action = fields.String()
+    errors = fields.Integer()
+    attempts = fields.Integer(metadata={"description": "Successes + errors in the window."})
+
+
+class StrugglingSchema(Schema):
+    user_id = fields.String()
+    display_name = fields.String()
+    accuracy = fields.Float(metadata={"description": "Smoothed core accuracy, as in the score."})
+    core_attempts = fields.Integer()
+    feature = fields.Nested(WorstFeatureSchema, allow_none=True)
+
+
+class NeverStartedSchema(Schema):
+    user_id = fields.String()
+    display_name = fields.String()
+    hired_on = fields.Date(allow_none=True)
+    days_employed = fields.Integer(allow_none=True)
+
+
+class CoachingSchema(Schema):
+    site_id = fields.String()
+    as_of = fields.Date(metadata={"description": "The site's yesterday."})
+    window_from = fields.Date(metadata={"description": "First day of the scoring window."})
+    window_days = fields.Integer()
+    struggling_accuracy = fields.Float()
+    struggling_min_attempts = fields.Integer()
+    dormant = fields.List(fields.Nested(DormantSchema))
+    struggling = fields.List(fields.Nested(StrugglingSchema))
+    never_started = fields.List(fields.Nested(NeverStartedSchema))
+
+
+class NextLevelSchema(Schema):
+    level = fields.String()
+    at = fields.Float(metadata={"description": "The score the level starts at."})
+    score_needed = fields.Float()
+    attempts_needed = fields.Integer(metadata={"description": "Core attempts still missing."})
+
+
+class FeaturePointsSchema(Schema):
+    action = fields.String()
+    points = fields.Integer(metadata={"description": "Per success."})
+    cap = fields.Integer(allow_none=True, metadata={"description": "Daily cap; null: none."})
+    earned = fields.Integer(metadata={"description": "Points earned today."})
+    left = fields.Integer(allow_none=True, metadata={"description": "Left today; null: uncapped."})
+
+
+class PositionSchema(Schema):
+    label = fields.String()
+    period = fields.String()
+    rank = fields.Integer(allow_none=True)
+    points = fields.Integer(allow_none=True)
+    of = fields.Integer()
+    site_id = fields.String()
+
+
+class ProgressSchema(Schema):
+    user_id = fields.String()
+    display_name = fields.String()
+    site_id = fields.String()
+    today = fields.Date(metadata={"description": "The home site's today."})
+    proficiency = fields.Nested(ProficiencySchema, metadata={"description": "As of yesterday."})
+    next_level = fields.Nested(NextLevelSchema, allow_none=True)
+    points_today = fields.Integer()
+    features = fields.List(fields.Nested(FeaturePointsSchema))

@@ -1,4 +1,5 @@
-"""Leaderboard query parameters and the board object (CONTRACT "Read models")."""
+"""Leaderboard query parameters and the board object (CONTRACT "Read models"), and a site's team
+board with levels, badges and period choices."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from api.schemas.events import TrimmedString
 from rewards.leaderboards import MAX_LIMIT, METRICS
+from rewards.team import PERIOD_KEYS
 
 
 class LeaderboardArgs(Schema):
@@ -42,3 +44,44 @@ class LeaderboardSchema(Schema):
     period = fields.String()
     metric = fields.String()
     entries = fields.List(fields.Nested(EntrySchema))
+
+
+class TeamArgs(Schema):
+    period = fields.String(
+        load_default=None,
+        validate=validate.OneOf(PERIOD_KEYS),
+        metadata={
+            "description": "A period choice's key; default: this week (last week on a Monday). "
+            "A choice without a complete day yet falls back to that default, with a note."
+        },
+    )
+    metric = fields.String(load_default="points", validate=validate.OneOf(METRICS))
+
+
+class PeriodChoiceSchema(Schema):
+    key = fields.String(metadata={"description": "week, last-week, month, last-month or all."})
+    label = fields.String()
+    value = fields.String(metadata={"description": "As /leaderboards takes it: 2026-W47, …"})
+    available = fields.Boolean(metadata={"description": "False while it has no complete day."})
+
+
+class TeamRowSchema(Schema):
+    rank = fields.Integer()
+    user_id = fields.String(allow_none=True, metadata={"description": "Null when anonymous."})
+    display_name = fields.String(attribute="name")
+    value = fields.Raw(allow_none=True)
+    level = fields.String(allow_none=True, metadata={"description": "On `as_of`; null if hidden."})
+    badges = fields.List(fields.String(), metadata={"description": "Badge titles, oldest first."})
+    me = fields.Boolean(metadata={"description": "The caller's own row."})
+
+
+class TeamBoardSchema(Schema):
+    site_id = fields.String()
+    metric = fields.String()
+    period = fields.String(metadata={"description": "The shown period: 2026-W47, 2026-11, all."})
+    choice = fields.Nested(PeriodChoiceSchema, metadata={"description": "The shown choice."})
+    note = fields.String(allow_none=True, metadata={"description": "Why it fell back, if so."})
+    choices = fields.List(fields.Nested(PeriodChoiceSchema))
+    last_day = fields.Date(metadata={"description": "The last day the values count."})
+    as_of = fields.Date(metadata={"description": "Levels and badges: the site's yesterday."})
+    rows = fields.List(fields.Nested(TeamRowSchema))

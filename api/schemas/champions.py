@@ -59,6 +59,21 @@ class ChampionMonthSchema(Schema):
     first_proficient = fields.List(fields.Nested(FirstProficientSchema))
 
 
+class ChampionMonthReviewSchema(ChampionMonthSchema):
+    """A month as HR reviews it (`GET /champions/{month}`, `uptake champions show`)."""
+
+    can_close = fields.Boolean(
+        metadata={
+            "description": "This version is the newest, a draft, and the month's last local day "
+            "has ended at every site (with no site, in UTC): HR may close it now."
+        }
+    )
+    running_sites = fields.List(
+        fields.String(),
+        metadata={"description": "Codes of the sites where the month's last day has not ended."},
+    )
+
+
 class BadgeListArgs(PageArgs):
     """Oldest first, by (awarded_on, badge); the cursor is the last badge listed."""
 

@@ -1,17 +1,19 @@
-"""Schemas of `POST /api/v1/events`: the OpenAPI description and the reference event validator.
+"""Wire shapes of `POST /api/v1/events`: the OpenAPI description of an event, and the result.
 
-Ingestion validates with the faster `adoption.ingest.validation.validate_event`; `EventSchema`
-states the
-same rules with marshmallow and a parity test keeps both giving the same errors and values.
+`EventSchema` and `EventBatchSchema` only *describe* the event for the OpenAPI document (types,
+descriptions, examples, limits as metadata); they hold no rules and refuse to load. The one
+validator of an event is `adoption.ingest.validation.validate_event`, which the endpoint, the
+CLI import and quarantine replays all use.
+
+`TrimmedString` is a field type other wire schemas use for their own (non-event) input.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Any, NoReturn
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, validate, validates
+from marshmallow import EXCLUDE, Schema, fields
 
 from adoption.ingest.validation import (
     DEFAULT_OUTCOME,
@@ -20,11 +22,8 @@ from adoption.ingest.validation import (
     MAX_FUTURE,
     MAX_ID_LENGTH,
     MAX_PROPERTIES_BYTES,
-    MSG_FUTURE,
-    MSG_NOT_JSON,
-    MSG_PROPERTIES_SIZE,
+    MAX_PROPERTIES_DEPTH,
     OUTCOMES,
-    RFC3339_PATTERN,
 )
 
 
@@ -49,148 +48,102 @@ class TrimmedString(fields.String):
         return value.lower() if self.lower_case else value
 
 
-class Rfc3339DateTime(fields.DateTime):
-    """An RFC 3339 date-time with an offset, loaded as an aware UTC datetime.
-
-    Stricter than marshmallow's ISO parsing, which differs between marshmallow 3 and 4.
-    """
-
-    default_error_messages = {
-        "invalid": "Not a valid datetime.",
-        "invalid_awareness": "Not a valid aware datetime.",
-    }
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="iso", **kwargs)
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
-        if not isinstance(value, str) or not RFC3339_PATTERN.fullmatch(value):
-            raise self.make_error("invalid")
-        try:
-            parsed = datetime.fromisoformat(value[:-1] + "Z" if value.endswith("z") else value)
-        except ValueError as error:
-            raise self.make_error("invalid") from error
-        if parsed.tzinfo is None or parsed.utcoffset() is None:
-            raise self.make_error("invalid_awareness")
-        try:
-            return parsed.astimezone(UTC)
-        except OverflowError as error:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
-            raise self.make_error("invalid") from error
-
-
-class OptionalOutcome(fields.String):
-    """`outcome`, where null means the same as leaving it out: the default."""
-
-    def deserialize(self, value: Any, *args: Any, **kwargs: Any) -> Any:
-        return super().deserialize(missing if value is None else value, *args, **kwargs)
-
-
-def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_contains_nul(item) for item in value)
-    return False
-
-
-def validate_properties(value: dict) -> None:
-    """Storable JSON (PostgreSQL's jsonb takes no NUL, JSON no NaN) of at most 4096 bytes."""
-    try:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        size = len(text.encode("utf-8"))
-    except (TypeError, ValueError, RecursionError) as error:
-        raise ValidationError(MSG_NOT_JSON) from error
-    if _contains_nul(value):
-        raise ValidationError(MSG_NOT_JSON)
-    if size > MAX_PROPERTIES_BYTES:
-        raise ValidationError(MSG_PROPERTIES_SIZE)
-
-
-def _identifier(description: str, *, lower: bool = False) -> TrimmedString:
-    return TrimmedString(
-        required=True,
-        lower=lower,
-        validate=validate.Length(min=1, max=MAX_ID_LENGTH),
-        metadata={"description": description},
-    )
-
-
-class EventSchema(Schema):
-    """One usage event. `EventSchema(now=...)` fixes the clock of the future check."""
+class DescriptionOnly(Schema):
+    """A schema for the OpenAPI document alone: loading or validating with it is a mistake."""
 
     class Meta:
         unknown = EXCLUDE
+
+    def load(self, *_args: Any, **_kwargs: Any) -> NoReturn:
+        raise TypeError(
+            f"{type(self).__name__} only describes the wire shape; validate events with "
+            "adoption.ingest.validation.validate_event."
+        )
+
+    def validate(self, *_args: Any, **_kwargs: Any) -> NoReturn:
+        self.load()
+
+
+def _identifier(description: str, example: str) -> fields.String:
+    return fields.String(
+        required=True,
+        metadata={
+            "description": description,
+            "minLength": 1,
+            "maxLength": MAX_ID_LENGTH,
+            "example": example,
+        },
+    )
+
+
+class EventSchema(DescriptionOnly):
+    """One usage event (the rules: CONTRACT.md "Events"; checked by `validate_event`)."""
 
     event_id = _identifier(
         f"The idempotency key, unique per source; trimmed, 1 to {MAX_ID_LENGTH} characters. "
-        "An event_id already stored for this source counts as a duplicate."
+        "An event_id already stored for this source counts as a duplicate.",
+        "pos-7-000123",
     )
     user_id = _identifier(
         "The employee's external id, matched case-insensitively; an unknown one registers "
-        "an unrostered employee."
+        "an unrostered employee.",
+        "E001",
     )
-    site_id = _identifier("The code of a known site, matched case-insensitively.")
+    site_id = _identifier("The code of a known site, matched case-insensitively.", "S001")
     action = _identifier(
         "The feature used, e.g. `pos.sale.complete`; trimmed and lower-cased. An unknown "
         "action registers an unmapped feature.",
-        lower=True,
+        "pos.sale.complete",
     )
-    occurred_at = Rfc3339DateTime(
+    occurred_at = fields.DateTime(
         required=True,
         metadata={
             "description": "When it happened: RFC 3339 with an offset, e.g. "
-            "`2026-11-02T09:15:00+01:00` or `...Z`; not more than "
-            f"{MAX_FUTURE // timedelta(minutes=1)} minutes in the future."
+            "`2026-11-02T09:15:00+01:00` or `...Z`; not before 1970-01-01T00:00:00Z, not more "
+            f"than {MAX_FUTURE // timedelta(minutes=1)} minutes in the future, and on a day "
+            "that exists in the site's time zone.",
+            "example": "2026-11-02T09:15:00+01:00",
         },
     )
-    outcome = OptionalOutcome(
-        load_default=DEFAULT_OUTCOME,
+    outcome = fields.String(
         allow_none=True,
-        validate=validate.OneOf(OUTCOMES),
-        metadata={"description": "`success` (the default, also for null) or `error`."},
+        metadata={
+            "description": f"`{DEFAULT_OUTCOME}` (the default, also for null) or `error`.",
+            "enum": list(OUTCOMES),
+            "default": DEFAULT_OUTCOME,
+            "example": "success",
+        },
     )
     duration_ms = fields.Integer(
-        strict=True,
-        load_default=None,
-        validate=validate.Range(min=0, max=MAX_DURATION_MS),
-        metadata={"description": "How long the task took, in milliseconds; optional."},
+        allow_none=True,
+        metadata={
+            "description": "How long the task took, in milliseconds; optional.",
+            "minimum": 0,
+            "maximum": MAX_DURATION_MS,
+            "example": 1200,
+        },
     )
     properties = fields.Dict(
-        load_default=None,
-        validate=validate_properties,
+        allow_none=True,
         metadata={
             "description": "Free-form JSON object kept with the event; at most "
-            f"{MAX_PROPERTIES_BYTES} bytes as compact UTF-8 JSON."
+            f"{MAX_PROPERTIES_BYTES} bytes as compact UTF-8 JSON and {MAX_PROPERTIES_DEPTH} "
+            "levels deep.",
+            "example": {"till": "3", "items": 2},
         },
     )
 
-    def __init__(self, *, now: datetime | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.now = now
 
-    @validates("occurred_at")
-    def _not_in_future(self, value: datetime, **kwargs: Any) -> None:
-        # **kwargs: marshmallow 4 passes data_key, marshmallow 3 does not
-        now = self.now if self.now is not None else datetime.now(UTC)
-        if value > now + MAX_FUTURE:
-            raise ValidationError(MSG_FUTURE)
-
-
-class EventBatchSchema(Schema):
+class EventBatchSchema(DescriptionOnly):
     """The body of `POST /api/v1/events`; a bare JSON array of events is accepted too."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     events = fields.List(
         fields.Nested(EventSchema),
         required=True,
-        validate=validate.Length(max=MAX_EVENTS_PER_BATCH),
         metadata={
             "description": f"At most {MAX_EVENTS_PER_BATCH:,} events and 10 MB (decompressed) "
-            "per request. Invalid events are quarantined; the rest are accepted."
+            "per request. Invalid events are quarantined; the rest are accepted.",
+            "maxItems": MAX_EVENTS_PER_BATCH,
         },
     )
 

@@ -92,6 +92,10 @@ class FeaturePutSchema(Schema):
 
 class EmployeeListArgs(PageArgs):
     site_id = TrimmedString(load_default=None)
+    rostered = fields.Boolean(
+        load_default=None,
+        metadata={"description": "false: only people known from events, not on HR's roster."},
+    )
 
 
 class FeatureListArgs(PageArgs):

@@ -124,3 +124,28 @@ class TimeToProficiencySchema(Schema):
     log_rank = fields.Nested(LogRankSchema)
     method = fields.String()
     caveats = fields.List(fields.String())
+
+
+class HotspotSchema(Schema):
+    action = fields.String()
+    module = fields.String(**NULLABLE)
+    attempts = fields.Integer()
+    errors = fields.Integer()
+    error_rate = fields.Float()
+    measured = fields.String(metadata={"description": "What the figures are, in words."})
+
+
+class ChainHotspotsSchema(Schema):
+    first = fields.Date(
+        data_key="from", metadata={"description": "First local day covered (inclusive)."}
+    )
+    last = fields.Date(
+        data_key="to",
+        metadata={"description": "Last local day covered: the chain's last complete day."},
+    )
+    min_attempts = fields.Integer(
+        metadata={"description": "Features with fewer attempts in the window are left out."}
+    )
+    items = fields.List(
+        fields.Nested(HotspotSchema), metadata={"description": "Most errors first, at most 10."}
+    )

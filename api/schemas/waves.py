@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from adoption.errors import Invalid
 from api.schemas.events import TrimmedString
 from pilots.readiness_rules import COMPARISONS, MAX_WEEKS, METRICS, SCOPES
-from pilots.waves import MAX_WAVE
+from pilots.waves import MAX_WAVE, check_canary_share
 
 SITE_CODE = validate.Length(min=1, max=64)
-SHARE = validate.Range(min=0, max=1, min_inclusive=False)
+
+
+def _share(value: float) -> None:
+    """`pilots.waves.check_canary_share` as a marshmallow validator."""
+    try:
+        check_canary_share(value)
+    except Invalid as exc:
+        raise ValidationError(exc.details["canary_share"]) from exc
 
 
 class WaveSchema(Schema):
@@ -34,7 +42,7 @@ class WavePutSchema(Schema):
 
     name = TrimmedString(allow_none=True, validate=validate.Length(max=100))
     planned_go_live_on = fields.Date(allow_none=True)
-    canary_share = fields.Float(allow_none=True, validate=SHARE)
+    canary_share = fields.Float(allow_none=True, validate=_share)
     sites = fields.List(
         TrimmedString(validate=SITE_CODE),
         metadata={"description": "Replaces the wave's sites (they leave any other wave)."},

@@ -1,9 +1,10 @@
 """Server-rendered pages (CONTRACT "Web pages"): the `web` blueprint, its templates and static.
 
 Everything a page needs is served by the app (no CDN); scripts come only from `static/app.js`.
-Modules: `auth` (login, logout, CSRF), `render` (page helpers below), `errors` (HTML 4xx/5xx),
-`pages` (/, /sites/<site_id>/leaderboard, /me), `board`, `stuck`, `progress` (what those pages
-show, from domain calls), `admin` (/admin/quarantine, /admin/features), `champions`
+Modules: `login` (/login, /logout; the session, CSRF and roles are `api.auth`), `render` (page
+helpers below), `errors` (HTML 4xx/5xx),
+`pages` (/, /sites/<site_id>/leaderboard, /me: `rewards.team`, `adoption.usage.coaching`,
+`rewards.progress`), `admin` (/admin/quarantine, /admin/features), `champions`
 (/champions, /champions/<YYYY-MM>: review, close, reopen, CSV/XLSX), `rollout` (/pilots),
 `svg` (a chart SVG checked and inlined).
 
@@ -27,7 +28,7 @@ the bottom of this file, and one template. The role home (`pages.HOMES`) and the
     def close_month(month):
         if not confirmed():         # first POST: a page that re-posts the same fields + confirm=yes
             return confirm_page(f"Close {month}?", "Closing freezes the month.", action="Close")
-        ...; database.session().commit()
+        ...                         # writes are committed once when the view returns
         flash(f"{month} is closed.", "ok")
         return redirect(url_for("web.champions_month", month=month))
 
@@ -39,14 +40,16 @@ the bottom of this file, and one template. The role home (`pages.HOMES`) and the
 - Templates `{% extends "base.html" %}` and fill `{% block content %}` (and optionally `head`);
   `refresh=<seconds>` in the context adds a meta refresh, `tv=True` the large-type body class.
   Inside every `<form method="post">` put `{{ csrf_field() }}`: any POST to this blueprint without
-  the session's token gets the 400 page before the view runs (see `api.web.auth`). Downloads
+  the session's token gets the 400 page before the view runs (see `api.auth`). Downloads
   (CSV/XLSX) are plain links to GET routes.
 - `<form data-confirm="Really…?">` asks in a browser dialog and then posts `confirm=yes`, so the
   server-side confirm page only appears without JavaScript. `<select data-autosubmit>` submits its
   form on change (a button with `data-autosubmit-button` inside `.controls` is then hidden).
-- Errors: `abort(403)`, `abort(404)` (with a message: `abort(404, "No such month.")`) or a domain
-  `NotFound`/`Forbidden`/`Conflict`/`Invalid` raised in a view render error.html in the layout;
-  /api keeps its JSON errors (`api.web.errors`).
+- Errors: raise a domain error (`NotFound("No such month.")`, `Forbidden`, `Conflict`, `Invalid`
+  from `adoption.errors`); error.html renders it in the layout with the status of the one table
+  `api.errors.ERRORS`; /api keeps its JSON errors (`api.web.errors`).
+- Transactions: a view never commits; its writes are committed once when it returns and rolled
+  back when it raises (`api.database`).
 - Jinja filters: `pct` (0.734 → 73%), `num` (2 decimals), `signed` (+5.20), `day` (2026-11-19),
   `when` (UTC instant → "2026-11-19 14:05 UTC"), `role_label`.
 - CSS (`static/app.css`): `.card`, `.card.narrow`, `.grid.two|three`, `.stack`, `.actions`,
@@ -70,4 +73,4 @@ bp = Blueprint(
     static_url_path="/static/web",
 )
 
-from api.web import admin, auth, champions, errors, pages, rollout  # noqa: E402, F401  (routes attach to bp)
+from api.web import admin, champions, errors, login, pages, rollout  # noqa: E402, F401  (routes attach to bp)

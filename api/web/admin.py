@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import timedelta
 
 from flask import flash, g, redirect, request, url_for
 from marshmallow import ValidationError
-from sqlalchemy import select
 
-from adoption.errors import Conflict, Invalid, NotFound
+from adoption.errors import Conflict, Invalid
 from adoption.ingest import quarantine
 from adoption.masterdata import records
-from adoption.models import Site
-from adoption.usage.insights import unmapped_actions
 from api import database
 from api.schemas.masterdata import FeaturePutSchema
 from api.web import bp
@@ -22,7 +18,6 @@ from api.web.render import confirm_page, confirmed, now, page, render_page
 
 PAGE_SIZE = 50
 SHOWN_PAYLOAD_CHARS = 20_000
-UNMAPPED_WINDOW_DAYS = 28
 FEATURE_FORM_FIELDS = ("points", "daily_cap", "expected_ms", "alias_of")
 
 
@@ -105,7 +100,6 @@ def quarantine_replay(item_id):
         session.rollback()
         flash(f"Item {item_id} was not replayed: {exc.message}", "error")
         return redirect(url_for("web.quarantine_list"))
-    session.commit()
     flash(
         f"Item {item_id} replayed: {outcome.accepted} accepted, "
         f"{outcome.duplicates} already stored.",
@@ -131,7 +125,6 @@ def quarantine_discard(item_id):
         session.rollback()
         flash(f"Item {item_id} was not discarded: {exc.message}", "error")
         return redirect(url_for("web.quarantine_list"))
-    session.commit()
     flash(f"Item {item_id} discarded.", "ok")
     return redirect(url_for("web.quarantine_list"))
 
@@ -151,19 +144,13 @@ def features():
 
 
 def _features_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
-    session = database.session()
-    today = now().date()
-    site_ids = set(session.scalars(select(Site.id)))
-    waiting = unmapped_actions(
-        session, site_ids, today - timedelta(days=UNMAPPED_WINDOW_DAYS), today
-    )
-    mapped = records.list_features(session, limit=1000, unmapped=False)
+    queue = records.mapping_queue(database.session(), now())
     return render_page(
         "features.html",
         title="Unmapped actions",
-        waiting=waiting,
-        mapped=[f.action for f in mapped],
-        window_days=UNMAPPED_WINDOW_DAYS,
+        waiting=queue.waiting,
+        mapped=queue.mapped,
+        window_days=queue.window_days,
         errors=errors or {},
         values=values or {},
         status=status,
@@ -173,25 +160,28 @@ def _features_page(errors: dict | None = None, values: dict | None = None, statu
 @bp.post("/admin/features")
 @page()
 def map_feature():
-    """Maps one action: the fields of the API's feature PUT, checked by the same schema."""
+    """Maps one action: the fields of the API's feature PUT, checked by the same schema and
+    mapped by the same rule (`records.map_feature`)."""
     session = database.session()
     action = request.form.get("action", "")
     form = {k: request.form.get(k, "").strip() for k in FEATURE_FORM_FIELDS}
-    values = {k: v if v != "" else None for k, v in form.items()}
-    values["is_core"] = form["is_core"] = request.form.get("is_core") == "on"
-    if values["points"] is None:
-        values["points"] = 0
+    form["is_core"] = request.form.get("is_core") == "on"
     try:
-        loaded = FeaturePutSchema().load(values)
-        if loaded.get("alias_of"):
-            records.get_feature(session, loaded["alias_of"])  # a typo must not map silently
-        feature, _ = records.put_feature(session, action, loaded, now=now())
+        values = FeaturePutSchema().load(_feature_values(form))
+        feature, _ = records.map_feature(session, action, values, now=now())
     except ValidationError as exc:
         return _features_page({action: exc.messages}, {action: form}, 422)
-    except (Invalid, NotFound) as exc:
+    except Invalid as exc:
         session.rollback()
-        messages = exc.details if isinstance(exc, Invalid) else {"alias_of": [exc.message]}
-        return _features_page({action: messages}, {action: form}, 422)
-    session.commit()
+        return _features_page({action: exc.details}, {action: form}, 422)
     flash(f"{feature.action} is mapped.", "ok")
     return redirect(url_for("web.features"))
+
+
+def _feature_values(form: dict) -> dict:
+    """The form as the API's PUT body: a blank points field is not given (the API's default:
+    1 on create, kept on replace); a blank cap, expert time or alias means none."""
+    values = {k: (v if v != "" else None) for k, v in form.items()}
+    if values["points"] is None:
+        del values["points"]
+    return values

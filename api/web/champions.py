@@ -3,20 +3,22 @@
 
 Champions are pay data, so every route is hr and admin only (reopening: admin only), as in
 `api.http.champions`. What a month holds, when it may close and what an export contains are
-`rewards.champions.months`, `rewards.champions.periods` and `rewards.exports`; these views only
-call them.
+`rewards.champions.review` (one month as HR reviews it, `can_close` from
+`rewards.champions.periods.month_status`), `rewards.champions.months` and `rewards.exports`; these
+views only call them.
 """
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, g, redirect, request, url_for
+from flask import Response, current_app, flash, g, redirect, request, url_for
 
-from adoption.errors import Conflict, Invalid
+from adoption.calendar import Month
+from adoption.errors import Conflict, Invalid, MonthNotOver, NotFound
 from api import database
 from api.web import bp
 from api.web.render import SECURITY_HEADERS, confirm_page, confirmed, now, page, render_page
 from rewards import exports
-from rewards.champions import months, periods
+from rewards.champions import months, periods, review
 
 MAX_NOTE = 2000  # as the API's ReopenSchema
 NOT_A_MONTH = "There is no such month: months are written YYYY-MM, e.g. 2026-11."
@@ -26,12 +28,12 @@ def _roles() -> tuple[str, ...]:
     return current_app.extensions["uptake"].settings.ineligible_roles
 
 
-def _last_day(month: str):
-    """The month's last day; a malformed month is a page that does not exist (404)."""
+def _month(text: str) -> Month:
+    """The month of the address; a malformed month is a page that does not exist (404)."""
     try:
-        return months.parse_month(month)[1]
+        return Month.parse(text)
     except Invalid:
-        abort(404, NOT_A_MONTH)
+        raise NotFound(NOT_A_MONTH) from None
 
 
 def _version() -> int | None:
@@ -39,7 +41,7 @@ def _version() -> int | None:
     if text is None or text == "":
         return None
     if not text.isdigit() or int(text) < 1:
-        abort(404, "There is no such version: versions are numbered from 1.")
+        raise NotFound("There is no such version: versions are numbered from 1.")
     return int(text)
 
 
@@ -54,28 +56,18 @@ def champions_list():
 @bp.get("/champions/<month>")
 @page("hr")
 def champions_month(month):
-    return _month_page(month, _version())
+    return _month_page(_month(month), _version())
 
 
-def _month_page(month: str, version: int | None, *, error: str = "", status: int = 200):
-    last = _last_day(month)
-    session = database.session()
-    clock = now()
-    data = months.get_month(session, month, version, now=clock, ineligible_roles=_roles())
-    versions = periods.month_versions(session, month)
-    newest = versions[-1]["version"] if versions else 1
-    running = periods.running_sites(session, last, clock)
-    latest = data["version"] == newest
+def _month_page(month: Month, version: int | None, *, error: str = "", status: int = 200):
+    data = review.month_review(
+        database.session(), month, version, now=now(), ineligible_roles=_roles()
+    )
     return render_page(
         "champions_month.html",
         title=f"Champions {month}",
         data=data,
-        versions=versions,
-        newest=newest,
-        latest=latest,
-        running=running,
-        can_close=latest and data["status"] == "draft" and not running,
-        can_reopen=latest and data["status"] == "closed" and g.principal.role == "admin",
+        can_reopen=data.can_reopen and g.principal.role == "admin",
         error=error,
         status=status,
         max_note=MAX_NOTE,
@@ -86,7 +78,7 @@ def _month_page(month: str, version: int | None, *, error: str = "", status: int
 @page("hr")
 def champions_close(month):
     """Freezes the month's newest draft (a closed month stays as it is); asks first."""
-    _last_day(month)
+    month = _month(month)
     session = database.session()
     if not confirmed():
         return confirm_page(
@@ -96,29 +88,25 @@ def champions_close(month):
             "can reopen it, as a new version.",
             action=f"Close {month}",
         )
-    was = periods.month_versions(session, month)
     try:
-        closed = months.close_month(
+        closed = review.close_for_review(
             session, month, now=now(), actor=g.principal.name, ineligible_roles=_roles()
         )
-    except Conflict as exc:
+    except MonthNotOver as exc:
         session.rollback()
-        if exc.details.get("reason") == "month_not_over":
-            return _month_page(month, None, error=exc.message, status=409)
-        raise
-    session.commit()
-    if was and was[-1]["status"] == "closed":
-        flash(f"{month} was already closed (version {closed['version']}); nothing changed.", "info")
+        return _month_page(month, None, error=exc.message, status=409)
+    if closed.was_closed:
+        flash(f"{month} was already closed (version {closed.version}); nothing changed.", "info")
     else:
-        flash(f"{month} is closed: version {closed['version']} is frozen.", "ok")
-    return redirect(url_for("web.champions_month", month=month))
+        flash(f"{month} is closed: version {closed.version} is frozen.", "ok")
+    return redirect(url_for("web.champions_month", month=str(month)))
 
 
 @bp.post("/champions/<month>/reopen")
 @page()
 def champions_reopen(month):
     """Admin only: a new draft version of a closed month, with a note for the audit log."""
-    _last_day(month)
+    month = str(_month(month))
     note = " ".join(request.form.get("note", "").split())[:MAX_NOTE] or None
     if not confirmed():
         return confirm_page(
@@ -136,7 +124,6 @@ def champions_reopen(month):
         session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("web.champions_month", month=month))
-    session.commit()
     flash(f"{month} is reopened as draft version {reopened['version']}.", "ok")
     return redirect(url_for("web.champions_month", month=month))
 
@@ -145,9 +132,9 @@ def champions_reopen(month):
 @page("hr")
 def champions_export(month, fmt):
     """The month (`?version=`, else the newest) as CSV or XLSX; every download is audited."""
-    _last_day(month)
+    month = str(_month(month))
     if fmt not in exports.MIMETYPES:
-        abort(404, "Exports are .csv or .xlsx.")
+        raise NotFound("Exports are .csv or .xlsx.")
     session = database.session()
     file = exports.export_month(
         session,
@@ -158,7 +145,6 @@ def champions_export(month, fmt):
         version=_version(),
         ineligible_roles=_roles(),
     )
-    session.commit()
     headers = {
         "Content-Disposition": f'attachment; filename="{file.filename}"',
         "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],

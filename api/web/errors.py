@@ -1,5 +1,7 @@
 """HTML error pages for the web routes; everything under /api keeps the JSON error shape.
 
+The status of a page comes from the same table as the JSON API's (`api.errors.ERRORS`).
+
 Blueprint handlers cover errors raised in web views. A URL that matches no route has no
 blueprint, so 404 and 405 are also answered app-wide: HTML unless the path is under /api
 (or the request was routed to another blueprint), else `api.errors.handle_http` as before.
@@ -48,7 +50,7 @@ def _is_web_request() -> bool:
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    status = exc.code or 500
+    status, _code = api_errors.status_and_code(exc)
     own = exc.description if exc.description != type(exc).description else None
     html, status, headers = _page(status, own)
     if status == 405 and getattr(exc, "valid_methods", None):
@@ -58,7 +60,7 @@ def http_error(exc: HTTPException):
 
 @bp.errorhandler(DomainError)
 def domain_error(exc: DomainError):
-    status = next((s for cls, s in api_errors.DOMAIN_STATUS.items() if isinstance(exc, cls)), 500)
+    status, _code = api_errors.status_and_code(exc)
     return _page(status, exc.message)
 
 

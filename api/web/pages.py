@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
-from sqlalchemy import select
+from flask import g, redirect, request, url_for
+from werkzeug.exceptions import BadRequest
 
-from adoption.calendar import local_today
-from adoption.errors import NotFound
-from adoption.masterdata.records import get_site
-from adoption.models import Employee, Site
-from adoption.scoring.rules import load_rules
+from adoption.errors import Forbidden, Invalid, NotFound
+from adoption.masterdata.records import get_site, list_sites
+from adoption.models import Site
+from adoption.usage.coaching import site_coaching
 from api import database
+from api.auth import has_role
 from api.web import bp
-from api.web.board import COLUMNS, METRICS, PUBLIC_VIEWER, period_choices, pick_period, team_board
-from api.web.progress import my_progress
 from api.web.render import ANY_ROLE, now, page, render_page
-from api.web.stuck import STRUGGLING_ACCURACY, STRUGGLING_MIN_ATTEMPTS, who_is_stuck
+from rewards.progress import progress_of
+from rewards.team import team_board
 
 HOMES = {
     "employee": "/me",
@@ -25,6 +24,15 @@ HOMES = {
 }
 SEES_WHO_IS_STUCK = frozenset({"manager", "hr", "rollout_lead", "admin"})
 TV_REFRESH_S = 60
+SEES_OPTED_OUT = ("hr",)  # and admin, by name; never on a TV screen
+METRICS = {"points": "Points", "proficiency": "Proficiency score", "improvement": "Improvement"}
+COLUMNS = {"points": "Points", "proficiency": "Score", "improvement": "Change"}
+BAD_INPUT = {
+    "period": "Unknown period; choose one from the list.",
+    "metric": "Unknown metric; choose points, proficiency or improvement.",
+}
+OUTSIDE = "This board is outside the sites of your login."
+MAX_SITES = 10_000  # the site picker lists them all
 
 
 @bp.get("/")
@@ -33,15 +41,10 @@ def home():
     """Each role lands on its own page; a manager on the board of its first site."""
     principal = g.principal
     if principal.role == "manager":
-        code = database.session().scalar(
-            select(Site.code)
-            .where(Site.id.in_(principal.site_ids))
-            .order_by(Site.code_key)
-            .limit(1)
-        )
-        if code is None:
-            abort(403, "Your login has no site yet; ask an admin to add one.")
-        return redirect(url_for("web.site_leaderboard", site_id=code))
+        first = list_sites(database.session(), limit=1, only=set(principal.site_ids))
+        if not first:
+            raise Forbidden("Your login has no site yet; ask an admin to add one.")
+        return redirect(url_for("web.site_leaderboard", site_id=first[0].code))
     return redirect(HOMES[principal.role])
 
 
@@ -53,10 +56,10 @@ def visible_site(code: str) -> Site:
         site = get_site(database.session(), code)
     except NotFound:
         if principal.scoped:
-            abort(403, "This board is outside the sites of your login.")
+            raise Forbidden(OUTSIDE) from None
         raise
     if not principal.can_see_site(site.id):
-        abort(403, "This board is outside the sites of your login.")
+        raise Forbidden(OUTSIDE)
     return site
 
 
@@ -65,10 +68,8 @@ def site_choices(current: Site) -> list[Site]:
     principal = g.principal
     if principal.role == "employee":
         return [current]
-    stmt = select(Site).order_by(Site.code_key)
-    if principal.role == "manager":
-        stmt = stmt.where(Site.id.in_(principal.site_ids))
-    return list(database.session().scalars(stmt))
+    only = set(principal.site_ids) if principal.role == "manager" else None
+    return list_sites(database.session(), limit=MAX_SITES, only=only)
 
 
 @bp.get("/sites/<site_id>/leaderboard")
@@ -82,46 +83,31 @@ def site_leaderboard(site_id):
     site = visible_site(site_id)
     principal = g.principal
     session = database.session()
-    clock = now()
-    choices = period_choices(local_today(site.timezone, clock))
-    metric = request.args.get("metric", "points")
-    tv = request.args.get("tv") == "1"
+    tv, clock = request.args.get("tv") == "1", now()
     try:
-        period, note = pick_period(choices, request.args.get("period"))
-    except KeyError:
-        abort(400, "Unknown period; choose one from the list.")
-    if metric not in METRICS:
-        abort(400, "Unknown metric; choose points, proficiency or improvement.")
-    me = None
-    if principal.employee_id is not None:
-        me = session.get(Employee, principal.employee_id).external_id
-    board = team_board(
-        session,
-        site,
-        period=period,
-        metric=metric,
-        viewer_role=PUBLIC_VIEWER if tv else principal.role,
-        now=clock,
-        me=me,
-    )
-    stuck, rules = None, load_rules(session)
+        board = team_board(
+            session,
+            site,
+            period=request.args.get("period"),
+            metric=request.args.get("metric", "points"),
+            reveal_opted_out=not tv and has_role(principal, SEES_OPTED_OUT),  # TV is public
+            now=clock,
+            me=principal.employee_id,
+        )
+    except Invalid as exc:
+        raise BadRequest(next((BAD_INPUT[k] for k in exc.details if k in BAD_INPUT), None)) from exc
+    coaching = None
     if not tv and principal.role in SEES_WHO_IS_STUCK:
-        stuck = who_is_stuck(session, site, board["as_of"], rules)
+        coaching = site_coaching(session, site, clock)
     return render_page(
         "leaderboard.html",
         title=f"{site.name} — team board",
         site=site,
         sites=site_choices(site),
-        choices=choices,
-        period=period,
-        note=note,
         metrics=METRICS,
         columns=COLUMNS,
-        metric=metric,
         board=board,
-        stuck=stuck,
-        struggling_rule=(STRUGGLING_ACCURACY, STRUGGLING_MIN_ATTEMPTS),
-        window_days=rules.window_days,
+        stuck=coaching,
         tv=tv,
         refresh=TV_REFRESH_S if tv else None,
     )
@@ -132,12 +118,9 @@ def site_leaderboard(site_id):
 def me():
     """The signed-in employee's own progress; a login without an employee has none."""
     if g.principal.employee_id is None:
-        abort(404, "No employee is linked to your login, so there is no progress to show.")
-    session = database.session()
-    employee = session.get(Employee, g.principal.employee_id)
+        raise NotFound("No employee is linked to your login, so there is no progress to show.")
     return render_page(
         "me.html",
         title="My progress",
-        employee=employee,
-        progress=my_progress(session, employee, now()),
+        progress=progress_of(database.session(), g.principal.employee_id, now()),
     )

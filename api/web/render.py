@@ -1,4 +1,6 @@
-"""Page helpers shared by every web view: who is signed in, role gates, the layout, confirm steps.
+"""Page helpers shared by every web view: role gates, the layout, confirm steps.
+
+Who is signed in, CSRF and the role rule are `api.auth` (shared with the JSON API).
 
 See the `api.web` docstring for how a page uses them.
 """
@@ -10,13 +12,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
 
-from flask import abort, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
+from flask import redirect, render_template, request, url_for
 
-from adoption.identity import credentials
+from adoption.errors import Forbidden
 from adoption.identity.credentials import Principal
-from adoption.models import Site
-from api import clock, database
+from adoption.masterdata.records import site_codes
+from api import auth, clock, database
 from api.web import bp
 
 ANY_ROLE = ("hr", "rollout_lead", "manager", "employee")
@@ -28,6 +29,7 @@ ROLE_LABELS = {
     "employee": "Employee",
 }
 CONFIRM_FIELD = "confirm"
+NOT_YOUR_PAGE = "Your login does not give access to this page."
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -45,34 +47,20 @@ def now() -> datetime:
     return clock.utcnow()
 
 
-def signed_in() -> Principal | None:
-    """The web login of this session, or None; pages ignore `Authorization` headers."""
-    if "principal" in g:
-        return g.principal
-    principal = None
-    account_id = session.get("account_id")
-    if account_id is not None:
-        account = credentials.account_by_id(database.session(), account_id)
-        principal = credentials.principal_for_account(account) if account else None
-    g.principal = principal
-    return principal
-
-
 def page(*roles: str) -> Callable:
     """Signed-in users of these roles (admin always); anonymous → login, other roles → 403 page."""
-    allowed = {"admin", *roles}
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            principal = signed_in()
+            principal = auth.session_principal()
             if principal is None:
                 return redirect(url_for("web.login", next=_here()))
-            if principal.role not in allowed:
-                abort(403)
+            if not auth.has_role(principal, roles):
+                raise Forbidden(NOT_YOUR_PAGE)
             return view(*args, **kwargs)
 
-        wrapper._page_roles = tuple(sorted(allowed))
+        wrapper._page_roles = tuple(sorted({"admin", *roles}))
         return wrapper
 
     return decorate
@@ -85,7 +73,7 @@ def _here() -> str:
 
 def render_page(template: str, *, title: str, status: int = 200, **context):
     """A template extending base.html, with the signed-in user and nav, and the security headers."""
-    principal = signed_in()
+    principal = auth.session_principal()
     html = render_template(
         template,
         title=title,
@@ -132,15 +120,13 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str]]:
     db = database.session()
     items: list[tuple[str, str]] = []
     if principal.role == "manager":
-        sites = db.scalars(
-            select(Site.code).where(Site.id.in_(principal.site_ids)).order_by(Site.code_key)
-        )
+        sites = site_codes(db, principal.site_ids)
         items += [(f"Board {code}", f"/sites/{code}/leaderboard") for code in sites]
     elif principal.role == "employee" and principal.home_site_id is not None:
-        code = db.get(Site, principal.home_site_id).code
+        (code,) = site_codes(db, [principal.home_site_id])
         items += [("My progress", "/me"), ("Store board", f"/sites/{code}/leaderboard")]
     elif principal.role in {"hr", "rollout_lead", "admin"}:
-        first = db.scalar(select(Site.code).order_by(Site.code_key).limit(1))
+        first = next(iter(site_codes(db, limit=1)), None)
         if principal.role == "admin":
             items += [("Quarantine", "/admin/quarantine"), ("Features", "/admin/features")]
         if principal.role in {"hr", "admin"}:

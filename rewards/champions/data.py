@@ -1,6 +1,7 @@
-"""What a month's champion ranking reads: candidates with their month figures, month-end scores,
-the time of the last points earned at the home site (for those it may rank), and the month's
-first-proficient awards. Rollups and the ledger, except that time: see `add_last_earned`."""
+"""What a month's champion ranking reads: candidates with their month figures, month-end scores
+and the time of the last points earned at the home site (for those it may rank). Rollups and the
+ledger, except that time: see `add_last_earned`. The month's first-proficient awards are
+`rewards.champions.first_proficient.awards_between`."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adoption.calendar import yesterday
-from adoption.models import DailyUsage, Employee, Site
-from adoption.scoring.components import score_frame
+from adoption.calendar import is_employed, yesterday
+from adoption.models import DailyUsage, Employee
+from adoption.scoring.proficiency import scores_on
 from rewards.champions.rules import Candidate, Condition, tie_key
-from rewards.models import PointsLedger, SiteFirstProficient
+from rewards.models import PointsLedger
 from rewards.points import FEATURE_RULE, desired_points
 
 
@@ -24,9 +25,7 @@ def candidates(session: Session, first: date, last: date) -> dict[int, tuple[Can
     points = _site_points(session, first, last)
     out = {}
     for e in session.scalars(select(Employee).order_by(Employee.external_id)):
-        employed = (e.hired_on is None or e.hired_on <= last) and (
-            e.left_on is None or last <= e.left_on
-        )
+        employed = is_employed(e.hired_on, e.left_on, last)
         out[e.id] = (
             Candidate(
                 employee_id=e.id,
@@ -142,34 +141,11 @@ def last_points_at(
 def add_scores(session, people, sites, cheap_tests, last, now, rules) -> None:
     """Score and level for those who pass every condition before proficiency."""
     day_of = {s.id: min(last, yesterday(s.timezone, now)) for s in sites}
-    by_day: dict[date, list[int]] = {}
-    for c, home in people.values():
-        if home in day_of and all(t.test(c) for t in cheap_tests):
-            by_day.setdefault(day_of[home], []).append(c.employee_id)
-    for day, ids in by_day.items():
-        for row in score_frame(session, ids, day, day, rules).itertuples(index=False):
-            candidate = people[int(row.employee_id)][0]
-            candidate.score, candidate.level = float(row.score), str(row.level)
-
-
-def first_proficient(session: Session, first: date, last: date) -> list[dict]:
-    fp = SiteFirstProficient
-    rows = session.execute(
-        select(fp, Site.code, Employee.external_id, Employee.display_name)
-        .join(Site, Site.id == fp.site_id)
-        .join(Employee, Employee.id == fp.employee_id)
-        .where(fp.proficient_since >= first, fp.proficient_since <= last)
-        .order_by(Site.code_key)
-    ).all()
-    return [
-        {
-            "site_id": code,
-            "user_id": user_id,
-            "display_name": name,
-            "proficient_since": row.proficient_since,
-            "score": row.score,
-            "site_pk": row.site_id,
-            "employee_pk": row.employee_id,
-        }
-        for row, code, user_id, name in rows
-    ]
+    wanted = {
+        c.employee_id: day_of[home]
+        for c, home in people.values()
+        if home in day_of and all(t.test(c) for t in cheap_tests)
+    }
+    for employee_id, found in scores_on(session, wanted, rules).items():
+        candidate = people[employee_id][0]
+        candidate.score, candidate.level = found.score, found.level

@@ -7,34 +7,31 @@ eligibility, ordering and the reasons.
 
 from __future__ import annotations
 
-import calendar
-import re
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption import audit
-from adoption.errors import Conflict, Invalid, NotFound
+from adoption.calendar import Month
+from adoption.errors import Conflict, MonthNotOver, NotFound
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules, load_rules
 from rewards.champions import data as champion_data
 from rewards.champions import rules as champion_rules
-from rewards.champions.periods import running_sites
+from rewards.champions.first_proficient import awards_between
+from rewards.champions.periods import month_status
 from rewards.models import ChampionEntry, ChampionPeriod
 from rewards.points import derive_points, pairs_between
 
 RULES_ID = "champions-1"
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DEFAULT_INELIGIBLE = ("manager",)
 
 
 def parse_month(month: str) -> tuple[date, date]:
-    """'YYYY-MM' → its first and last day; anything else is invalid (422)."""
-    if not isinstance(month, str) or not MONTH.match(month):
-        raise Invalid({"month": ["Use YYYY-MM, e.g. 2026-11."]})
-    year, number = int(month[:4]), int(month[5:])
-    return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
+    """'YYYY-MM' → its first and last day; anything else is invalid (422). `Month.parse`."""
+    parsed = Month.parse(month)
+    return parsed.first_day, parsed.last_day
 
 
 def rules_version(rules: ScoringRules, ineligible_roles: tuple[str, ...]) -> str:
@@ -76,7 +73,7 @@ def compute_month(
         "month": month,
         "rules_version": rules_version(rules, roles),
         "champions": champions,
-        "first_proficient": champion_data.first_proficient(session, first, last),
+        "first_proficient": awards_between(session, first, last),
     }
 
 
@@ -162,7 +159,7 @@ def close_month(
     period = periods.get(max(periods, default=0))
     if period is not None and period.status == "closed":
         return _frozen(session, period)
-    _check_over(session, month, last, now)
+    _check_over(session, month, now)
     derive_points(session, pairs_between(session, first, last), now=now)
     live = compute_month(session, month, now=now, ineligible_roles=ineligible_roles)
     if period is None:
@@ -185,12 +182,12 @@ def close_month(
     return _frozen(session, period)
 
 
-def _check_over(session: Session, month: str, last: date, now: datetime) -> None:
-    running = running_sites(session, last, now)
-    if running:
-        raise Conflict(
-            f"{month} is not over yet: its last local day has not ended at {', '.join(running)}.",
-            {"reason": "month_not_over", "month": month, "sites": running},
+def _check_over(session: Session, month: str, now: datetime) -> None:
+    status = month_status(session, Month.parse(month), now)
+    if status.running_sites:
+        raise MonthNotOver(
+            status.reason,
+            {"reason": "month_not_over", "month": month, "sites": status.running_sites},
         )
 
 

@@ -1,20 +1,18 @@
 """Champion months: which are frozen (a month whose newest champion version is closed never
-changes), which are still running somewhere, and the months HR can review with their versions."""
+changes), which are still running somewhere, whether HR may close one now, and the months HR can
+review with their versions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adoption.calendar import local_today
+from adoption.calendar import Month, chain_today, local_today, site_timezones
 from adoption.models import DailyUsage, Site
 from rewards.models import ChampionPeriod
-
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def frozen_months(session: Session) -> set[str]:
@@ -34,21 +32,62 @@ def frozen_months(session: Session) -> set[str]:
     return {m for (m,) in rows}
 
 
-def _next_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year + 1:04d}-01" if number == 12 else f"{year:04d}-{number + 1:02d}"
-
-
-def _last_day(month: str) -> date:
-    following = date.fromisoformat(f"{_next_month(month)}-01")
-    return date.fromordinal(following.toordinal() - 1)
-
-
 def running_sites(session: Session, last: date, now: datetime) -> list[str]:
     """Codes of the sites where the local day `last` has not ended yet (a month whose last day
     this is cannot close while any is listed); with no site, UTC decides."""
     zones = dict(session.execute(select(Site.code, Site.timezone)).all()) or {"UTC": "UTC"}
-    return sorted(code for code, tz in zones.items() if local_today(tz, now) <= last)
+    return sorted(code for code, tz in zones.items() if _not_ended(tz, last, now))
+
+
+def _not_ended(timezone: str, day: date, now: datetime) -> bool:
+    """The local `day` has not ended in `timezone` at `now`."""
+    return local_today(timezone, now) <= day
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    """Whether HR may close the month's newest version now, and why (not).
+
+    `status`/`version` are the newest version's (a never-closed month is draft version 1);
+    `running_sites` are the codes of the sites where the month's last local day has not ended.
+    """
+
+    month: str
+    status: str
+    version: int
+    can_close: bool
+    running_sites: list[str]
+    reason: str
+
+
+def month_status(session: Session, month: Month, now: datetime) -> MonthStatus:
+    """A month may close when its newest version is a draft (or it was never closed) and its last
+    local day has ended at every site (with no site, in UTC)."""
+    newest = session.scalars(
+        select(ChampionPeriod)
+        .where(ChampionPeriod.month == str(month))
+        .order_by(ChampionPeriod.version.desc())
+        .limit(1)
+    ).first()
+    status = newest.status if newest else "draft"
+    version = newest.version if newest else 1
+    running = running_sites(session, month.last_day, now)
+    if status == "closed":
+        reason = f"{month} is closed (version {version}); only an admin can reopen it."
+    elif running:
+        reason = (
+            f"{month} is not over yet: its last local day has not ended at {', '.join(running)}."
+        )
+    else:
+        reason = f"{month} has ended at every site; it can be closed."
+    return MonthStatus(
+        month=str(month),
+        status=status,
+        version=version,
+        can_close=status == "draft" and not running,
+        running_sites=running,
+        reason=reason,
+    )
 
 
 def month_versions(session: Session, month: str) -> list[dict]:
@@ -73,7 +112,7 @@ def month_versions(session: Session, month: str) -> list[dict]:
 
 def list_months(session: Session, *, now: datetime) -> list[dict]:
     """The months HR reviews, newest first: from the first month with events (daily_usage) or a
-    stored champion version to the current one (the latest local month among the sites).
+    stored champion version to the month of the chain's current day (`chain_today`).
 
     Each: `month`, its newest `version` and `status` (a never-closed month is draft version 1),
     `closed_at`, `closed_by`, `versions` (how many are stored) and `running` (its last local
@@ -81,31 +120,35 @@ def list_months(session: Session, *, now: datetime) -> list[dict]:
     """
     first_day = session.scalar(select(func.min(DailyUsage.local_day)))
     first_stored = session.scalar(select(func.min(ChampionPeriod.month)))
-    starts = [m for m in (first_day and month_of(first_day), first_stored) if m]
+    starts = [
+        m
+        for m in (first_day and Month.of(first_day), first_stored and Month.parse(first_stored))
+        if m
+    ]
     if not starts:
         return []
-    zones = session.scalars(select(Site.timezone).distinct()).all() or ["UTC"]
-    current = month_of(max(local_today(tz, now) for tz in zones))
+    zones = site_timezones(session)
+    current = Month.of(chain_today(zones, now))
     newest: dict[str, ChampionPeriod] = {}
     for period in session.scalars(select(ChampionPeriod).order_by(ChampionPeriod.version)):
         newest[period.month] = period
+    last_month = max([current, *(Month.parse(m) for m in newest)])
     months, month = [], min(starts)
-    while month <= max([current, *newest]):
+    while month <= last_month:
         months.append(month)
-        month = _next_month(month)
+        month = month.next()
     out = []
     for month in reversed(months):
-        period = newest.get(month)
-        last = _last_day(month)
+        period = newest.get(str(month))
         out.append(
             {
-                "month": month,
+                "month": str(month),
                 "version": period.version if period else 1,
                 "status": period.status if period else "draft",
                 "closed_at": period.closed_at if period else None,
                 "closed_by": period.closed_by if period else None,
                 "versions": period.version if period else 0,
-                "running": any(local_today(tz, now) <= last for tz in zones),
+                "running": any(_not_ended(tz, month.last_day, now) for tz in zones or ["UTC"]),
             }
         )
     return out

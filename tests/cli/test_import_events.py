@@ -174,6 +174,19 @@ def test_jsonl_line_that_is_not_utf8_is_quarantined_not_a_crash(store, runner, t
     assert run_import(runner, path) == {"accepted": 1, "duplicates": 0, "quarantined": 1}
 
 
+@pytest.mark.parametrize(
+    "line",
+    ['{"event_id": "e-big", "duration_ms": ' + "9" * 5000 + "}", "[" * 3000, "1" * 5000],
+    ids=["5000-digit-number", "3000-nested", "bare-huge-integer"],
+)
+def test_jsonl_line_too_big_to_read_is_quarantined_not_a_crash(
+    store, runner, tmp_path, session, line
+):
+    path = tmp_path / "events.jsonl"
+    path.write_text(json.dumps(event(1)) + "\n" + line + "\n", encoding="utf-8")
+    assert run_import(runner, path) == {"accepted": 1, "duplicates": 0, "quarantined": 1}
+
+
 def parquet_table(rows: list[dict]) -> pa.Table:
     return pa.table(
         {

@@ -189,6 +189,27 @@ ROUTES = [
     ),
     Route(
         "GET",
+        "/api/v1/sites/<site_id>/team",
+        "/api/v1/sites/S001/team",
+        READERS,
+        bad_path="/api/v1/sites/S001/team?period=fortnight",
+    ),
+    Route(
+        "GET",
+        "/api/v1/sites/<site_id>/coaching",
+        "/api/v1/sites/S001/coaching",
+        frozenset({"admin", "hr", "rollout_lead", "manager"}),
+        bad_path="/api/v1/sites/NOPE/coaching",
+    ),
+    Route(
+        "GET",
+        "/api/v1/employees/<user_id>/progress",
+        "/api/v1/employees/E001/progress",
+        PEOPLE,
+        bad_path="/api/v1/employees/NOPE/progress",
+    ),
+    Route(
+        "GET",
         "/api/v1/jobs/runs",
         "/api/v1/jobs/runs?job=snapshots",
         ADMIN,
@@ -251,6 +272,12 @@ ROUTES = [
         "/api/v1/pilots/comparison?metric=adoption_rate&week=0",
         frozenset({"admin", "rollout_lead"}),
         bad_path="/api/v1/pilots/comparison?metric=nope&week=-1",
+    ),
+    Route(
+        "GET",
+        "/api/v1/pilots/hotspots",
+        "/api/v1/pilots/hotspots",
+        frozenset({"admin", "rollout_lead"}),
     ),
     Route(
         "GET",

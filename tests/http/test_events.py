@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from adoption.models import DailyUsage, Employee, Event, Feature, Quarantine
+from api.schemas.events import EventBatchSchema, EventSchema, IngestResultSchema
 from tests.helpers import event
 
 
@@ -138,6 +139,10 @@ def test_corrupt_gzip_is_400_and_kept_in_quarantine(store, send_events, session)
         (b'{"evts": []}', "an object without events"),
         (b'{"events": {"a": 1}}', "events not a list"),
         (b"\xff\xfe\x00", "not UTF-8"),
+        (b"9" * 5000, "a JSON integer of 5,000 digits"),
+        (b"[" * 3000, "3,000 nested arrays, unclosed"),
+        (b"[" * 3000 + b"]" * 3000, "3,000 nested arrays"),
+        (b'{"events": ' + b"[" * 3000 + b"]" * 3000 + b"}", "events nested 3,000 deep"),
     ],
 )
 def test_malformed_body_is_400_and_raw_body_quarantined(store, send_events, session, raw, why):
@@ -268,3 +273,52 @@ def test_unrostered_employee_is_stored_as_first_seen_in_the_batch(
     send_events([event(1, user_id="new-7"), event(2, user_id="NEW-7", site_id="S002")])
     emp = session.scalar(select(Employee).where(Employee.external_key == "new-7"))
     assert (emp.external_id, emp.site.code) == ("new-7", "S001")
+
+
+def test_a_5000_digit_duration_quarantines_that_event_only(store, send_events, session):
+    good = json.dumps(event(1)).encode()
+    bad = (
+        json.dumps(event(2, duration_ms=0))
+        .encode()
+        .replace(b'"duration_ms": 0', b'"duration_ms": ' + b"9" * 5000)
+    )
+    response = send_events(raw=b"[" + good + b"," + bad + b"]")
+    assert response.status_code == 200
+    assert response.json["accepted"] == 1 and response.json["quarantined"] == 1
+    assert list(response.json["errors"][0]["details"]) == ["duration_ms"]
+
+
+def test_year_one_next_to_a_valid_event_is_quarantined_not_a_500(
+    make_site, make_employee, send_events, session
+):
+    make_site("S001", "America/New_York")
+    make_employee("E001", "S001")
+    response = send_events([event(1), event(2, occurred_at="0001-01-01T00:00:00Z")])
+    assert response.status_code == 200
+    assert response.json["errors"] == [
+        {
+            "index": 1,
+            "event_id": "e-2",
+            "details": {"occurred_at": ["Must not be before 1970-01-01T00:00:00Z."]},
+        }
+    ]
+    assert count(session, Event) == 1 and count(session, Quarantine) == 1
+
+
+def test_the_event_schema_only_describes_and_refuses_to_validate():
+    with pytest.raises(TypeError, match="validate_event"):
+        EventSchema().load(event(1))
+    with pytest.raises(TypeError, match="validate_event"):
+        EventBatchSchema().validate({"events": []})
+
+
+def test_the_result_schema_dumps_the_outcome_as_sent():
+    result = {
+        "accepted": 1,
+        "duplicates": 0,
+        "quarantined": 1,
+        "errors": [
+            {"index": 1, "event_id": None, "details": {"occurred_at": ["Not a valid datetime."]}}
+        ],
+    }
+    assert IngestResultSchema().dump(result) == result

@@ -307,3 +307,17 @@ def test_quarantined_lone_surrogate_is_kept_as_a_json_escape(store, send_events,
     send_events(raw=b'[{"event_id": "e-1", "user_id": "\\udfff"}]')
     [shown] = client.get("/api/v1/quarantine", headers=admin).json
     assert json.loads(shown["payload"]) == {"event_id": "e-1", "user_id": "\udfff"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [(b"[" * 3000, 400), (b"[" * 3000 + b"]" * 3000, 400), (b"9" * 5000, 422)],
+)
+def test_a_hostile_correction_is_refused_not_a_500(bad_date, client, admin, session, body, status):
+    response = client.post(
+        f"/api/v1/quarantine/{bad_date}/replay",
+        data=body,
+        headers={**admin, "Content-Type": "application/json"},
+    )
+    assert response.status_code == status
+    assert item(session, bad_date).status == "open"

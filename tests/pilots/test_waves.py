@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
+from adoption.errors import Invalid
 from adoption.models import AuditLog, Site
 from api.cli.main import main
-from pilots.waves import canary_count, canary_rank, pick_canaries
+from pilots.waves import canary_count, canary_rank, check_canary_share, pick_canaries
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CODES = [f"S{i:03d}" for i in range(1, 11)]
@@ -106,6 +107,30 @@ def test_canary_share_outside_0_to_1_is_422(chain, put, share):
     response = put(2, {"canary_share": share})
     assert response.status_code == 422
     assert "canary_share" in response.json["error"]["details"]
+
+
+@pytest.mark.parametrize(("share", "kept"), [(1, 1.0), (0.1, 0.1), (1e-9, 1e-9), (0.5, 0.5)])
+def test_a_canary_share_is_a_number_above_0_and_at_most_1(share, kept):
+    assert check_canary_share(share) == kept
+
+
+@pytest.mark.parametrize("share", [0, 1.0000001, -0.1, 2, float("nan"), "0.5", None, True])
+def test_any_other_canary_share_is_invalid_and_names_the_field(share):
+    with pytest.raises(Invalid) as err:
+        check_canary_share(share)
+    assert err.value.details == {"canary_share": ["Must be greater than 0 and at most 1."]}
+
+
+def test_the_api_says_the_domain_rule(chain, put):
+    response = put(2, {"canary_share": 1.5})
+    details = response.json["error"]["details"]
+    assert details == {"canary_share": ["Must be greater than 0 and at most 1."]}
+
+
+def test_the_cli_says_the_rule_in_its_words(chain, runner):
+    result = runner.invoke(main, ["waves", "set", "2", "--canary", "1.5"])
+    assert result.exit_code == 2
+    assert "must be greater than 0 and at most 1 (e.g. 0.1 for 10%)." in result.output
 
 
 def test_planned_go_live_does_not_overwrite_a_sites_go_live(make_site, put, session):

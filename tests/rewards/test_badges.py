@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from adoption.masterdata import records
+from rewards import badges
 from rewards.badges import BADGES, award_badges, list_badges
 from rewards.models import BadgeAward, ChampionPeriod, PointsLedger
 from tests.rewards.month_world import CLOSE_AT, Month, d
@@ -203,3 +204,29 @@ def test_list_badges_gives_the_criterion_and_evidence(scn):
     assert listed["badge"] == "proficient"
     assert (listed["awarded_on"], listed["site_id"], listed["points"]) == (d(5), "S1", 0)
     assert listed["evidence"]["proficient_since"] == "2026-10-05"
+
+
+def test_an_award_that_fails_is_recorded_and_the_others_are_made(scn, monkeypatch, caplog):
+    scn.work("E1", days=(1, 2, 3, 4, 5)).work("E2", days=(1, 2, 3, 4, 5))
+    e1 = records.get_employee(scn.session, "E1").id
+    real = badges.award_one
+
+    def flaky(session, item, ctx):
+        award = real(session, item, ctx)  # written and flushed, then undone with its savepoint
+        if item.employee_id == e1 and item.badge == "proficient":
+            raise RuntimeError("disk on fire")
+        return award
+
+    monkeypatch.setattr(badges, "award_one", flaky)
+    result = award(scn, points={"proficient": 5})
+    assert result["failed"] == [
+        {"employee": "E1", "badge": "proficient", "error": "RuntimeError: disk on fire"}
+    ]
+    assert "badge proficient for employee" in caplog.text
+    assert set(badges_of(scn, "E2")) == {"proficient"}
+    assert badges_of(scn, "E1") == {}
+    assert {r.employee_id for r in _badge_rows(scn)} == {records.get_employee(scn.session, "E2").id}
+    monkeypatch.setattr(badges, "award_one", real)
+    again = award(scn)
+    assert (again["failed"], again["awarded"]["proficient"]) == ([], 1)  # E1, on the next run
+    assert set(badges_of(scn, "E1")) == {"proficient"}

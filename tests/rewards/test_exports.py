@@ -120,3 +120,17 @@ def test_a_closed_month_exports_its_frozen_rows_as_xlsx(month):
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert rows[1][:5] == ("2026-10", "S1", "E1", "'=1+1", 12)
     assert rows[1][7:] == ("closed", 1)
+
+
+def test_a_csv_export_names_its_charset_once(month):
+    export = export_month(month.session, OCT, "csv", now=CLOSE_AT, actor="hr-ann")
+    assert export.content_type == "text/csv; charset=utf-8"
+    xlsx = export_month(month.session, OCT, "xlsx", now=CLOSE_AT, actor="hr-ann")
+    assert xlsx.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_the_csv_download_sends_the_charset_once(client, month, make_token):
+    hr = make_token("hr", name="hr-ann")
+    response = client.get(f"/api/v1/champions/{OCT}/export?format=csv", headers=hr)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

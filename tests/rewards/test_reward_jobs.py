@@ -113,3 +113,10 @@ def test_a_bad_close_moment_fails_start_up_with_its_name(name, value):
     with pytest.raises(Invalid) as caught:
         Settings.from_env({name: value})
     assert name in caught.value.details
+
+
+def test_in_january_the_job_closes_december_of_the_year_before(session):
+    scn = Month(session).site("S1").person("E1", "S1").catalog()
+    scn.session.commit()
+    result = run_close(scn, datetime(2027, 1, 3, 6, 0, tzinfo=UTC))
+    assert result == {"month": "2026-12", "action": "closed", "version": 1}

@@ -214,3 +214,25 @@ def test_alias_of_an_unknown_action_is_refused(admin, unmapped, session):
     assert response.status_code == 422
     assert "alias_of: No feature 'pos.giftcard.typo'." in visible_text(response.text)
     assert feature(session, unmapped).mapped is False
+
+
+def test_blank_points_mean_not_given_not_0(admin, unmapped, session):
+    """The API's default: an action seen in events holds points 1 until mapped; blank keeps it."""
+    response = map_form(admin, unmapped, points="")
+    assert response.status_code == 302
+    saved = feature(session, unmapped)
+    assert (saved.mapped, saved.points) == (True, 1)
+
+
+def test_blank_points_keep_points_already_set(admin, unmapped, session):
+    records.put_feature(session, unmapped, {"points": 7}, now=NOW)
+    session.commit()
+    map_form(admin, unmapped, points="", is_core="on")
+    saved = feature(session, unmapped)
+    assert (saved.mapped, saved.points, saved.is_core) == (True, 7, True)
+
+
+def test_alias_of_an_unknown_action_names_alias_of_like_the_api(admin, unmapped, client):
+    page = map_form(admin, unmapped, alias_of="pos.giftcard.typo")
+    assert page.status_code == 422
+    assert "alias_of: No feature 'pos.giftcard.typo'." in visible_text(page.text)

@@ -195,3 +195,8 @@ def test_pilots_page_is_403_for_other_roles(sign_in, page_clock, session, role):
     response = client.get("/pilots")
     assert response.status_code == 403
     assert "Not allowed" in visible_text(response.text)
+
+
+def test_an_unknown_choice_names_what_is_wrong(lead):
+    text = visible_text(lead.get("/pilots?metric=bogus").text)
+    assert "metric: Must be one of: adoption_rate" in text

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adoption.ingest.validation import (
     MAX_BODY_BYTES,
@@ -26,14 +29,20 @@ from adoption.ingest.validation import (
     MSG_NOT_STRING,
     MSG_NULL,
     MSG_OUTCOME,
+    MSG_PROPERTIES_DEPTH,
     MSG_PROPERTIES_SIZE,
+    MSG_TOO_OLD,
+    OversizedNumber,
+    UnreadableJson,
     ValidEvent,
+    read_json,
     validate_event,
 )
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 REQUIRED = ("event_id", "user_id", "site_id", "action", "occurred_at")
 IDENTIFIERS = ("event_id", "user_id", "site_id", "action")
+FIELDS = (*REQUIRED, "outcome", "duration_ms", "properties")
 
 
 def event(**changes: object) -> dict:
@@ -382,3 +391,255 @@ def test_validation_does_not_change_the_raw_event():
     snapshot = {**raw, "properties": {"a": [1]}}
     cleaned(raw)
     assert raw == snapshot
+
+
+# --- the rules the retired marshmallow parity test covered, stated as rules of validate_event ---
+
+
+def test_every_error_of_a_hostile_event_is_reported_with_the_field():
+    raw = {
+        "event_id": "e\x00",
+        "user_id": "\ud800",
+        "site_id": 1,
+        "action": "İ" * 65,
+        "occurred_at": "2026-11-02T09:15:00",
+        "outcome": "ERROR",
+        "duration_ms": 12.0,
+        "properties": {"x": float("nan")},
+    }
+    assert errors_of(raw) == {
+        "event_id": [MSG_NOT_STRING],
+        "user_id": [MSG_NOT_STRING],
+        "site_id": [MSG_NOT_STRING],
+        "action": [MSG_LENGTH],
+        "occurred_at": [MSG_NAIVE],
+        "outcome": [MSG_OUTCOME],
+        "duration_ms": [MSG_INTEGER],
+        "properties": [MSG_NOT_JSON],
+    }
+
+
+def test_an_empty_object_misses_every_required_field():
+    assert errors_of({}) == {field: [MSG_MISSING] for field in REQUIRED}
+
+
+def test_a_plausible_event_with_every_field_is_cleaned():
+    raw = {
+        "event_id": " e-1 ",
+        "user_id": "u",
+        "site_id": "S1",
+        "action": " POS.Sale ",
+        "occurred_at": "2026-11-02T09:15:00.123456789+05:30",
+        "outcome": None,
+        "duration_ms": None,
+        "properties": None,
+        "extra": 1,
+    }
+    assert cleaned(raw) == ValidEvent(
+        event_id="e-1",
+        user_id="u",
+        site_id="S1",
+        action="pos.sale",
+        occurred_at=datetime(2026, 11, 2, 3, 45, 0, 123456, tzinfo=UTC),
+        outcome="success",
+        duration_ms=None,
+        properties=None,
+    )
+
+
+@pytest.mark.parametrize("micros", [-3, 0])
+def test_the_future_limit_is_inclusive_to_the_microsecond(micros):
+    at = (NOW + MAX_FUTURE + timedelta(microseconds=micros)).isoformat()
+    assert cleaned(event(occurred_at=at)).occurred_at == NOW + MAX_FUTURE + timedelta(
+        microseconds=micros
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-02T09:15:00+01:00:30",  # an offset with seconds is not RFC 3339
+        "2026-11-02T09:15:00+0000",
+        "2026-11-02T09:15:00UTC",
+        "2026-11-02_09:15:00Z",
+        "2026-11-02T09Z",
+    ],
+)
+def test_iso_shapes_outside_rfc_3339_are_not_valid_datetimes(text):
+    assert errors_of(event(occurred_at=text)) == {"occurred_at": [MSG_DATETIME]}
+
+
+# --- hostile input: every event is cleaned or refused with reasons, nothing raises ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T00:00:00Z",
+        "0001-01-02T12:00:00+05:00",
+        "1969-12-31T23:59:59.999999Z",
+        "1970-01-01T00:59:59+01:00",  # 1969-12-31T23:59:59Z
+    ],
+)
+def test_occurred_at_before_1970_is_too_old(text):
+    assert errors_of(event(occurred_at=text)) == {"occurred_at": [MSG_TOO_OLD]}
+
+
+def test_occurred_at_at_the_epoch_is_accepted():
+    assert cleaned(event(occurred_at="1970-01-01T01:00:00+01:00")).occurred_at == datetime(
+        1970, 1, 1, tzinfo=UTC
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("9999-12-31T23:59:59Z", MSG_FUTURE),
+        ("9999-12-31T23:59:59.999999+14:00", MSG_FUTURE),
+        ("9999-12-31T23:59:59-01:00", MSG_DATETIME),  # past year 9999 in UTC
+        ("0001-01-01T00:00:00+00:01", MSG_DATETIME),  # before year 1 in UTC
+    ],
+)
+def test_dates_at_the_limits_of_a_datetime_are_refused(text, message):
+    assert errors_of(event(occurred_at=text)) == {"occurred_at": [message]}
+
+
+def test_a_5000_digit_duration_is_out_of_range():
+    raw = read_json('{"duration_ms": ' + "9" * 5000 + "}")
+    assert isinstance(raw["duration_ms"], OversizedNumber)
+    assert errors_of(event(duration_ms=raw["duration_ms"])) == {"duration_ms": [MSG_DURATION_RANGE]}
+    assert errors_of(event(duration_ms=OversizedNumber("-" + "1" * 5000))) == {
+        "duration_ms": [MSG_DURATION_RANGE]
+    }
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), 1e300, -0.0])
+def test_floats_of_any_size_are_no_integer(value):
+    assert errors_of(event(duration_ms=value)) == {"duration_ms": [MSG_INTEGER]}
+
+
+@pytest.mark.parametrize("field", IDENTIFIERS)
+def test_an_oversized_number_is_no_identifier(field):
+    assert errors_of(event(**{field: OversizedNumber("1" * 5000)})) == {field: [MSG_NOT_STRING]}
+
+
+def test_an_oversized_number_in_properties_is_no_storable_json():
+    assert errors_of(event(properties={"n": OversizedNumber("1" * 5000)})) == {
+        "properties": [MSG_NOT_JSON]
+    }
+
+
+def nested(levels: int) -> dict:
+    """A properties object `levels` containers deep: {"a": {"a": ... {} }}."""
+    value: dict = {}
+    for _ in range(levels - 1):
+        value = {"a": value}
+    return value
+
+
+def test_properties_32_levels_deep_are_accepted():
+    assert cleaned(event(properties=nested(32))).properties == nested(32)
+
+
+@pytest.mark.parametrize("levels", [33, 500, 5000])
+def test_properties_deeper_than_32_levels_are_refused(levels):
+    assert errors_of(event(properties=nested(levels))) == {"properties": [MSG_PROPERTIES_DEPTH]}
+
+
+def test_deep_lists_count_as_levels_too():
+    value: object = 1
+    for _ in range(40):
+        value = [value]
+    assert errors_of(event(properties={"a": value})) == {"properties": [MSG_PROPERTIES_DEPTH]}
+
+
+def test_properties_with_more_values_than_bytes_are_too_large_before_being_written():
+    assert errors_of(event(properties={"a": [0] * 100_000})) == {
+        "properties": [MSG_PROPERTIES_SIZE]
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'[1, 2.5, "x"]', [1, 2.5, "x"]),
+        ("[NaN]", None),
+        (b"1" * 5000, OversizedNumber("1" * 5000)),
+        (b"-" + b"1" * 5000, OversizedNumber("-" + "1" * 5000)),
+        (b"1" * 4000, int("1" * 4000)),
+    ],
+)
+def test_read_json_reads_numbers_no_int_holds(body, expected):
+    value = read_json(body)
+    if expected is None:
+        assert value[0] != value[0]  # NaN
+    else:
+        assert value == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 3000, b"[" * 3000 + b"]" * 3000, b"{oops", b"\xff\xfe", b"", b'{"a": 1}x'],
+)
+def test_read_json_raises_only_unreadable_json(body):
+    with pytest.raises(UnreadableJson):
+        read_json(body)
+
+
+json_leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=8)
+    | st.builds(OversizedNumber, st.just("7" * 4500))
+)
+json_values = st.recursive(
+    json_leaves,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=10,
+)
+hostile_text = st.text() | st.sampled_from(["", " ", "a\x00b", "\ud800", "E\udfff", "İ" * 65])
+hostile_datetimes = st.one_of(
+    st.datetimes(timezones=st.timezones() | st.just(UTC)).map(lambda d: d.isoformat()),
+    st.datetimes().map(lambda d: d.isoformat()),
+    st.sampled_from(["0001-01-01T00:00:00Z", "9999-12-31T23:59:59-01:00", "2026-02-30T00:00Z"]),
+    st.text(alphabet="0123456789-:T+Z.z ", max_size=32),
+    json_values,
+)
+hostile_events = st.fixed_dictionaries(
+    {},
+    optional={
+        "event_id": hostile_text | json_values,
+        "user_id": hostile_text | json_values,
+        "site_id": hostile_text | json_values,
+        "action": hostile_text | json_values,
+        "occurred_at": hostile_datetimes,
+        "outcome": st.sampled_from(["success", "error", "ERROR"]) | json_values,
+        "duration_ms": st.integers() | json_values,
+        "properties": st.dictionaries(st.text(max_size=4), json_values) | json_values,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_events | json_values)
+def test_any_input_is_cleaned_or_refused_with_reasons_naming_fields(raw):
+    valid, errors = validate_event(raw, NOW)
+    if valid is None:
+        assert errors and set(errors) <= {*FIELDS, "_schema"}
+        for messages in errors.values():
+            assert messages and all(isinstance(message, str) for message in messages)
+        return
+    assert errors == {}
+    for field in IDENTIFIERS:
+        value = getattr(valid, field)
+        assert value == value.strip() and 0 < len(value) <= 128
+        value.encode("utf-8")
+    assert valid.occurred_at.tzinfo is UTC
+    assert datetime(1970, 1, 1, tzinfo=UTC) <= valid.occurred_at <= NOW + MAX_FUTURE
+    assert valid.outcome in ("success", "error")
+    assert valid.duration_ms is None or 0 <= valid.duration_ms <= MAX_DURATION_MS
+    if valid.properties is not None:
+        text = json.dumps(valid.properties, ensure_ascii=False, allow_nan=False)
+        assert len(text.encode("utf-8")) <= MAX_PROPERTIES_BYTES

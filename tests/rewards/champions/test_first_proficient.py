@@ -108,3 +108,19 @@ def test_it_is_listed_under_the_month_of_its_day(scn):
         ("S1", "E1", d(5))
     ]
     assert compute_month(scn.session, "2026-11", now=CLOSE_AT)["first_proficient"] == []
+
+
+def test_an_unrostered_person_first_proficient_gets_no_award_and_the_job_goes_on(scn):
+    # E1 (not on the roster: HR cannot pay them) is proficient on 10-05, E2 only on 10-10
+    records.put_employee(scn.session, "E1", {"rostered": False}, now=CLOSE_AT)
+    scn.work("E1", days=FIRST_WEEK).work("E2", days=(6, 7, 8, 9, 10))
+    result = award_badges(scn.session, now=CLOSE_AT, as_of=d(31))
+    scn.session.commit()
+    assert first_proficient(scn)[:2] == ("E2", d(10))
+    assert result["failed"] == []
+    assert result["first_proficient_sites"] == 1
+    assert result["awarded"]["proficient"] == 1  # E2; E1 is not rostered
+    holders = select(Employee.external_id, BadgeAward.badge).join(BadgeAward)
+    held = set(scn.session.execute(holders).all())
+    assert ("E2", "first_proficient") in held
+    assert {user for user, _ in held} == {"E2"}

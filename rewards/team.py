@@ -1,0 +1,177 @@
+"""A site's team board as its people see it: the period choices, and the ranked rows with each
+person's level and badges.
+
+Ranks and values come from `rewards.leaderboards.ranked_board` (the same board as the API's
+/leaderboards). Period choices are this/last ISO week (Monday–Sunday), this/last month and all
+time, at the site's today; "this week" has no complete day on a Monday and "this month" none on
+the 1st, so asking for them then falls back to this week, or last week on a Monday, with a note
+(a wall screen left on "this week" keeps working on Monday morning). Levels are the score's
+level (`adoption.scoring.proficiency.scores_on`) on the site's yesterday, the last complete day;
+badges are the titles of the person's awards, oldest first. An anonymous (opted-out, not
+revealed) row carries no level or badges: nothing that would point at the person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adoption.calendar import local_today
+from adoption.errors import Invalid
+from adoption.models import Site
+from adoption.scoring.proficiency import scores_on
+from adoption.scoring.rules import load_rules
+from rewards.badges import BY_NAME
+from rewards.leaderboards import (
+    METRICS,
+    entry,
+    parse_period,
+    ranked_board,
+    resolve_scope,
+)
+from rewards.models import BadgeAward
+
+PERIOD_KEYS = ("week", "last-week", "month", "last-month", "all")
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    key: str
+    label: str
+    value: str  # as /leaderboards takes it: 2026-W47, 2026-11 or all
+    available: bool  # False while the period has no complete day (it starts today)
+
+
+def period_choices(today: date) -> list[PeriodChoice]:
+    """This/last week (ISO, Monday–Sunday), this/last month and all time, at the site's today."""
+    last_month = today.replace(day=1) - timedelta(days=1)
+    last_week = today - timedelta(days=7)
+    return [
+        PeriodChoice("week", "This week", today.strftime("%G-W%V"), today.weekday() > 0),
+        PeriodChoice("last-week", "Last week", last_week.strftime("%G-W%V"), True),
+        PeriodChoice("month", "This month", today.strftime("%Y-%m"), today.day > 1),
+        PeriodChoice("last-month", "Last month", last_month.strftime("%Y-%m"), True),
+        PeriodChoice("all", "All time", "all", True),
+    ]
+
+
+def pick_period(choices: list[PeriodChoice], key: str | None) -> tuple[PeriodChoice, str | None]:
+    """The asked-for choice, or this week (last week on a Monday); a note when it fell back.
+
+    An unknown key is Invalid. A period that cannot be shown yet falls back rather than failing.
+    """
+    by_key = {c.key: c for c in choices}
+    fallback = by_key["week"] if by_key["week"].available else by_key["last-week"]
+    if key is None:
+        return fallback, None
+    if key not in by_key:
+        raise Invalid({"period": [f"Must be one of: {', '.join(PERIOD_KEYS)}."]})
+    choice = by_key[key]
+    if choice.available:
+        return choice, None
+    return fallback, f"{choice.label} has no complete day yet; showing {fallback.label.lower()}."
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    rank: int
+    name: str
+    user_id: str | None  # None for an anonymous (opted-out) row
+    value: int | float | None
+    level: str | None = None
+    badges: list[str] = field(default_factory=list)
+    me: bool = False
+
+
+@dataclass(frozen=True)
+class TeamBoard:
+    site_id: str  # the site's code
+    site_name: str
+    metric: str
+    choice: PeriodChoice  # the period shown (after any fallback)
+    note: str | None  # why the asked-for period was not shown
+    choices: list[PeriodChoice]
+    period: str  # the shown period's label: 2026-W47, 2026-11 or all
+    last_day: date  # points run to today in the current period, scores stop at yesterday
+    as_of: date  # levels and badges: the site's yesterday
+    rows: list[TeamRow]
+
+
+def team_board(
+    session: Session,
+    site: Site,
+    *,
+    period: str | None,
+    metric: str,
+    reveal_opted_out: bool,
+    now: datetime,
+    me: int | None = None,
+) -> TeamBoard:
+    """The site's board for the period choice (a key of `period_choices`, None: the default)
+    and metric; `me` (an employee id) marks the viewer's row unless it is anonymous.
+    Opted-out people are anonymous unless `reveal_opted_out` (the caller decides)."""
+    if metric not in METRICS:
+        raise Invalid({"metric": [f"Must be one of: {', '.join(METRICS)}."]})
+    today = local_today(site.timezone, now)
+    choices = period_choices(today)
+    choice, note = pick_period(choices, period)
+    board = ranked_board(
+        session,
+        scope=resolve_scope(session, f"site:{site.code}"),
+        period=choice.value,
+        metric=metric,
+        now=now,
+    )
+    as_of = today - timedelta(days=1)
+    shown_period = parse_period(choice.value, today)
+    rows = []
+    known = [e.employee_id for _, e in board.ranked if reveal_opted_out or not e.opted_out]
+    levels = {
+        eid: s.level
+        for eid, s in scores_on(session, dict.fromkeys(known, as_of), load_rules(session)).items()
+    }
+    badges = badge_titles(session, known)
+    for rank, entrant in board.ranked:
+        shown = entry(entrant, rank, reveal_opted_out)
+        eid = entrant.employee_id if shown["user_id"] is not None else None
+        rows.append(
+            TeamRow(
+                rank=rank,
+                name=shown["display_name"],
+                user_id=shown["user_id"],
+                value=entrant.value,
+                level=levels.get(eid),
+                badges=badges.get(eid, []),
+                me=me is not None and eid == me,  # never on an anonymous row
+            )
+        )
+    return TeamBoard(
+        site_id=site.code,
+        site_name=site.name,
+        metric=metric,
+        choice=choice,
+        note=note,
+        choices=choices,
+        period=board.period.label,
+        last_day=shown_period.until if metric == "points" else shown_period.score_day,
+        as_of=as_of,
+        rows=rows,
+    )
+
+
+def badge_titles(session: Session, employee_ids: list[int]) -> dict[int, list[str]]:
+    """Each employee's badge titles, oldest first (one query for the whole board)."""
+    out: dict[int, list[str]] = {}
+    if not employee_ids:
+        return out
+    rows = session.execute(
+        select(BadgeAward.employee_id, BadgeAward.badge)
+        .where(BadgeAward.employee_id.in_(employee_ids))
+        .order_by(BadgeAward.awarded_on, BadgeAward.badge)
+    )
+    for eid, badge in rows:
+        out.setdefault(eid, []).append(BY_NAME[badge].title if badge in BY_NAME else badge)
+    return out
