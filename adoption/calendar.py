@@ -44,10 +44,14 @@ def resolve_window(
     timezone: str, now: datetime, first: date | None, last: date | None
 ) -> tuple[date, date]:
     """[from, to] inclusive; omitted ends default to the 7 days ending yesterday (site-local)."""
+    return default_window(yesterday(timezone, now), first, last)
+
+
+def default_window(ends_on: date, first: date | None, last: date | None) -> tuple[date, date]:
+    """[from, to] inclusive; omitted ends default to the 7 days ending on `ends_on`, or the 7
+    days from `first` when only `to` is omitted."""
     if last is None:
-        last = (
-            yesterday(timezone, now) if first is None else first + timedelta(days=DEFAULT_DAYS - 1)
-        )
+        last = ends_on if first is None else first + timedelta(days=DEFAULT_DAYS - 1)
     if first is None:
         first = last - timedelta(days=DEFAULT_DAYS - 1)
     check_window(first, last)
@@ -100,7 +104,7 @@ def chain_today_of(session: Session, now: datetime) -> date:
     return chain_today(site_timezones(session), now)
 
 
-MONTH_TEXT = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_TEXT = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")  # ASCII digits only
 
 
 @dataclass(frozen=True, order=True)

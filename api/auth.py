@@ -25,10 +25,13 @@ from functools import wraps
 
 from flask import g, request
 from flask import session as web_session
+from sqlalchemy.orm import Session
 
-from adoption.errors import Forbidden, Unauthorized, Unreadable
+from adoption.errors import Forbidden, NotFound, Unauthorized, Unreadable
 from adoption.identity import credentials
 from adoption.identity.credentials import Principal
+from adoption.masterdata.records import get_site
+from adoption.models import Site
 from api import database
 from api.clock import utcnow
 
@@ -119,6 +122,16 @@ def has_role(principal: Principal, roles: Iterable[str]) -> bool:
     return principal.role == "admin" or principal.role in set(roles)
 
 
+# Pay-relevant roles see opted-out people by name; everyone else sees "Anonymous" (DESIGN:
+# opted-out people are hidden on public boards, still eligible for pay).
+SEES_OPTED_OUT = frozenset({"hr", "admin"})
+
+
+def reveals_opted_out(principal: Principal) -> bool:
+    """Whether boards show this principal opted-out people by name."""
+    return principal.role in SEES_OPTED_OUT
+
+
 def requires(*roles: str) -> Callable:
     """Allow these roles (admin always); 401 without valid credentials, 403 for other roles."""
 
@@ -142,6 +155,19 @@ def require_site(principal: Principal, site_id: int, code: str) -> None:
     """403 when a scoped role asks for a site outside its scope."""
     if not principal.can_see_site(site_id):
         raise Forbidden(f"Site {code!r} is outside your scope.", {"site_id": code})
+
+
+def visible_site(session: Session, principal: Principal, code: str) -> Site:
+    """The site, if the principal may see it. A scoped role (manager, employee) gets 403 for an
+    unknown code as for another site's, so probing codes tells nothing about other sites."""
+    try:
+        site = get_site(session, code)
+    except NotFound:
+        if principal.scoped:
+            raise Forbidden(f"Site {code!r} is outside your scope.", {"site_id": code}) from None
+        raise
+    require_site(principal, site.id, site.code)
+    return site
 
 
 def require_person(principal: Principal, employee, what: str) -> None:

@@ -1,19 +1,29 @@
 """The request's unit of work: one session per request, committed once by the front door.
 
-Handlers and domain code never commit: the domain flushes, and `in_unit_of_work` (called by the
-app for every view, `api.UptakeFlask.dispatch_request`) commits the request's session once when
-the view returns, or rolls it back when the view raises. The commit happens inside the view call,
-so a failing commit (e.g. a locked SQLite database) still goes through the error handlers (503).
-A view that answers an error without raising (e.g. a 400 whose unreadable body was quarantined)
-commits what it wrote. The app's teardown closes the session.
+Handlers and domain code never commit or roll back: the domain flushes, and `in_unit_of_work`
+(called by the app for every view, `api.UptakeFlask.dispatch_request`) ends the request's
+transaction once:
+
+- the view returns a success (status below 400): the session is committed;
+- the view returns an error answer (status 400 or more) or raises: the session is rolled back,
+  so nothing a handler flushed before it answered an error is kept. A view whose error answer
+  must still keep what it wrote (an unreadable POST /events body is quarantined, never dropped)
+  says so with `keep_on_error()`.
+
+The commit happens inside the view call, so a failing commit (e.g. a locked SQLite database)
+still goes through the error handlers (503), and the messages the view flashed for the next
+page are withdrawn: nothing may say "closed" or "replayed" when the commit did not happen.
+The app's teardown closes the session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import current_app, g
+from flask import session as cookie
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -26,17 +36,46 @@ def session() -> Session:
     return g.db_session
 
 
+def keep_on_error() -> None:
+    """Commit what this request wrote even though it answers an error status."""
+    g.keep_on_error = True
+
+
+@contextmanager
+def attempt() -> Iterator[None]:
+    """A domain call whose domain error the handler answers itself with a success page (a
+    message flashed, then a redirect): when the call raises, its writes are undone (a
+    savepoint) before the error reaches the handler, so the request's commit keeps none of them."""
+    with session().begin_nested():
+        yield
+
+
 def in_unit_of_work(view: Callable[[], T]) -> T:
-    """Run the view; commit the request's session once if it returns, roll back if it raises."""
+    """Run the view, then commit the request's session once, or roll it back (see above)."""
+    flashed = len(cookie.get("_flashes", []))
     try:
         result = view()
         if "db_session" in g:
-            g.db_session.commit()
+            if _status(result) < 400 or g.get("keep_on_error"):
+                g.db_session.commit()
+            else:
+                g.db_session.rollback()
     except BaseException:
         if "db_session" in g:
             g.db_session.rollback()
+        if len(cookie.get("_flashes", [])) > flashed:
+            cookie["_flashes"] = cookie["_flashes"][:flashed]
         raise
     return result
+
+
+def _status(result: object) -> int:
+    """The status a view's return value answers with (Flask's rules: a Response, or a tuple
+    whose second item is the status; anything else is 200)."""
+    status = getattr(result, "status_code", None)
+    if status is None and isinstance(result, tuple) and len(result) > 1:
+        status = result[1] if isinstance(result[1], int) else None
+    return 200 if status is None else int(status)
 
 
 def close_session(_exc: BaseException | None = None) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
@@ -156,6 +157,8 @@ def award_badges(
         try:
             with session.begin_nested():
                 award = award_one(session, item, ctx)
+        except OperationalError:
+            raise  # the database itself is failing (lock, connection): the run fails, not a person
         except Exception as exc:
             log.exception("badge %s for employee %s failed", item.badge, item.employee_id)
             user = users.get(item.employee_id, str(item.employee_id))

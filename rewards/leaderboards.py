@@ -19,7 +19,6 @@ cut-off for everyone ranked together).
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,7 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adoption.calendar import employed_sql, local_today
+from adoption.calendar import Month, chain_today, employed_sql, site_timezones
 from adoption.errors import Invalid, NotFound
 from adoption.masterdata.records import get_site
 from adoption.models import Employee, Site
@@ -39,8 +38,6 @@ from rewards.models import PointsLedger
 METRICS = ("points", "proficiency", "improvement")
 MAX_LIMIT = 1000
 ANONYMOUS = "Anonymous"
-CHAIN_TIMEZONE = "UTC"
-MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 MALFORMED = "Use YYYY-MM, an ISO week YYYY-Www, or all."
 
@@ -72,12 +69,12 @@ def parse_period(text: str, today: date) -> Period:
 
 
 def _calendar_period(value: str) -> tuple[str, date, date, str]:
-    if match := MONTH.fullmatch(value):
-        year, month = int(match[1]), int(match[2])
-        if year >= 1 and 1 <= month <= 12:
-            days = calendar.monthrange(year, month)[1]
-            return "month", date(year, month, 1), date(year, month, days), value
-    elif match := WEEK.fullmatch(value):
+    try:
+        month = Month.parse(value, "period")
+        return "month", month.first_day, month.last_day, value
+    except Invalid:
+        pass
+    if match := WEEK.fullmatch(value):
         try:
             monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
             return "week", monday, monday + timedelta(days=6), value
@@ -91,7 +88,7 @@ class Scope:
     kind: str  # "site", "region" or "chain"
     label: str  # as echoed: "site:S001", "region:North", "chain"
     site_ids: frozenset[int] | None  # None: every site
-    timezone: str  # whose yesterday ends the current period
+    timezones: tuple[str, ...]  # the scope's sites' zones: their chain_today is the scope's today
 
 
 def resolve_scope(session: Session, text: str) -> Scope:
@@ -99,18 +96,23 @@ def resolve_scope(session: Session, text: str) -> Scope:
     kind, sep, name = (text or "").strip().partition(":")
     kind, name = kind.strip().lower(), name.strip()
     if kind == "chain" and not sep:
-        return Scope("chain", "chain", None, CHAIN_TIMEZONE)
+        return Scope("chain", "chain", None, tuple(site_timezones(session)))
     if kind == "site" and name:
         site = get_site(session, name)
-        return Scope("site", f"site:{site.code}", frozenset({site.id}), site.timezone)
+        return Scope("site", f"site:{site.code}", frozenset({site.id}), (site.timezone,))
     if kind == "region" and name:
         rows = session.execute(
-            select(Site.id, Site.region).where(func.lower(Site.region) == name.lower())
+            select(Site.id, Site.region, Site.timezone).where(
+                func.lower(Site.region) == name.lower()
+            )
         ).all()
         if not rows:
             raise NotFound(f"No site is in region {name!r}.", {"scope": text})
         return Scope(
-            "region", f"region:{rows[0][1]}", frozenset(r[0] for r in rows), CHAIN_TIMEZONE
+            "region",
+            f"region:{rows[0][1]}",
+            frozenset(r[0] for r in rows),
+            tuple(sorted({r[2] for r in rows})),
         )
     raise Invalid({"scope": ["Use site:CODE, region:NAME or chain."]})
 
@@ -144,7 +146,7 @@ def ranked_board(
     _check_metric(metric)
     if isinstance(scope, str):
         scope = resolve_scope(session, scope)
-    today = local_today(scope.timezone, now)
+    today = chain_today(scope.timezones, now)
     if period is None:
         period = (today - timedelta(days=1)).strftime("%Y-%m")
     board_period = parse_period(period, today)

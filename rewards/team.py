@@ -19,11 +19,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adoption.calendar import local_today
+from adoption.calendar import Month, local_today
 from adoption.errors import Invalid
 from adoption.models import Site
 from adoption.scoring.proficiency import scores_on
 from adoption.scoring.rules import load_rules
+from adoption.usage.coaching import Coaching, site_coaching
 from rewards.badges import BY_NAME
 from rewards.leaderboards import (
     METRICS,
@@ -47,13 +48,13 @@ class PeriodChoice:
 
 def period_choices(today: date) -> list[PeriodChoice]:
     """This/last week (ISO, Monday–Sunday), this/last month and all time, at the site's today."""
-    last_month = today.replace(day=1) - timedelta(days=1)
+    month = Month.of(today)
     last_week = today - timedelta(days=7)
     return [
         PeriodChoice("week", "This week", today.strftime("%G-W%V"), today.weekday() > 0),
         PeriodChoice("last-week", "Last week", last_week.strftime("%G-W%V"), True),
-        PeriodChoice("month", "This month", today.strftime("%Y-%m"), today.day > 1),
-        PeriodChoice("last-month", "Last month", last_month.strftime("%Y-%m"), True),
+        PeriodChoice("month", "This month", str(month), today.day > 1),
+        PeriodChoice("last-month", "Last month", str(month.previous()), True),
         PeriodChoice("all", "All time", "all", True),
     ]
 
@@ -160,6 +161,39 @@ def team_board(
         as_of=as_of,
         rows=rows,
     )
+
+
+@dataclass(frozen=True)
+class TeamPage:
+    """What the manager's board page shows: the board, and who needs help when asked for."""
+
+    board: TeamBoard
+    coaching: Coaching | None
+
+
+def team_page(
+    session: Session,
+    site: Site,
+    *,
+    period: str | None,
+    metric: str,
+    reveal_opted_out: bool,
+    with_coaching: bool,
+    now: datetime,
+    me: int | None = None,
+) -> TeamPage:
+    """The team board (`team_board`) and, with `with_coaching`, the site's "who needs help"
+    (`adoption.usage.coaching.site_coaching`) in one read model."""
+    board = team_board(
+        session,
+        site,
+        period=period,
+        metric=metric,
+        reveal_opted_out=reveal_opted_out,
+        now=now,
+        me=me,
+    )
+    return TeamPage(board, site_coaching(session, site, now) if with_coaching else None)
 
 
 def badge_titles(session: Session, employee_ids: list[int]) -> dict[int, list[str]]:

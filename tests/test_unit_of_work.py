@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from flask import flash, redirect
 from sqlalchemy import select
 
 from adoption.errors import Conflict
@@ -40,8 +41,40 @@ def routes(app):
         _put_site("W2")
         raise Conflict("changed my mind")
 
-    app.add_url_rule("/api/v1/test-writes", "test_writes", writes, methods=["POST"])
-    app.add_url_rule("/api/v1/test-fails", "test_fails", writes_then_fails, methods=["POST"])
+    def writes_then_answers_an_error():
+        _put_site("W3")
+        return {"error": "answered"}, 422
+
+    def writes_and_keeps_on_error():
+        _put_site("W4")
+        database.keep_on_error()
+        return {"error": "kept"}, 400
+
+    def attempt_then_redirect():
+        _put_site("W5")
+        try:
+            with database.attempt():
+                _put_site("W6")
+                raise Conflict("not this one")
+        except Conflict:
+            flash("W6 was not added", "error")
+        return redirect("/")
+
+    def flashes_then_commit_fails():
+        _put_site("W7")
+        flash("W7 is saved", "ok")
+        database.session().add(Site(code="", code_key=None))  # fails at commit: NOT NULL
+        return redirect("/")
+
+    for rule, view in (
+        ("/api/v1/test-writes", writes),
+        ("/api/v1/test-fails", writes_then_fails),
+        ("/api/v1/test-error-answer", writes_then_answers_an_error),
+        ("/api/v1/test-keep", writes_and_keeps_on_error),
+        ("/api/v1/test-attempt", attempt_then_redirect),
+        ("/api/v1/test-commit-fails", flashes_then_commit_fails),
+    ):
+        app.add_url_rule(rule, view.__name__, view, methods=["POST"])
     return app
 
 
@@ -60,6 +93,30 @@ def test_a_request_that_raises_after_flushing_leaves_nothing(routes, client):
     assert response.status_code == 409
     assert response.json["error"]["code"] == "conflict"
     assert "W2" not in _site_codes(routes)
+
+
+def test_a_request_that_answers_an_error_without_raising_leaves_nothing(routes, client):
+    assert client.post("/api/v1/test-error-answer").status_code == 422
+    assert "W3" not in _site_codes(routes)
+
+
+def test_an_error_answer_that_asks_to_keep_its_writes_is_committed(routes, client):
+    # POST /events keeps an unreadable body in the quarantine while it answers 400.
+    assert client.post("/api/v1/test-keep").status_code == 400
+    assert "W4" in _site_codes(routes)
+
+
+def test_an_attempt_that_raises_is_undone_and_the_rest_committed(routes, client):
+    assert client.post("/api/v1/test-attempt").status_code == 302
+    assert {"W5", "W6"} & _site_codes(routes) == {"W5"}
+
+
+def test_a_failed_commit_withdraws_what_the_view_flashed(routes, client):
+    response = client.post("/api/v1/test-commit-fails")
+    assert response.status_code == 500
+    assert "W7" not in _site_codes(routes)
+    with client.session_transaction() as cookie:
+        assert cookie.get("_flashes", []) == []
 
 
 def test_a_real_endpoint_commits_without_committing_itself(app, client, make_token):

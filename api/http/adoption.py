@@ -7,7 +7,13 @@ from datetime import date, timedelta
 from flask import g
 from flask_smorest import Blueprint
 
-from adoption.calendar import check_window, resolve_window, yesterday
+from adoption.calendar import (
+    check_window,
+    default_window,
+    last_complete_day,
+    resolve_window,
+    yesterday,
+)
 from adoption.masterdata import records
 from adoption.scoring import proficiency
 from adoption.scoring.rules import create_rules, list_rules, load_rules
@@ -15,7 +21,7 @@ from adoption.usage import metrics, reports
 from adoption.usage.coaching import site_coaching
 from adoption.usage.insights import insights
 from api import database
-from api.auth import require_person, require_site, requires, visible_site_ids
+from api.auth import require_person, require_site, requires, visible_site, visible_site_ids
 from api.clock import utcnow
 from api.pagination import decode_cursor, next_link, parse_cursor
 from api.schemas.adoption import (
@@ -122,11 +128,10 @@ def adoption_insights(args):
 
 def _insights_window(sites, now, args):
     """Each site's default window ends yesterday there; over several sites, the window ends on
-    the earliest of those yesterdays, the last day that has ended everywhere in scope."""
-    if not sites:
-        return resolve_window("UTC", now, args["from_"], args["to"])
-    zone = min((s.timezone for s in sites), key=lambda tz: yesterday(tz, now))
-    return resolve_window(zone, now, args["from_"], args["to"])
+    the last day that has ended everywhere in scope (`last_complete_day` of their zones)."""
+    return default_window(
+        last_complete_day([s.timezone for s in sites], now), args["from_"], args["to"]
+    )
 
 
 def _person(user_id: str):
@@ -197,9 +202,7 @@ def site_coaching_list(site_id):
     """Who needs help at the site as of its yesterday: dormant, struggling and never-started
     people of its team, each with the figures it rests on (`adoption.usage.coaching`)."""
     session = database.session()
-    site = records.get_site(session, site_id)
-    require_site(g.principal, site.id, site.code)
-    return site_coaching(session, site, utcnow())
+    return site_coaching(session, visible_site(session, g.principal, site_id), utcnow())
 
 
 @bp.get("/employees/<user_id>/progress")

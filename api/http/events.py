@@ -53,7 +53,8 @@ def post_events():
         events = parse_batch(decoded_body(raw))
     except Unreadable as exc:  # unreadable input is kept, never dropped; 413/415 store nothing
         quarantine.store_body(session, source, raw, {"body": [exc.message]}, now)
-        return error_response(*status_and_code(exc), exc.message)  # returned: the body is kept
+        database.keep_on_error()
+        return error_response(*status_and_code(exc), exc.message)
     allowed = (
         g.principal.site_keys if g.principal.role == "ingest" and g.principal.site_keys else None
     )

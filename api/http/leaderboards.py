@@ -7,16 +7,13 @@ from flask_smorest import Blueprint
 
 from adoption.errors import Forbidden
 from adoption.identity.credentials import Principal
-from adoption.masterdata.records import get_site
 from api import database
-from api.auth import has_role, require_site, requires
+from api.auth import require_site, requires, reveals_opted_out, visible_site
 from api.clock import utcnow
 from api.schemas.boards import LeaderboardArgs, LeaderboardSchema, TeamArgs, TeamBoardSchema
 from rewards import leaderboards
 from rewards.leaderboards import Scope
 from rewards.team import team_board
-
-SEES_OPTED_OUT = ("hr",)  # and admin: they see opted-out people by name on every board
 
 bp = Blueprint("boards", __name__, description="Leaderboards of points, proficiency, improvement.")
 
@@ -36,7 +33,7 @@ def get_leaderboard(args):
         period=args["period"],
         metric=args["metric"],
         limit=args["limit"],
-        reveal_opted_out=has_role(g.principal, SEES_OPTED_OUT),
+        reveal_opted_out=reveals_opted_out(g.principal),
         now=utcnow(),
     )
 
@@ -49,14 +46,12 @@ def get_team_board(args, site_id):
     """The site's team board as its page shows it: ranked rows with level and badges, and the
     period choices (`period` is a choice's key; default this week, last week on a Monday)."""
     session = database.session()
-    site = get_site(session, site_id)
-    require_site(g.principal, site.id, site.code)
     return team_board(
         session,
-        site,
+        visible_site(session, g.principal, site_id),
         period=args["period"],
         metric=args["metric"],
-        reveal_opted_out=has_role(g.principal, SEES_OPTED_OUT),
+        reveal_opted_out=reveals_opted_out(g.principal),
         now=utcnow(),
         me=g.principal.employee_id,
     )

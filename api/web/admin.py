@@ -90,14 +90,13 @@ def quarantine_replay(item_id):
             danger=False,
         )
     try:
-        outcome = quarantine.replay(
-            session, item_id, now=now(), actor=g.principal.name, corrected=corrected
-        )
+        with database.attempt():
+            outcome = quarantine.replay(
+                session, item_id, now=now(), actor=g.principal.name, corrected=corrected
+            )
     except Invalid as exc:
-        session.rollback()
         return _quarantine_page(item_id, f"Not replayed. {_reasons(exc)}", text, 422)
     except Conflict as exc:
-        session.rollback()
         flash(f"Item {item_id} was not replayed: {exc.message}", "error")
         return redirect(url_for("web.quarantine_list"))
     flash(
@@ -120,9 +119,9 @@ def quarantine_discard(item_id):
             action="Discard",
         )
     try:
-        quarantine.discard(session, item_id, now=now(), actor=g.principal.name)
+        with database.attempt():
+            quarantine.discard(session, item_id, now=now(), actor=g.principal.name)
     except Conflict as exc:
-        session.rollback()
         flash(f"Item {item_id} was not discarded: {exc.message}", "error")
         return redirect(url_for("web.quarantine_list"))
     flash(f"Item {item_id} discarded.", "ok")
@@ -172,7 +171,6 @@ def map_feature():
     except ValidationError as exc:
         return _features_page({action: exc.messages}, {action: form}, 422)
     except Invalid as exc:
-        session.rollback()
         return _features_page({action: exc.details}, {action: form}, 422)
     flash(f"{feature.action} is mapped.", "ok")
     return redirect(url_for("web.features"))

@@ -93,7 +93,6 @@ def champions_close(month):
             session, month, now=now(), actor=g.principal.name, ineligible_roles=_roles()
         )
     except MonthNotOver as exc:
-        session.rollback()
         return _month_page(month, None, error=exc.message, status=409)
     if closed.was_closed:
         flash(f"{month} was already closed (version {closed.version}); nothing changed.", "info")
@@ -117,11 +116,16 @@ def champions_reopen(month):
         )
     session = database.session()
     try:
-        reopened = months.reopen_month(
-            session, month, now=now(), actor=g.principal.name, note=note, ineligible_roles=_roles()
-        )
+        with database.attempt():
+            reopened = months.reopen_month(
+                session,
+                month,
+                now=now(),
+                actor=g.principal.name,
+                note=note,
+                ineligible_roles=_roles(),
+            )
     except Conflict as exc:
-        session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("web.champions_month", month=month))
     flash(f"{month} is reopened as draft version {reopened['version']}.", "ok")

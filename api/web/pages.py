@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from flask import g, redirect, request, url_for
-from werkzeug.exceptions import BadRequest
 
-from adoption.errors import Forbidden, Invalid, NotFound
-from adoption.masterdata.records import get_site, list_sites
+from adoption.errors import Forbidden, Invalid, NotFound, Unreadable
+from adoption.masterdata.records import list_sites
 from adoption.models import Site
-from adoption.usage.coaching import site_coaching
 from api import database
-from api.auth import has_role
+from api.auth import reveals_opted_out, visible_site
 from api.web import bp
 from api.web.render import ANY_ROLE, now, page, render_page
 from rewards.progress import progress_of
-from rewards.team import team_board
+from rewards.team import team_page
 
 HOMES = {
     "employee": "/me",
@@ -24,14 +22,12 @@ HOMES = {
 }
 SEES_WHO_IS_STUCK = frozenset({"manager", "hr", "rollout_lead", "admin"})
 TV_REFRESH_S = 60
-SEES_OPTED_OUT = ("hr",)  # and admin, by name; never on a TV screen
 METRICS = {"points": "Points", "proficiency": "Proficiency score", "improvement": "Improvement"}
 COLUMNS = {"points": "Points", "proficiency": "Score", "improvement": "Change"}
 BAD_INPUT = {
     "period": "Unknown period; choose one from the list.",
     "metric": "Unknown metric; choose points, proficiency or improvement.",
 }
-OUTSIDE = "This board is outside the sites of your login."
 MAX_SITES = 10_000  # the site picker lists them all
 
 
@@ -46,21 +42,6 @@ def home():
             raise Forbidden("Your login has no site yet; ask an admin to add one.")
         return redirect(url_for("web.site_leaderboard", site_id=first[0].code))
     return redirect(HOMES[principal.role])
-
-
-def visible_site(code: str) -> Site:
-    """The site, if the signed-in user may see it. A scoped role gets 403 for an unknown code
-    as for another site's, so probing codes tells nothing about other sites."""
-    principal = g.principal
-    try:
-        site = get_site(database.session(), code)
-    except NotFound:
-        if principal.scoped:
-            raise Forbidden(OUTSIDE) from None
-        raise
-    if not principal.can_see_site(site.id):
-        raise Forbidden(OUTSIDE)
-    return site
 
 
 def site_choices(current: Site) -> list[Site]:
@@ -80,25 +61,24 @@ def site_leaderboard(site_id):
     if wanted and wanted != site_id:  # the site picker without JavaScript
         args = {k: v for k, v in request.args.items() if k != "site"}
         return redirect(url_for("web.site_leaderboard", site_id=wanted, **args))
-    site = visible_site(site_id)
+    site = visible_site(database.session(), g.principal, site_id)
     principal = g.principal
-    session = database.session()
-    tv, clock = request.args.get("tv") == "1", now()
+    tv = request.args.get("tv") == "1"
     try:
-        board = team_board(
-            session,
+        shown = team_page(
+            database.session(),
             site,
             period=request.args.get("period"),
             metric=request.args.get("metric", "points"),
-            reveal_opted_out=not tv and has_role(principal, SEES_OPTED_OUT),  # TV is public
-            now=clock,
+            reveal_opted_out=not tv and reveals_opted_out(principal),  # a TV screen is public
+            with_coaching=not tv and principal.role in SEES_WHO_IS_STUCK,
+            now=now(),
             me=principal.employee_id,
         )
     except Invalid as exc:
-        raise BadRequest(next((BAD_INPUT[k] for k in exc.details if k in BAD_INPUT), None)) from exc
-    coaching = None
-    if not tv and principal.role in SEES_WHO_IS_STUCK:
-        coaching = site_coaching(session, site, clock)
+        raise Unreadable(
+            next((BAD_INPUT[k] for k in exc.details if k in BAD_INPUT), exc.message)
+        ) from exc
     return render_page(
         "leaderboard.html",
         title=f"{site.name} — team board",
@@ -106,8 +86,8 @@ def site_leaderboard(site_id):
         sites=site_choices(site),
         metrics=METRICS,
         columns=COLUMNS,
-        board=board,
-        stuck=coaching,
+        board=shown.board,
+        stuck=shown.coaching,
         tv=tv,
         refresh=TV_REFRESH_S if tv else None,
     )

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask import request
 
-from adoption.errors import Invalid
+from adoption.errors import Invalid, Unreadable
 from api import database
 from api.web import bp
-from api.web.render import error_page, now, page, render_page
+from api.web.render import now, page, render_page
 from api.web.svg import inline_svg
 from pilots import charts, report
 from pilots.curves import METRICS
@@ -47,7 +47,7 @@ def pilots_page():
             now=now(),
         )
     except Invalid as exc:
-        return error_page(400, "Bad request", _choices(exc))
+        raise Unreadable(_choices(exc)) from exc  # a choice the page does not offer: 400
     return _render(data)
 
 

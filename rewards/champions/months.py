@@ -7,7 +7,7 @@ eligibility, ordering and the reasons.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,12 +28,6 @@ RULES_ID = "champions-1"
 DEFAULT_INELIGIBLE = ("manager",)
 
 
-def parse_month(month: str) -> tuple[date, date]:
-    """'YYYY-MM' → its first and last day; anything else is invalid (422). `Month.parse`."""
-    parsed = Month.parse(month)
-    return parsed.first_day, parsed.last_day
-
-
 def rules_version(rules: ScoringRules, ineligible_roles: tuple[str, ...]) -> str:
     return f"{RULES_ID}/scoring-{rules.version}/ineligible={','.join(sorted(ineligible_roles))}"
 
@@ -50,7 +44,8 @@ def compute_month(
 
     Scores are taken on the month's last day (yesterday at the site while the month runs).
     """
-    first, last = parse_month(month)
+    parsed = Month.parse(month)
+    first, last = parsed.first_day, parsed.last_day
     rules = rules or load_rules(session)
     roles = tuple(ineligible_roles)
     sites = list(session.scalars(select(Site).order_by(Site.code_key)))
@@ -91,7 +86,7 @@ def get_month(
     ineligible_roles: tuple[str, ...] = DEFAULT_INELIGIBLE,
 ) -> dict:
     """The contract's champions object: a closed version from its frozen rows, a draft live."""
-    parse_month(month)
+    Month.parse(month)
     periods = _periods(session, month)
     newest = max(periods, default=1)
     wanted = newest if version is None else version
@@ -154,7 +149,8 @@ def close_month(
     The month's ledger is brought up to date first, so what is frozen includes every event
     received before the close.
     """
-    first, last = parse_month(month)
+    parsed = Month.parse(month)
+    first, last = parsed.first_day, parsed.last_day
     periods = _periods(session, month)
     period = periods.get(max(periods, default=0))
     if period is not None and period.status == "closed":
@@ -237,7 +233,7 @@ def reopen_month(
     ineligible_roles: tuple[str, ...] = DEFAULT_INELIGIBLE,
 ) -> dict:
     """Admin only (checked by the caller): a new draft version n+1 of a closed month; audited."""
-    parse_month(month)
+    Month.parse(month)
     periods = _periods(session, month)
     newest = periods.get(max(periods, default=0))
     if newest is None or newest.status != "closed":

@@ -50,6 +50,7 @@ def test_a_month_parses_from_yyyy_mm_and_prints_back(text, month):
         None,
         202611,
         "november",
+        "\u0662\u0660\u0662\u0666-11",  # Arabic-Indic digits: int() reads them, YYYY-MM does not
     ],
 )
 def test_anything_else_is_invalid_and_names_the_field(bad):

@@ -88,6 +88,13 @@ def test_coaching_of_an_unknown_site_is_404(get):
     assert get("hr", "/sites/S9/coaching").status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/sites/S9/coaching", "/sites/S9/team"])
+@pytest.mark.parametrize("who", ["other_manager", "employee"])
+def test_a_scoped_role_probing_site_codes_gets_403_as_for_another_site(get, who, path):
+    # 404 for an unknown code but 403 for another site's would tell which codes exist.
+    assert get(who, path).status_code == 403
+
+
 # ---- progress ---------------------------------------------------------------------------------
 
 

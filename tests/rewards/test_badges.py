@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from adoption.masterdata import records
 from rewards import badges
@@ -230,3 +231,15 @@ def test_an_award_that_fails_is_recorded_and_the_others_are_made(scn, monkeypatc
     again = award(scn)
     assert (again["failed"], again["awarded"]["proficient"]) == ([], 1)  # E1, on the next run
     assert set(badges_of(scn, "E1")) == {"proficient"}
+
+
+def test_a_failing_database_fails_the_badges_run_instead_of_each_person(scn, monkeypatch):
+    # A lock or a lost connection is not one person's problem: the run fails and is retried.
+    scn.work("E1", days=(1, 2, 3, 4, 5))
+
+    def locked(session, item, ctx):
+        raise OperationalError("UPDATE badge_award", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(badges, "award_one", locked)
+    with pytest.raises(OperationalError):
+        award(scn)
