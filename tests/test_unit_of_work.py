@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import flash, redirect
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from adoption.errors import Conflict
 from adoption.jobs.models import JobRun
@@ -172,3 +173,18 @@ def test_a_failed_job_run_leaves_no_work_but_keeps_its_record(app):
     with factory() as fresh:
         run = fresh.scalars(select(JobRun).where(JobRun.job == "test-job")).one()
     assert (run.outcome, run.message) == ("failed", "RuntimeError: boom")
+
+
+def test_a_job_run_whose_commit_fails_is_recorded_failed_not_left_running(app):
+    factory = app.extensions["uptake"].sessions
+
+    def work(session, _run):
+        session.add(Site(code="J3"))  # no name and no key: the commit itself fails
+        return {"sites": 1}
+
+    with pytest.raises(IntegrityError):
+        run_recorded(factory, "test-commit", lambda: NOW, work)
+    assert "J3" not in _site_codes(app)
+    with factory() as fresh:
+        run = fresh.scalars(select(JobRun).where(JobRun.job == "test-commit")).one()
+    assert run.outcome == "failed" and run.message.startswith("IntegrityError")

@@ -222,13 +222,19 @@ def create_account(
 
 
 def authenticate_account(session: Session, username: str, password: str) -> Principal | None:
+    """The principal of the enabled account with this username and password, else None."""
+    account = _checked_account(session, username, password)
+    return None if account is None else principal_for_account(account)
+
+
+def _checked_account(session: Session, username: str, password: str) -> Account | None:
+    """The enabled account if the password is right; None, whichever part was wrong (an
+    unknown username costs the same hashing time as a wrong password)."""
     account = session.scalar(select(Account).where(Account.username_key == key_of(username)))
     if account is None or account.disabled_at is not None:
         verify_password(password, hash_password("timing-equaliser"))
         return None
-    if not verify_password(password, account.password_hash):
-        return None
-    return principal_for_account(account)
+    return account if verify_password(password, account.password_hash) else None
 
 
 def principal_for_account(account: Account) -> Principal:
@@ -241,8 +247,6 @@ def account_by_id(session: Session, account_id: int) -> Account | None:
 
 
 def login_account_id(session: Session, username: str, password: str) -> int | None:
-    """The id of the enabled account with this username and password; None, whichever part
-    was wrong (an unknown username costs the same hashing time as a wrong password)."""
-    if authenticate_account(session, username, password) is None:
-        return None
-    return session.scalar(select(Account.id).where(Account.username_key == key_of(username)))
+    """The id of the enabled account with this username and password (`_checked_account`)."""
+    account = _checked_account(session, username, password)
+    return None if account is None else account.id

@@ -300,9 +300,3 @@ def _compact_json(value: dict) -> str | None:
     except UnicodeEncodeError:  # a lone surrogate
         return None
     return text
-
-
-def properties_size(value: dict) -> int | None:
-    """Bytes of the compact UTF-8 JSON of `value`; None when it is not storable JSON."""
-    text = _compact_json(value)
-    return None if text is None else len(text.encode("utf-8"))

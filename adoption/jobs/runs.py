@@ -66,17 +66,15 @@ def run_recorded(
     with factory() as session:
         try:
             details = work(session, session.get(JobRun, run_id))
-            session.flush()
-            outcome, message = "ok", None
+            _finish(session, run_id, "ok", None, details, now())
+            session.commit()  # the work and its outcome, together
+            return session.get(JobRun, run_id)
         except Exception as exc:  # recorded for admins, then re-raised to the caller
             session.rollback()
-            outcome, message, details = "failed", f"{type(exc).__name__}: {exc}", None
-            _finish(session, run_id, outcome, message, details, now())
-            session.commit()
-            raise
-        _finish(session, run_id, outcome, message, details, now())
-        session.commit()
-        return session.get(JobRun, run_id)
+            error = exc
+    with unit_of_work(factory) as session:  # also when the commit itself failed
+        _finish(session, run_id, "failed", f"{type(error).__name__}: {error}", None, now())
+    raise error
 
 
 def _finish(session, run_id, outcome, message, details, finished) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from adoption.scoring.cube import CoreCatalog, UsageCube, core_catalog, day_index, load_cube
-from adoption.scoring.rules import ScoringRules
+from adoption.scoring.rules import LEVELS, PROFICIENT_LEVELS, ScoringRules
 
 EMPLOYEE_CHUNK = 200
 SCORE_COLUMNS = (
@@ -141,14 +141,13 @@ def _score_block(session, block, first_day, last_day, rules, catalog) -> pd.Data
 
 
 def levels(score: np.ndarray, attempts: np.ndarray, rules: ScoringRules) -> np.ndarray:
-    """Vectorised ScoringRules.level."""
+    """Each rounded score's level: the highest level whose threshold it reaches
+    (`ScoringRules.level_thresholds`), Proficient and Expert only with the minimum evidence."""
     enough = attempts >= rules.min_core_attempts
-    return np.select(
-        [
-            enough & (score >= rules.expert_at),
-            enough & (score >= rules.proficient_at),
-            score >= rules.developing_at,
-        ],
-        ["Expert", "Proficient", "Developing"],
-        default="Novice",
-    )
+    thresholds = rules.level_thresholds()
+    order = [name for name in reversed(LEVELS) if name in thresholds]
+    reached = [
+        (score >= thresholds[name]) & (enough if name in PROFICIENT_LEVELS else True)
+        for name in order
+    ]
+    return np.select(reached, order, default=LEVELS[0])

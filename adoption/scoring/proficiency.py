@@ -191,11 +191,7 @@ def next_level(
     """The next level up in the order Novice < Developing < Proficient < Expert, or None at
     Expert. Proficient and Expert also need ≥ `rules.min_core_attempts` core attempts in the
     window, so someone scoring enough without that evidence still has Proficient ahead."""
-    thresholds = {
-        "Developing": rules.developing_at,
-        "Proficient": rules.proficient_at,
-        "Expert": rules.expert_at,
-    }
+    thresholds = rules.level_thresholds()
     current = LEVELS.index(level)
     if current == len(LEVELS) - 1:
         return None

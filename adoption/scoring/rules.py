@@ -45,6 +45,15 @@ class ScoringRules:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def level_thresholds(self) -> dict[str, float]:
+        """The score at which each level above Novice starts, in level order. Proficient and
+        Expert (PROFICIENT_LEVELS) also need `min_core_attempts` core attempts in the window."""
+        return {
+            "Developing": self.developing_at,
+            "Proficient": self.proficient_at,
+            "Expert": self.expert_at,
+        }
+
 
 def _rules(row: ScoringConfig) -> ScoringRules:
     return ScoringRules(version=row.version, **{k: getattr(row, k) for k in TUNABLE})

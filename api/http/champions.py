@@ -12,10 +12,9 @@ from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
 from adoption.calendar import Month
-from adoption.errors import Forbidden
 from adoption.masterdata import records
 from api import database
-from api.auth import require_site, requires
+from api.auth import require_person, requires
 from api.clock import utcnow
 from api.pagination import next_link, parse_cursor
 from api.schemas.champions import (
@@ -114,10 +113,7 @@ def employee_badges(args, user_id):
     """Hr and admin: anyone; a manager: people of its sites; an employee: itself. Oldest first."""
     session = database.session()
     employee = records.get_employee(session, user_id)
-    principal = g.principal
-    if principal.role == "employee" and employee.id != principal.employee_id:
-        raise Forbidden("An employee may only read their own badges.")
-    require_site(principal, employee.site_id, employee.site.code)
+    require_person(g.principal, employee, "badges")
     limit = args["limit"]
     items = badges.list_badges(
         session, employee, limit=limit, after=parse_cursor(args["cursor"], _badge_key)

@@ -7,6 +7,7 @@ from datetime import date
 from marshmallow import Schema, fields, validate
 
 from api.pagination import PageArgs
+from api.schemas.champions import BadgeSchema
 from api.schemas.events import TrimmedString
 
 RATE = {"allow_none": True, "metadata": {"description": "A fraction in [0, 1]; null if undefined."}}
@@ -180,6 +181,13 @@ class FeaturePointsSchema(Schema):
     left = fields.Integer(allow_none=True, metadata={"description": "Left today; null: uncapped."})
 
 
+class ComponentShareSchema(Schema):
+    name = fields.String()
+    value = fields.Float(metadata={"description": "The component, 0 to 1."})
+    weight = fields.Float()
+    adds = fields.Float(metadata={"description": "100 × weight × value: its part of the score."})
+
+
 class PositionSchema(Schema):
     label = fields.String()
     period = fields.String()
@@ -190,11 +198,24 @@ class PositionSchema(Schema):
 
 
 class ProgressSchema(Schema):
+    """Everything /me shows, so a client can build the same page."""
+
     user_id = fields.String()
     display_name = fields.String()
     site_id = fields.String()
+    site_name = fields.String()
     today = fields.Date(metadata={"description": "The home site's today."})
     proficiency = fields.Nested(ProficiencySchema, metadata={"description": "As of yesterday."})
+    components = fields.List(
+        fields.Nested(ComponentShareSchema),
+        metadata={"description": "Why the score is what it is."},
+    )
     next_level = fields.Nested(NextLevelSchema, allow_none=True)
     points_today = fields.Integer()
     features = fields.List(fields.Nested(FeaturePointsSchema))
+    badges = fields.List(fields.Nested(BadgeSchema))
+    positions = fields.List(
+        fields.Nested(PositionSchema), metadata={"description": "Places on the home site's board."}
+    )
+    window_days = fields.Integer()
+    min_core_attempts = fields.Integer()

@@ -119,6 +119,22 @@ def test_progress_of_oneself(get):
     ]
 
 
+def test_progress_carries_everything_the_me_page_shows(get):
+    body = get("employee_c", "/employees/C/progress").json
+    assert body["site_name"]
+    assert [c["name"] for c in body["components"]] == [
+        "breadth",
+        "accuracy",
+        "speed",
+        "consistency",
+    ]
+    # the parts add up to the score: 100 × Σ weight × value
+    assert round(sum(c["adds"] for c in body["components"]), 2) == body["proficiency"]["score"]
+    assert [b["badge"] for b in body["badges"]] == ["explorer"]  # both core features used
+    assert {p["label"] for p in body["positions"]} >= {"This week"}
+    assert (body["window_days"], body["min_core_attempts"]) == (28, 20)
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [
