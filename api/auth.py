@@ -160,13 +160,15 @@ def require_site(principal: Principal, site_id: int, code: str) -> None:
 def visible_site(session: Session, principal: Principal, code: str) -> Site:
     """The site, if the principal may see it. A scoped role (manager, employee) gets 403 for an
     unknown code as for another site's, so probing codes tells nothing about other sites."""
+    outside = Forbidden(f"Site {code!r} is outside the sites of your login.", {"site_id": code})
     try:
         site = get_site(session, code)
     except NotFound:
         if principal.scoped:
-            raise Forbidden(f"Site {code!r} is outside your scope.", {"site_id": code}) from None
+            raise outside from None
         raise
-    require_site(principal, site.id, site.code)
+    if not principal.can_see_site(site.id):
+        raise outside
     return site
 
 

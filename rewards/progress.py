@@ -27,7 +27,7 @@ from adoption.errors import NotFound
 from adoption.ingest.registry import canonical_map
 from adoption.models import Employee, Feature
 from adoption.scoring import proficiency
-from adoption.scoring.proficiency import NextLevel, next_level
+from adoption.scoring.proficiency import NextLevel, Proficiency, next_level
 from adoption.scoring.rules import ScoringRules, load_rules
 from rewards.badges import list_badges
 from rewards.leaderboards import ranked_board, resolve_scope
@@ -71,7 +71,7 @@ class Progress:
     site_id: str
     site_name: str
     today: date
-    proficiency: dict  # the contract's proficiency object, as of yesterday
+    proficiency: Proficiency  # the contract's proficiency object, as of yesterday
     components: list[ComponentShare]
     next_level: NextLevel | None  # None at the top level
     points_today: int

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -144,9 +145,29 @@ def fresh_snapshot_employees(
     return fresh
 
 
+class Components(TypedDict):
+    breadth: float
+    accuracy: float
+    speed: float
+    consistency: float
+
+
+class Proficiency(TypedDict):
+    """The contract's proficiency object (components to 4 decimals, the score to 2)."""
+
+    user_id: str
+    as_of: date
+    score: float
+    level: str
+    components: Components
+    core_attempts: int
+    proficient_since: date | None
+    config_version: int
+
+
 def employee_proficiency(
     session: Session, employee: Employee, as_of: date, rules: ScoringRules
-) -> dict:
+) -> Proficiency:
     """The contract's proficiency object for one person on one day."""
     row = score_frame(session, [employee.id], as_of, as_of, rules).iloc[0]
     since = proficient_since_map(session, [employee.id], as_of, rules)[employee.id]

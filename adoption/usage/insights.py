@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
+from typing import TypedDict
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -26,6 +27,65 @@ DORMANT_LOOKBACK_DAYS = 28
 BEHIND_GAP = 0.15
 
 
+class Hotspot(TypedDict):
+    action: str
+    module: str
+    attempts: int
+    errors: int
+    error_rate: float
+    measured: str
+
+
+class UnusedModule(TypedDict):
+    module: str
+    successes: int
+    share_of_successes: float
+    features: list[str]
+    measured: str
+
+
+class DormantEmployee(TypedDict):
+    user_id: str
+    display_name: str
+    site_id: str
+    last_active_day: date
+    days_silent: int
+    active_days_before: int
+    measured: str
+
+
+class UnmappedAction(TypedDict):
+    action: str
+    first_seen: datetime
+    events: int
+    measured: str
+
+
+class SiteBehind(TypedDict):
+    site_id: str
+    wave: int
+    week: int
+    adoption_rate: float
+    wave_median: float
+    gap: float
+    measured: str
+
+
+# "from" and "to" are not identifiers, hence the functional form.
+Insights = TypedDict(
+    "Insights",
+    {
+        "from": date,
+        "to": date,
+        "error_hotspots": list[Hotspot],
+        "unused_modules": list[UnusedModule],
+        "dormant_employees": list[DormantEmployee],
+        "unmapped_actions": list[UnmappedAction],
+        "sites_behind": list[SiteBehind],
+    },
+)
+
+
 def insights(
     session: Session,
     *,
@@ -34,7 +94,8 @@ def insights(
     last: date,
     now: datetime,
     rules: ScoringRules,
-) -> dict:
+) -> Insights:
+    """Every insight over `sites` and the window [first, last]; each item carries its figures."""
     site_ids = {s.id for s in sites}
     return {
         "from": first,
@@ -61,7 +122,7 @@ def _features(session) -> dict[int, Feature]:
     return {f.id: f for f in session.scalars(select(Feature))}
 
 
-def error_hotspots(session, site_ids, first, last) -> list[dict]:
+def error_hotspots(session, site_ids, first, last) -> list[Hotspot]:
     """Features ranked by errors, then error rate, among those with enough attempts."""
     usage = _usage_by_feature(session, site_ids, first, last)
     features = _features(session)
@@ -102,7 +163,7 @@ class ChainHotspots:
     first: date
     last: date
     min_attempts: int
-    items: list[dict]
+    items: list[Hotspot]
 
 
 def chain_hotspots(session: Session, now: datetime) -> ChainHotspots:
@@ -113,7 +174,7 @@ def chain_hotspots(session: Session, now: datetime) -> ChainHotspots:
     return ChainHotspots(first=first, last=last, min_attempts=HOTSPOT_MIN_ATTEMPTS, items=items)
 
 
-def unused_modules(session, site_ids, first, last) -> list[dict]:
+def unused_modules(session, site_ids, first, last) -> list[UnusedModule]:
     """Mapped modules with no successes, or under 1% of all successes, in the window."""
     usage = _usage_by_feature(session, site_ids, first, last)
     features = _features(session)
@@ -144,7 +205,7 @@ def unused_modules(session, site_ids, first, last) -> list[dict]:
     return items
 
 
-def dormant_employees(session, site_ids, last) -> list[dict]:
+def dormant_employees(session, site_ids, last) -> list[DormantEmployee]:
     """Active in the 28 days before the window's last 7 days, silent in those 7: resistance."""
     quiet_from = last - timedelta(days=DORMANT_SILENT_DAYS - 1)
     look_from = quiet_from - timedelta(days=DORMANT_LOOKBACK_DAYS)
@@ -181,7 +242,7 @@ def dormant_employees(session, site_ids, last) -> list[dict]:
     return items
 
 
-def unmapped_actions(session, site_ids, first, last) -> list[dict]:
+def unmapped_actions(session, site_ids, first, last) -> list[UnmappedAction]:
     du = DailyUsage
     events = func.coalesce(func.sum(du.successes + du.errors), 0)
     rows = session.execute(
@@ -208,7 +269,9 @@ def unmapped_actions(session, site_ids, first, last) -> list[dict]:
     ]
 
 
-def sites_behind(session, sites: list[Site], now: datetime, rules: ScoringRules) -> list[dict]:
+def sites_behind(
+    session, sites: list[Site], now: datetime, rules: ScoringRules
+) -> list[SiteBehind]:
     """Sites whose adoption rate in their latest complete week trails their wave's median there."""
     waves: dict[int, list[Site]] = {}
     for site in session.scalars(
@@ -224,7 +287,7 @@ def sites_behind(session, sites: list[Site], now: datetime, rules: ScoringRules)
     return items
 
 
-def _behind_in_wave(session, wave, members, wanted, now, rules) -> list[dict]:
+def _behind_in_wave(session, wave, members, wanted, now, rules) -> list[SiteBehind]:
     weeks = {s.id: last_complete_week(s.go_live_on, s.timezone, now) for s in members}
     k = min(weeks.values())
     if k < 0 or len(members) < 2:

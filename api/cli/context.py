@@ -57,15 +57,45 @@ def date_option(_ctx, _param, value: str | None) -> date | None:
         raise click.BadParameter(f"{value!r} is not a YYYY-MM-DD date.") from exc
 
 
-FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "table"]),
-    default="json",
-    show_default=True,
-)
+def format_option(default: str = "json"):
+    """`--format json|table`: JSON is the API's JSON, a table is for people."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["json", "table"]),
+        default=default,
+        show_default=True,
+    )
+
+
+FORMAT = format_option()
 
 
 def to_json(data) -> str:
     """The API's JSON, indented for people."""
     return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def dump_json(schema, obj) -> str:
+    """The API's JSON of `obj`: the same marshmallow schema dumps it."""
+    return to_json(schema.dump(obj)) + "\n"
+
+
+def cell(value) -> str:
+    """A table cell: blank for None, 4 decimals for floats."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def table(columns: tuple[str, ...], rows: list[list]) -> str:
+    """Rows under their column names, each column as wide as its widest cell."""
+    cells = [[cell(v) for v in r] for r in rows]
+    widths = [
+        max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)
+    ]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(line.rstrip() for line in lines) + "\n"

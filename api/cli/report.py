@@ -20,7 +20,7 @@ from adoption.scoring.rules import load_rules
 from adoption.usage import reports
 from adoption.usage.coaching import site_coaching
 from adoption.usage.metrics import FIELDS
-from api.cli.context import date_option, pass_ctx
+from api.cli.context import cell, date_option, dump_json, format_option, pass_ctx, table
 from api.clock import utcnow
 from api.schemas.adoption import CoachingSchema, ProgressSchema
 from api.schemas.boards import TeamBoardSchema
@@ -65,67 +65,28 @@ def report_adoption(ctx, first, last, site_code, fmt) -> None:
     click.echo(render(rows, fmt), nl=False)
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
-
-
 def render(rows: list[dict], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, default=str, indent=2) + "\n"
-    table = [[_cell(r.get(c)) for c in REPORT_COLUMNS] for r in rows]
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(REPORT_COLUMNS)
-        writer.writerows(table)
+        writer.writerows([cell(r.get(c)) for c in REPORT_COLUMNS] for r in rows)
         return out.getvalue()
-    widths = [
-        max(len(c), *(len(r[i]) for r in table)) if table else len(c)
-        for i, c in enumerate(REPORT_COLUMNS)
-    ]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(REPORT_COLUMNS, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in table]
-    return "\n".join(lines) + "\n"
-
-
-FORMAT_TJ = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
-
-
-def _json(schema, obj) -> str:
-    """The API's JSON: the same marshmallow schema dumps it."""
-    return json.dumps(schema.dump(obj), indent=2, ensure_ascii=False) + "\n"
-
-
-def _table(columns: tuple[str, ...], rows: list[list]) -> str:
-    cells = [[_cell(v) for v in r] for r in rows]
-    widths = [
-        max(len(c), *(len(r[i]) for r in cells)) if cells else len(c) for i, c in enumerate(columns)
-    ]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+    return table(REPORT_COLUMNS, [[r.get(c) for c in REPORT_COLUMNS] for r in rows])
 
 
 @report.command("coaching")
 @click.option("--site", "site_code", required=True, help="The site's code.")
-@FORMAT_TJ
+@format_option("table")
 @pass_ctx
 def report_coaching(ctx, site_code, fmt) -> None:
     """Who needs help at a site as of its yesterday: dormant, struggling, never started."""
     with ctx.unit_of_work() as session:
         result = site_coaching(session, get_site(session, site_code), utcnow())
     click.echo(
-        _json(CoachingSchema(), result) if fmt == "json" else coaching_table(result), nl=False
+        dump_json(CoachingSchema(), result) if fmt == "json" else coaching_table(result), nl=False
     )
 
 
@@ -144,25 +105,25 @@ def coaching_table(c) -> str:
     never = [[n.user_id, n.display_name, n.hired_on, n.days_employed] for n in c.never_started]
     return (
         f"{c.site_id} as of {c.as_of} (window {c.window_from}..{c.as_of})\n\nDormant\n"
-        + _table(("user_id", "name", "last_active_day", "days_silent"), dormant)
+        + table(("user_id", "name", "last_active_day", "days_silent"), dormant)
         + f"\nStruggling (accuracy < {c.struggling_accuracy}, "
         f">= {c.struggling_min_attempts} core attempts)\n"
-        + _table(("user_id", "name", "accuracy", "core_attempts", "worst_feature"), struggling)
+        + table(("user_id", "name", "accuracy", "core_attempts", "worst_feature"), struggling)
         + "\nNever started\n"
-        + _table(("user_id", "name", "hired_on", "days_employed"), never)
+        + table(("user_id", "name", "hired_on", "days_employed"), never)
     )
 
 
 @report.command("progress")
 @click.option("--user", "user_id", required=True, help="The employee's user id.")
-@FORMAT_TJ
+@format_option("table")
 @pass_ctx
 def report_progress(ctx, user_id, fmt) -> None:
     """One person's score and level as of yesterday, next level, points (left) today."""
     with ctx.unit_of_work() as session:
         result = my_progress(session, get_employee(session, user_id), utcnow())
     click.echo(
-        _json(ProgressSchema(), result) if fmt == "json" else progress_table(result), nl=False
+        dump_json(ProgressSchema(), result) if fmt == "json" else progress_table(result), nl=False
     )
 
 
@@ -177,14 +138,14 @@ def progress_table(p) -> str:
         head += f", {nxt.attempts_needed} more core attempts\n" if nxt.attempts_needed else "\n"
     head += f"Points today ({p.today}): {p.points_today}\n\n"
     rows = [[f.action, f.points, f.cap, f.earned, f.left] for f in p.features]
-    return head + _table(("action", "points", "cap", "earned", "left"), rows)
+    return head + table(("action", "points", "cap", "earned", "left"), rows)
 
 
 @report.command("team")
 @click.option("--site", "site_code", required=True, help="The site's code.")
 @click.option("--period", type=click.Choice(PERIOD_KEYS), help="Default: this week.")
 @click.option("--metric", type=click.Choice(METRICS), default="points", show_default=True)
-@FORMAT_TJ
+@format_option("table")
 @pass_ctx
 def report_team(ctx, site_code, period, metric, fmt) -> None:
     """A site's team board with levels and badges; opted-out people by name (as hr sees it)."""
@@ -197,7 +158,9 @@ def report_team(ctx, site_code, period, metric, fmt) -> None:
             reveal_opted_out=True,  # the terminal is an hr/admin tool, like `report adoption`
             now=utcnow(),
         )
-    click.echo(_json(TeamBoardSchema(), board) if fmt == "json" else team_table(board), nl=False)
+    click.echo(
+        dump_json(TeamBoardSchema(), board) if fmt == "json" else team_table(board), nl=False
+    )
 
 
 def team_table(b) -> str:
@@ -205,4 +168,4 @@ def team_table(b) -> str:
     if b.note:
         head += b.note + "\n"
     rows = [[r.rank, r.name, r.user_id, r.value, r.level, ", ".join(r.badges)] for r in b.rows]
-    return head + _table(("rank", "name", "user_id", b.metric, "level", "badges"), rows)
+    return head + table(("rank", "name", "user_id", b.metric, "level", "badges"), rows)

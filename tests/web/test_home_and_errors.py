@@ -139,7 +139,7 @@ def test_unexpected_error_in_a_page_is_a_logged_500_page(sites, sign_in, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("api.web.pages.team_board", broken)
+    monkeypatch.setattr("api.web.pages.team_page", broken)
     response = sign_in("hr").get("/sites/S001/leaderboard")
     assert response.status_code == 500
     assert response.mimetype == "text/html"

@@ -1,17 +1,3 @@
 """Domain tests use a plain SQLAlchemy session on the test database: no Flask app involved."""
 
-from __future__ import annotations
-
-import pytest
-
-from adoption.db import make_engine, make_sessionmaker
-
-
-@pytest.fixture
-def session(database_url):
-    engine = make_engine(database_url)
-    db = make_sessionmaker(engine)()
-    yield db
-    db.rollback()
-    db.close()
-    engine.dispose()
+from tests.domain import session  # noqa: F401  (the fixture)

@@ -1,0 +1,20 @@
+"""The `session` of domain tests: a plain SQLAlchemy session on the test database, no Flask app.
+
+A test folder whose tests call the domain directly re-exports it from its conftest.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from adoption.db import make_engine, make_sessionmaker
+
+
+@pytest.fixture
+def session(database_url):
+    engine = make_engine(database_url)
+    db = make_sessionmaker(engine)()
+    yield db
+    db.rollback()
+    db.close()
+    engine.dispose()
