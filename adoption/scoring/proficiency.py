@@ -27,22 +27,40 @@ class DayScore:
     core_attempts: int
 
 
+# One score_frame over the days' whole span is cheaper than one frame per distinct day (each call
+# re-reads 28 days of rollups) until people × span grows past this many person-days.
+SPAN_BUDGET = 2_000_000
+
+
 def scores_on(session: Session, days: dict[int, date], rules: ScoringRules) -> dict[int, DayScore]:
     """The score of each employee on their own day (`days`: employee id → local day).
 
     The one rule for "score of e on day d": computed from the rollups by `score_frame` over the
-    28-day window ending on d, one frame per distinct day (people of a site share a day)."""
+    28-day window ending on d. People of a site share a day; when the days differ (an
+    improvement baseline, badge evidence) one frame covers their span while that stays small."""
+    if not days:
+        return {}
+    first, last = min(days.values()), max(days.values())
+    if first != last and len(days) * ((last - first).days + 1) <= SPAN_BUDGET:
+        return _pick_days(score_frame(session, sorted(days), first, last, rules), days)
     by_day: dict[date, list[int]] = {}
     for eid, day in days.items():
         by_day.setdefault(day, []).append(eid)
     out: dict[int, DayScore] = {}
     for day, ids in sorted(by_day.items()):
-        frame = score_frame(session, sorted(ids), day, day, rules)
-        for r in frame.itertuples(index=False):
-            out[int(r.employee_id)] = DayScore(
-                int(r.employee_id), day, float(r.score), str(r.level), int(r.core_attempts)
-            )
+        out.update(_pick_days(score_frame(session, sorted(ids), day, day, rules), days))
     return out
+
+
+def _pick_days(frame, days: dict[int, date]) -> dict[int, DayScore]:
+    """The rows of `frame` on each employee's own day."""
+    mine = frame[frame["day"].to_numpy() == frame["employee_id"].map(days).to_numpy()]
+    return {
+        int(r.employee_id): DayScore(
+            int(r.employee_id), r.day, float(r.score), str(r.level), int(r.core_attempts)
+        )
+        for r in mine.itertuples(index=False)
+    }
 
 
 def first_active_days(session: Session, employee_ids: list[int]) -> dict[int, date]:
