@@ -20,8 +20,8 @@ from adoption.models import Employee, Site
 from adoption.scoring.components import score_frame
 from adoption.scoring.proficiency import first_active_days, proficient_since_map
 from adoption.scoring.rules import ScoringRules
+from adoption.usage.by_site import EARLIEST_WEEK
 from adoption.usage.metrics import Window, population, site_metrics
-from adoption.usage.reports import EARLIEST_WEEK
 from pilots.comparison import weighted_mean
 from pilots.survival import km_median, spell
 

@@ -17,7 +17,7 @@ import click
 
 from adoption.masterdata.records import get_employee, get_site
 from adoption.scoring.rules import load_rules
-from adoption.usage import reports
+from adoption.usage import by_site
 from adoption.usage.coaching import site_coaching
 from adoption.usage.metrics import FIELDS
 from api.cli.context import cell, date_option, dump_json, format_option, pass_ctx, table
@@ -54,7 +54,7 @@ def report_adoption(ctx, first, last, site_code, fmt) -> None:
     """Adoption per site: population, active, adoption rate, stickiness, breadth, errors."""
     with ctx.unit_of_work() as session:
         site_ids = {get_site(session, site_code).id} if site_code else None
-        rows = reports.adoption_by_site(
+        rows = by_site.adoption_by_site(
             session,
             now=utcnow(),
             rules=load_rules(session),

@@ -17,7 +17,7 @@ from adoption.calendar import (
 from adoption.masterdata import records
 from adoption.scoring import proficiency
 from adoption.scoring.rules import create_rules, list_rules, load_rules
-from adoption.usage import metrics, reports
+from adoption.usage import by_site, metrics
 from adoption.usage.coaching import site_coaching
 from adoption.usage.insights import insights
 from api import database
@@ -74,7 +74,7 @@ def adoption_sites(args):
     )
     rows = []
     if page:
-        rows = reports.adoption_by_site(
+        rows = by_site.adoption_by_site(
             session,
             now=utcnow(),
             rules=load_rules(session),
@@ -96,7 +96,7 @@ def adoption_series(args, site_id):
     require_site(g.principal, site.id, site.code)
     key = "day" if args["by"] == "day" else "week"
     limit = args["limit"]
-    points = reports.site_series(
+    points = by_site.site_series(
         session,
         site,
         by=args["by"],

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from adoption.usage import reports
+from adoption.usage import by_site
 from api.pagination import encode_cursor
 from tests.adoption.scoring.test_proficiency import NOW, Scenario
 from tests.helpers import follow_links
@@ -306,13 +306,13 @@ def test_adoption_rows_page_by_site_code_and_compute_only_the_page(
     chain.site("S0").site("S3")
     chain.session.commit()
     computed = []
-    real = reports.adoption_by_site
+    real = by_site.adoption_by_site
 
     def spy(session, **kwargs):
         computed.append(sorted(kwargs["site_ids"]))
         return real(session, **kwargs)
 
-    monkeypatch.setattr("api.http.adoption.reports.adoption_by_site", spy)
+    monkeypatch.setattr("api.http.adoption.by_site.adoption_by_site", spy)
     window = "from=2026-11-09&to=2026-11-15"
     pages = pages_as("rollout_lead", f"/adoption/sites?{window}&limit=3")
     # 4 sites at 3 a page: 3 + 1, the short last page has no next link.

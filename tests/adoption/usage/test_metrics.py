@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from adoption.masterdata import records
 from adoption.scoring.rules import load_rules
+from adoption.usage.by_site import site_series
 from adoption.usage.insights import insights
 from adoption.usage.metrics import Window, site_metrics
-from adoption.usage.reports import site_series
 from tests.adoption.reference import Reference
 from tests.adoption.scoring.test_proficiency import NOW, Scenario
 from tests.adoption.scoring.test_proficiency_properties import SLOW_DB, load_world, worlds

@@ -1,4 +1,5 @@
-"""Adoption read models as the API and CLI serve them: rows per site, and series per site."""
+"""Adoption by site, as the API and CLI serve it: rows per site, and series per site by day or
+by week since go-live."""
 
 from __future__ import annotations
 
