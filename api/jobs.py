@@ -63,7 +63,7 @@ def rollups(session: Session, now: datetime, *, first=None, last=None, days_back
     chain's current day (`chain_today`) on."""
     if days_back is not None:
         first = chain_today_of(session, now) - timedelta(days=days_back)
-    return rebuild_rollups_job(session, first=first, last=last, now=now)
+    return rebuild_rollups_job(session, first=first, last=last)
 
 
 def _first_or_days_back(options: dict) -> None:

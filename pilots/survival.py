@@ -196,7 +196,7 @@ def time_to_proficiency(session: Session, *, now: datetime, rules: ScoringRules)
         "(Mantel–Haenszel, chi-square 1 df); days from max(go_live_on, hired_on) to proficient "
         "since, censored at min(left_on, yesterday at the site)"
     )
-    result["caveats"] = _caveats(result, session, sites)
+    result["caveats"] = _caveats(result, session)
     return result
 
 
@@ -216,7 +216,7 @@ def _group(times: list, events: list, sites: dict, group: str) -> dict:
     }
 
 
-def _caveats(result: dict, session: Session, sites: dict) -> list[str]:
+def _caveats(result: dict, session: Session) -> list[str]:
     out = [
         "People of one site are not independent (same manager, same training); the log-rank "
         "test treats them as if they were, so its p-value is optimistic."

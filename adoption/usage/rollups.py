@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -116,7 +116,7 @@ def rebuild_rollups(
 
 
 def rebuild_rollups_job(
-    session: Session, *, first: date | None = None, last: date | None = None, now: datetime
+    session: Session, *, first: date | None = None, last: date | None = None
 ) -> dict:
     """Recompute daily_usage from raw events for [first, last] (all days when omitted)."""
     events = rebuild_rollups(session, day_from=first, day_to=last)
