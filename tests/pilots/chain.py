@@ -21,6 +21,10 @@ from tests.conftest import empty_postgres
 # go-live.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
+# The fields of each week of the comparison curve, in the domain result and in the API's body.
+CURVE_KEYS = {"week", "pilot_mean", "control_mean", "pilot_q1", "pilot_q3", "control_q1",
+              "control_q3", "n_pilot", "n_control"}  # fmt: skip
+
 
 def seed_chain(session, directory: Path, *, seed: int = 7, sites: int = 4, weeks: int = 4):
     """Import the simulation's master files, ingest its events, add a site without go-live."""

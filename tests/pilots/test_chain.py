@@ -1,4 +1,5 @@
-"""The pilot comparison, time to proficiency and charts on a simulated chain (domain and API).
+"""The pilot comparison and time to proficiency (pilots.report, pilots.survival) on a simulated
+chain; the same over HTTP, with the charts, is in tests/http/test_pilot_chain.py.
 
 Every test here only reads, so the module shares one seeded database per back end.
 """
@@ -12,10 +13,7 @@ from adoption.scoring.rules import load_rules
 from pilots.report import comparison
 from pilots.survival import time_to_proficiency
 from tests.conftest import BACKENDS
-from tests.pilots.chain import NOW, seeded_database
-
-CURVE_KEYS = {"week", "pilot_mean", "control_mean", "pilot_q1", "pilot_q3", "control_q1",
-              "control_q3", "n_pilot", "n_control"}  # fmt: skip
+from tests.pilots.chain import CURVE_KEYS, NOW, seeded_database
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -112,45 +110,3 @@ def test_bad_arguments_name_the_field(session, changes, field):
     with pytest.raises(Invalid) as raised:
         comparison(session, **args, now=NOW, rules=load_rules(session))
     assert set(raised.value.details) == {field}
-
-
-@pytest.fixture
-def lead(make_token, monkeypatch):
-    """Bearer headers of a rollout lead, with the API's clock at NOW."""
-    monkeypatch.setattr("api.http.pilots.utcnow", lambda: NOW)
-    return make_token("rollout_lead", name="lead")
-
-
-def test_rollout_lead_gets_the_comparison_over_http(chain, client, lead):
-    response = client.get("/api/v1/pilots/comparison?metric=adoption_rate&week=1", headers=lead)
-    assert response.status_code == 200
-    body = response.json
-    assert (body["metric"], body["week"]) == ("adoption_rate", 1)
-    assert set(body["pilot"]) == set(body["control"]) == {"n_sites", "mean"}
-    assert body["effect"]["estimate"] > 0 and body["effect"]["p_value_mc_se"] is None
-    assert all(set(row) == CURVE_KEYS for row in body["curve"])
-    assert any("Fewer than 5 sites" in caveat for caveat in body["caveats"])
-
-
-def test_rollout_lead_gets_time_to_proficiency_over_http(chain, client, lead):
-    response = client.get("/api/v1/pilots/time-to-proficiency", headers=lead)
-    assert response.status_code == 200
-    assert {"pilot", "control", "log_rank", "method", "caveats"} <= set(response.json)
-    assert response.json["pilot"]["curve"][0]["at_risk"] == response.json["pilot"]["n"]
-
-
-@pytest.mark.parametrize(
-    ("chart", "fmt", "content_type", "magic"),
-    [
-        ("curve", "svg", "image/svg+xml", b"<?xml"),
-        ("effect", "png", "image/png", b"\x89PNG"),
-        ("time-to-proficiency", "svg", "image/svg+xml", b"<?xml"),
-    ],
-)
-def test_charts_download_for_slide_decks(chain, client, lead, chart, fmt, content_type, magic):
-    response = client.get(f"/api/v1/pilots/charts/{chart}.{fmt}?metric=adoption_rate", headers=lead)
-    assert response.status_code == 200
-    assert response.mimetype == content_type
-    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
-    assert f'.{fmt}"' in response.headers["Content-Disposition"]
-    assert response.data.startswith(magic)

@@ -1,34 +1,25 @@
 """Staggered DiD (DESIGN.md "Pilot comparison"): hand-computed cells, a simulated panel, R `did`'s
-conventions checked against the independent `csdid` port, the CLI on files and the API on a chain.
+conventions checked against the independent `csdid` port, and the weekly panel read from a
+database. The CLI is tested in tests/cli/test_pilots.py, the API in tests/http/test_did.py.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
 import warnings
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from adoption.errors import Invalid
-from adoption.ingest.batch import ingest_batch
-from adoption.masterdata import imports
 from adoption.scoring.rules import load_rules
-from adoption.simulation import chain as simulation
-from api.cli.main import main
-from api.schemas.did import DidSchema
 from pilots.did.estimator import analytic_se, bootstrap_se, estimate, staggered_did
 from pilots.did.panel import did_from_db, weekly_panel
 from tests.adoption.scoring.test_proficiency import Scenario
-
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-COLUMNS = {"unit": "unit", "time": "time", "group": "group", "outcome": "outcome"}
+from tests.pilots.did_world import COLUMNS, NOW, staggered_panel
 
 
 def long_panel(outcomes: dict[str, tuple[int, list[float]]]) -> pd.DataFrame:
@@ -37,19 +28,6 @@ def long_panel(outcomes: dict[str, tuple[int, list[float]]]) -> pd.DataFrame:
         [(u, t, g, y) for u, (g, ys) in outcomes.items() for t, y in enumerate(ys, start=1)],
         columns=list(COLUMNS.values()),
     )
-
-
-def staggered_panel(seed=3, n=150, periods=8, effect=0.4, groups=(0, 0, 1, 4, 6, 7, 10)):
-    """Parallel trends (unit level + common shocks + small noise) and a constant effect from g on;
-    group 1 is treated in the first period and 10 after the last."""
-    rng = np.random.default_rng(seed)
-    g = rng.choice(groups, size=n)
-    level, shock = rng.normal(size=n), rng.normal(scale=0.2, size=periods).cumsum()
-    unit, time = np.repeat(np.arange(1, n + 1), periods), np.tile(np.arange(1, periods + 1), n)
-    treated = (g[unit - 1] > 0) & (g[unit - 1] <= time)
-    noise = rng.normal(scale=0.05, size=n * periods)
-    outcome = level[unit - 1] + shock[time - 1] + effect * treated + noise
-    return pd.DataFrame({"unit": unit, "time": time, "group": g[unit - 1], "outcome": outcome})
 
 
 # A1, A2 start in period 2, B in period 3, C never; n = 4, P(G=2) = 1/2, P(G=3) = 1/4.
@@ -198,98 +176,7 @@ def test_estimates_agree_with_csdid_to_1e6(control):
     assert simple_se == pytest.approx(theirs["simple"][1], rel=0, abs=1e-6)
 
 
-# ---- uptake pilots did ----------------------------------------------------------------------
-
-CLI_COLUMNS = ["--unit", "store", "--time", "period", "--group", "first_treated", "--outcome"]
-
-
-def run_cli(path: Path, *extra: str):
-    # No database: a URL nobody serves proves the command never opens one.
-    env = {"UPTAKE_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
-    args = ["pilots", "did", "--panel", str(path), *CLI_COLUMNS, "kpi", *extra]
-    return CliRunner().invoke(main, args, env=env)
-
-
-def kpi_file(tmp_path: Path, suffix: str) -> Path:
-    panel = staggered_panel(n=60).rename(
-        columns={"unit": "store", "time": "period", "group": "first_treated", "outcome": "kpi"}
-    )
-    panel["first_treated"] = panel["first_treated"].astype(float).replace(0, np.nan)  # empty
-    path = tmp_path / f"kpi{suffix}"
-    panel.to_csv(path, index=False) if suffix == ".csv" else panel.to_parquet(path)
-    return path
-
-
-@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_cli_prints_the_apis_json_for_a_csv_or_parquet_panel(tmp_path, suffix):
-    result = run_cli(kpi_file(tmp_path, suffix), "--control", "notyet")
-    assert result.exit_code == 0, result.output
-    expected = staggered_did(staggered_panel(n=60), **COLUMNS, control="notyet")
-    assert json.loads(result.output) == json.loads(json.dumps(DidSchema().dump(expected)))
-
-
-def test_cli_table_shows_the_overall_effect_and_caveats(tmp_path):
-    result = run_cli(kpi_file(tmp_path, ".csv"), "--format", "table")
-    assert result.exit_code == 0, result.output
-    att = staggered_did(staggered_panel(n=60), **COLUMNS)["overall"]["att"]
-    assert f"overall (simple): att {att:.4f}  se " in result.output
-    assert "Dropped" in result.output and "treated in the first period" in result.output
-
-
-def test_cli_error_is_one_readable_line_and_exit_2(tmp_path):
-    path = kpi_file(tmp_path, ".csv")
-    result = CliRunner().invoke(main, ["pilots", "did", "--panel", str(path), *CLI_COLUMNS, "x"])
-    assert result.exit_code == 2
-    assert result.output.strip().splitlines() == [
-        "error: The input is not valid. (outcome: No column 'x' in the panel.)"
-    ]
-
-
-# ---- GET /api/v1/pilots/did ----------------------------------------------------------------
-
-
-@pytest.fixture
-def chain(session, tmp_path):
-    """A simulated chain of 8 sites over 8 weeks; the programme starts at 6 of them."""
-    sim = simulation.simulate(seed=2, sites=8, weeks=8, today=NOW.date())
-    files = simulation.write_master_files(sim, tmp_path / "chain")
-    for kind in ("sites", "features", "roster"):
-        imports.import_master(session, kind, files[kind], now=NOW, actor="t", default_tz="UTC")
-    for batch in simulation.event_batches(sim, now=NOW):
-        ingest_batch(session, source="sim", events=batch, now=NOW)
-    session.commit()
-    return sim
-
-
-@pytest.fixture
-def as_rollout_lead(client, make_token, monkeypatch):
-    monkeypatch.setattr("api.http.pilots.utcnow", lambda: NOW)
-    headers = make_token("rollout_lead", name="lead")
-    return lambda query: client.get(f"/api/v1/pilots/did?{query}", headers=headers)
-
-
-def test_api_answers_the_did_of_the_simulated_programme(chain, session, as_rollout_lead):
-    response = as_rollout_lead("metric=adoption_rate&control=notyet&seed=3")
-    assert response.status_code == 200, response.json
-    body = response.json
-    # The panel starts at the first week the three pilots (live on Fri 09-25) were live on every
-    # day; the other five went live later, miss weeks, and are dropped and listed.
-    assert body["control"] == "notyet" and body["n_units"] == 3 and body["att_gt"]
-    assert body["caveats"][:2] == [
-        "Weeks 1 to 7 are ISO weeks 2026-W40 to 2026-W46 (2026-09-28 to 2026-11-15): from the "
-        "first week a site was live on every day to the newest week complete at every site.",
-        "Dropped 5 sites missing a period or an outcome: S004, S005, S006, S007, S008.",
-    ]
-    expected = did_from_db(
-        session,
-        metric="adoption_rate",
-        control="notyet",
-        seed=3,
-        now=NOW,
-        rules=load_rules(session),
-    )
-    assert body == json.loads(json.dumps(DidSchema().dump(expected)))
-    assert as_rollout_lead("metric=adoption_rate&control=notyet&seed=3").json == body
+# ---- the weekly panel from the database ------------------------------------------------------
 
 
 @pytest.fixture
@@ -335,9 +222,3 @@ def test_sites_missing_a_week_or_treated_in_week_one_are_dropped_and_listed(
     assert "Dropped 1 site treated in the first period (1): D." in result["caveats"]
     assert "Dropped 1 site missing a period or an outcome: C." in result["caveats"]
     assert {c["group"] for c in result["att_gt"]} == {3}
-
-
-def test_api_rejects_an_unknown_metric(as_rollout_lead):
-    response = as_rollout_lead("metric=happiness")
-    assert response.status_code == 422
-    assert "metric" in response.json["error"]["details"]

@@ -1,61 +1,20 @@
-"""The readiness gate: rules on each site in scope, each of its last N complete weeks.
-
-NOW is Friday 2026-11-20 12:00 UTC, so yesterday is 11-19. A site live since Monday 11-02 has
-week 0 = [11-02, 11-08] and week 1 = [11-09, 11-15] complete; week 2 = [11-16, 11-22] is not.
+"""The readiness gate (pilots.readiness): rules on each site in scope, each of its last N
+complete weeks. Sites and rules come from tests.pilots.readiness_world (NOW, week bounds).
 """
 
 from __future__ import annotations
 
-import json
-from datetime import date
-
 import pytest
 
 from adoption.scoring.rules import load_rules
-from api.cli.main import main
-from pilots import readiness_rules
 from pilots.readiness import readiness
 from tests.adoption.scoring.test_proficiency import NOW, Scenario
-
-GO_LIVE = date(2026, 11, 2)
-ADOPTION_80 = {
-    "metric": "adoption_rate",
-    "comparison": ">=",
-    "threshold": 0.8,
-    "weeks": 2,
-    "scope": "pilots",
-}
-SCOPE = {"manager": {"sites": ["P1"]}, "employee": {"user_id": "A"}}
-
-
-def d(day: int) -> date:
-    return date(2026, 11, day)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    monkeypatch.setattr("api.http.pilots.utcnow", lambda: NOW)
-    monkeypatch.setattr("api.cli.pilots.utcnow", lambda: NOW)
+from tests.pilots.readiness_world import add_rule, d, live_site, scenario
 
 
 @pytest.fixture
 def scn(session) -> Scenario:
-    return Scenario(session).feature("pos.sale", is_core=True)
-
-
-def live_site(scn: Scenario, code: str, people: dict[str, list[int]], **values) -> None:
-    """A site live since GO_LIVE whose people are active on the given November days."""
-    values.setdefault("go_live_on", GO_LIVE)
-    scn.site(code, **values)
-    for user, days in people.items():
-        scn.person(user, code)
-        scn.send(*(scn.ev(user, "pos.sale", d(day)) for day in days))
-
-
-def add_rule(session, **changes) -> dict:
-    rule = readiness_rules.add_rule(session, {**ADOPTION_80, **changes}, now=NOW, actor="test")
-    session.commit()
-    return rule
+    return scenario(session)
 
 
 def gate(session, wave: int = 2) -> dict:
@@ -180,114 +139,3 @@ def test_a_value_equal_to_the_threshold_passes(scn, session):
 def test_wave_0_has_no_gate(session):
     with pytest.raises(Exception, match="not valid"):
         gate(session, wave=0)
-
-
-# ---- HTTP and CLI --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def lead(make_token):
-    return make_token("rollout_lead", name="lead")
-
-
-def test_api_answers_the_contract_shape(scn, session, client, lead):
-    live_site(scn, "P1", {"A": [3, 10]}, is_pilot=True)
-    rule = add_rule(session)
-    body = client.get("/api/v1/pilots/readiness?wave=2", headers=lead).json
-    assert {"wave", "decision", "rules"} <= set(body)
-    assert body["rules"][0]["rule"] == rule
-    assert {"site_id", "week", "value"} <= set(body["rules"][0]["evidence"][0])
-
-
-@pytest.mark.parametrize("path", ["?wave=0", "?wave=soon", ""])
-def test_api_bad_wave_is_422(client, lead, path):
-    response = client.get(f"/api/v1/pilots/readiness{path}", headers=lead)
-    assert response.status_code == 422
-    assert "wave" in response.json["error"]["details"]
-
-
-def test_cli_readiness_prints_the_apis_json(scn, session, client, lead, runner):
-    live_site(scn, "P1", {"A": [3, 10], "B": [4]}, is_pilot=True)
-    add_rule(session)
-    add_rule(session, metric="stickiness", threshold=0.1, weeks=1)
-    result = runner.invoke(main, ["pilots", "readiness", "--wave", "2"])
-    assert result.exit_code == 0, result.output
-    api = client.get("/api/v1/pilots/readiness?wave=2", headers=lead).json
-    assert json.loads(result.stdout) == api
-
-
-def test_cli_readiness_table_names_the_decision_and_failing_week(scn, session, runner):
-    live_site(scn, "P1", {"A": [3, 10], "B": [4]}, is_pilot=True)
-    add_rule(session)
-    result = runner.invoke(main, ["pilots", "readiness", "--wave", "2", "--format", "table"])
-    assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("wave 2: NO_GO")
-    assert "P1         week 1   0.5000  FAIL" in result.stdout
-
-
-def test_put_rules_replaces_the_set_and_keeps_unchanged_ids(client, lead):
-    other = {**ADOPTION_80, "metric": "stickiness", "threshold": 0.5}
-    first = client.put("/api/v1/pilots/readiness/rules", json=[ADOPTION_80, other], headers=lead)
-    assert first.status_code == 200
-    kept = first.json[0]["id"]
-    second = client.put("/api/v1/pilots/readiness/rules", json=[ADOPTION_80], headers=lead)
-    assert [r["id"] for r in second.json] == [kept]
-    assert client.get("/api/v1/pilots/readiness/rules", headers=lead).json == second.json
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [{"metric": "happiness"}, {"threshold": 1.5}, {"weeks": 0}, {"scope": "chain"}],
-)
-def test_put_rules_rejects_a_bad_rule_with_422(client, lead, bad):
-    response = client.put(
-        "/api/v1/pilots/readiness/rules", json=[{**ADOPTION_80, **bad}], headers=lead
-    )
-    assert response.status_code == 422
-
-
-def test_cli_rules_add_list_remove(session, runner):
-    added = runner.invoke(
-        main, ["pilots", "rules", "add", "--metric", "error_rate", "--max", "0.05", "--weeks", "2"]
-    )
-    assert added.exit_code == 0, added.output
-    rules = json.loads(runner.invoke(main, ["pilots", "rules", "list"]).stdout)
-    assert [(r["metric"], r["comparison"], r["threshold"], r["scope"]) for r in rules] == [
-        ("error_rate", "<=", 0.05, "pilots")
-    ]
-    removed = runner.invoke(main, ["pilots", "rules", "remove", str(rules[0]["id"])])
-    assert removed.exit_code == 0, removed.output
-    assert json.loads(runner.invoke(main, ["pilots", "rules", "list"]).stdout) == []
-
-
-def test_cli_rules_add_needs_exactly_one_bound(runner):
-    result = runner.invoke(
-        main, ["pilots", "rules", "add", "--metric", "stickiness", "--weeks", "1"]
-    )
-    assert result.exit_code == 2
-    assert "exactly one of --min and --max" in result.stderr
-
-
-@pytest.mark.parametrize("role", ["manager", "hr", "employee", "ingest"])
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/api/v1/pilots/readiness?wave=2"),
-        ("GET", "/api/v1/pilots/readiness/rules"),
-        ("PUT", "/api/v1/pilots/readiness/rules"),
-    ],
-)
-def test_other_roles_get_403(scn, client, make_token, role, method, path):
-    live_site(scn, "P1", {"A": [3]}, is_pilot=True)
-    headers = make_token(role, name=f"{role}-t", **SCOPE.get(role, {}))
-    response = client.open(
-        path, method=method, json=[] if method == "PUT" else None, headers=headers
-    )
-    assert response.status_code == 403
-    assert response.json["error"]["code"] == "forbidden"
-
-
-def test_rules_from_a_get_can_be_sent_back_unchanged(client, lead):
-    stored = client.put("/api/v1/pilots/readiness/rules", json=[ADOPTION_80], headers=lead).json
-    again = client.put("/api/v1/pilots/readiness/rules", json=stored, headers=lead)
-    assert (again.status_code, again.json) == (200, stored)

@@ -90,3 +90,13 @@ class Month(Scenario):
     def tip(self, user: str, day: date, times: int = 1, now: datetime = NOW) -> Month:
         self.send(self.ev(user, "pos.tip", at(day, 15), times=times), now=now)
         return self
+
+
+def hostile_month(session) -> Month:
+    """The `month` of export tests: S1 with E1 named by a hostile roster; E1 is October's
+    champion with 12 points."""
+    scn = Month(session).site("S1").person("E1", "S1").catalog()
+    scn.work("E1").book("E1", 12, utc(14, 9))
+    records.get_employee(session, "E1").display_name = "=1+1"
+    session.commit()
+    return scn

@@ -1,4 +1,6 @@
-"""Payroll exports: CSV with BOM and XLSX, formula injection neutralised, numbers kept numbers."""
+"""Payroll exports (rewards.exports): CSV with BOM and XLSX, formula injection neutralised, numbers
+kept numbers. The download over HTTP is tested in tests/http/test_exports.py.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from openpyxl import load_workbook
 from adoption.masterdata import records
 from rewards.champions.months import close_month
 from rewards.exports import COLUMNS, export_month, export_rows, neutralise, to_csv, to_xlsx
-from tests.rewards.month_world import CLOSE_AT, OCT, Month, utc
+from tests.rewards.month_world import CLOSE_AT, OCT, Month, hostile_month
 
 PAYLOADS = {
     '=HYPERLINK("http://evil.example","pay")': '\'=HYPERLINK("http://evil.example","pay")',
@@ -96,12 +98,8 @@ def test_a_site_without_champion_exports_empty_cells():
 
 @pytest.fixture
 def month(session) -> Month:
-    """S1 with E1 named by a hostile roster; E1 is October's champion with 12 points."""
-    scn = Month(session).site("S1").person("E1", "S1").catalog()
-    scn.work("E1").book("E1", 12, utc(14, 9))
-    records.get_employee(session, "E1").display_name = "=1+1"
-    session.commit()
-    return scn
+    """The month of tests.rewards.month_world.hostile_month."""
+    return hostile_month(session)
 
 
 def test_a_draft_exports_with_draft_status_and_draft_in_the_file_name(month):
@@ -127,10 +125,3 @@ def test_a_csv_export_names_its_charset_once(month):
     assert export.content_type == "text/csv; charset=utf-8"
     xlsx = export_month(month.session, OCT, "xlsx", now=CLOSE_AT, actor="hr-ann")
     assert xlsx.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def test_the_csv_download_sends_the_charset_once(client, month, make_token):
-    hr = make_token("hr", name="hr-ann")
-    response = client.get(f"/api/v1/champions/{OCT}/export?format=csv", headers=hr)
-    assert response.status_code == 200
-    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

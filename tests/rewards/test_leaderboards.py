@@ -1,11 +1,12 @@
-"""Leaderboards (CONTRACT "Read models"; DESIGN "Ranking", "Improvement") on hand-computed boards.
+"""Leaderboards (rewards.leaderboards; CONTRACT "Read models"; DESIGN "Ranking", "Improvement") on
+hand-computed boards. GET /api/v1/leaderboards is tested in tests/http/test_leaderboards.py.
 
 NOW is 2026-11-20 12:00 UTC, so yesterday is 11-19. Week 2026-W46 is Mon 11-09 to Sun 11-15.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,10 +14,7 @@ from adoption.scoring.rules import create_rules
 from rewards.leaderboards import leaderboard
 from rewards.points import derive_points_job
 from tests.adoption.scoring.test_proficiency import NOW, Scenario, at
-
-
-def d(month: int, day: int) -> date:
-    return date(2026, month, day)
+from tests.rewards.board_world import board_chain, d
 
 
 def board(scn, scope, period, metric="points", *, limit=50, role="hr", now=NOW) -> dict:
@@ -37,35 +35,8 @@ def ranked(result: dict) -> list[tuple]:
 
 @pytest.fixture
 def chain(session) -> Scenario:
-    """S1, S2 (region North) and S3 (South); pos.sale earns 2 points, uncapped.
-
-    S1's roster: A, B, C, H (opted out), I (no events), F (left 10-31), J (hired 11-16);
-    D's home is S2, E's is S3; G is unrostered (first seen in an event at S1).
-    """
-    scn = Scenario(session)
-    scn.site("S1", region="North").site("S2", region="North").site("S3", region="South")
-    scn.feature("pos.sale", points=2)
-    for user in ("A", "B", "C", "I"):
-        scn.person(user, "S1")
-    scn.person("H", "S1", public_opt_out=True)
-    scn.person("F", "S1", left_on=d(10, 31)).person("J", "S1", hired_on=d(11, 16))
-    scn.person("D", "S2").person("E", "S3")
-    e = scn.ev
-    scn.send(
-        e("A", "pos.sale", d(11, 10), times=3),  # 6 at S1
-        e("A", "pos.sale", d(11, 11), site="S2"),  # 2 at S2
-        e("B", "pos.sale", d(11, 12), times=3),  # 6
-        e("C", "pos.sale", d(11, 13)),  # 2 in W46
-        e("C", "pos.sale", d(11, 3), times=5),  # 10 in W45
-        e("H", "pos.sale", d(11, 14), times=5),  # 10
-        e("D", "pos.sale", d(11, 10), times=4),  # 8 at S2
-        e("E", "pos.sale", d(11, 10), times=2),  # 4 at S3
-        e("G", "pos.sale", d(11, 10), site="S1"),  # unrostered
-        e("F", "pos.sale", d(10, 20)),  # 2, before F left
-    )
-    derive_points_job(session, now=NOW)
-    session.commit()
-    return scn
+    """The chain of tests.rewards.board_world."""
+    return board_chain(session)
 
 
 def test_site_week_points_rank_ties_equally_and_list_them_by_user_id(chain):
@@ -276,83 +247,3 @@ def test_all_time_improvement_starts_at_each_first_active_day(learners):
         (3, "N", None),
         (3, "Z", None),
     ]
-
-
-API = "/api/v1/leaderboards"
-TOKENS = {
-    "manager": {"sites": ["S1"]},
-    "employee": {"user_id": "A"},
-}
-
-
-def get(client, make_token, role: str, query: str):
-    headers = make_token(role, name=f"{role}-board", **TOKENS.get(role, {}))
-    return client.get(f"{API}?{query}", headers=headers)
-
-
-@pytest.mark.parametrize("role", ["manager", "employee", "rollout_lead"])
-def test_opted_out_employee_is_anonymous_to_non_hr_roles(chain, client, make_token, role):
-    response = get(client, make_token, role, "scope=site:S1&period=all")
-    assert response.status_code == 200
-    names = {(e["user_id"], e["display_name"]) for e in response.json["entries"]}
-    assert (None, "Anonymous") in names
-    assert all(user != "H" for user, _ in names)
-
-
-@pytest.mark.parametrize("role", ["hr", "admin"])
-def test_opted_out_employee_is_named_to_hr_and_admin(chain, client, make_token, role):
-    response = get(client, make_token, role, "scope=site:S1&period=all")
-    names = {(e["user_id"], e["display_name"]) for e in response.json["entries"]}
-    assert ("H", "Person H") in names
-    assert "Anonymous" not in {name for _, name in names}
-
-
-@pytest.mark.parametrize("period", ["2026-13", "2026-W54", "26-11", "2026-W1", "last-month"])
-def test_malformed_period_is_422(chain, client, make_token, period):
-    response = get(client, make_token, "hr", f"scope=site:S1&period={period}")
-    assert response.status_code == 422
-    assert list(response.json["error"]["details"]) == ["period"]
-
-
-@pytest.mark.parametrize("scope", ["region:North", "chain", "site:S2"])
-def test_manager_gets_403_on_a_region_chain_or_other_site(chain, client, make_token, scope):
-    response = get(client, make_token, "manager", f"scope={scope}&period=all")
-    assert response.status_code == 403
-    assert response.json["error"]["code"] == "forbidden"
-
-
-def test_employee_gets_403_outside_its_home_sites_board(chain, client, make_token):
-    assert get(client, make_token, "employee", "scope=site:S2&period=all").status_code == 403
-
-
-def test_manager_sees_the_board_of_its_site(chain, client, make_token):
-    response = get(client, make_token, "manager", "scope=site:s1&period=all&metric=points")
-    assert response.status_code == 200
-    assert response.json["scope"] == "site:S1"
-    assert response.json["metric"] == "points"
-
-
-@pytest.mark.parametrize(
-    ("now", "period"),
-    [
-        (datetime(2026, 11, 23, 9, tzinfo=UTC), "2026-W48"),  # the current week on its Monday
-        (datetime(2026, 12, 1, 9, tzinfo=UTC), "2026-12"),  # the current month on the 1st
-        (NOW, "2027-01"),  # a future month
-    ],
-)
-def test_a_well_formed_period_is_never_422(chain, client, make_token, monkeypatch, now, period):
-    monkeypatch.setattr("api.http.leaderboards.utcnow", lambda: now)
-    for metric in ("points", "proficiency", "improvement"):
-        response = get(client, make_token, "hr", f"scope=site:S1&period={period}&metric={metric}")
-        assert response.status_code == 200, response.json
-        assert response.json["period"] == period
-
-
-def test_unknown_scope_kind_is_422(chain, client, make_token):
-    response = get(client, make_token, "hr", "scope=store:S1&period=all")
-    assert response.status_code == 422
-    assert list(response.json["error"]["details"]) == ["scope"]
-
-
-def test_unknown_region_is_404(chain, client, make_token):
-    assert get(client, make_token, "hr", "scope=region:Atlantis&period=all").status_code == 404
