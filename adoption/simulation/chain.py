@@ -29,7 +29,9 @@ from adoption.masterdata.cleaning import key_of
 from adoption.simulation.people import (
     FEATURES,
     GRIND_FEATURE,
+    MAX_PEOPLE_PER_SITE,
     MAX_SITES,
+    MAX_STAFF,
     MIN_SITES,
     REFUND_V2,
     ROLE_MIX,
@@ -71,16 +73,28 @@ class Simulation:
         return self.first_day + timedelta(days=self.days * 2 // 3)
 
 
-def simulate(*, seed: int = 7, sites: int = 40, weeks: int = 12, today: date) -> Simulation:
-    """The chain's master data for `weeks` weeks ending yesterday (`today` is the caller's date)."""
+def simulate(
+    *,
+    seed: int = 7,
+    sites: int = 40,
+    weeks: int = 12,
+    today: date,
+    people_per_site: int | None = None,
+) -> Simulation:
+    """The chain's master data for `weeks` weeks ending yesterday (`today` is the caller's date);
+    teams of 6–25 people, or about `people_per_site` each (a chain-scale world)."""
     if not MIN_SITES <= sites <= MAX_SITES:
         raise Invalid({"sites": [f"Must be between {MIN_SITES} and {MAX_SITES}."]})
     if weeks < 1:
         raise Invalid({"weeks": ["Must be at least 1."]})
+    if people_per_site is not None and not 2 <= people_per_site <= MAX_PEOPLE_PER_SITE:
+        raise Invalid({"people_per_site": [f"Must be between 2 and {MAX_PEOPLE_PER_SITE}."]})
+    if people_per_site is not None and sites * 3 * people_per_site // 2 > MAX_STAFF:
+        raise Invalid({"people_per_site": [f"The chain would exceed {MAX_STAFF} people."]})
     rng = random.Random(seed)
     first_day, last_day = today - timedelta(weeks=weeks), today - timedelta(days=1)
     chain = build_sites(rng, sites, first_day, last_day)
-    staff = build_staff(rng, chain, first_day, last_day)
+    staff = build_staff(rng, chain, first_day, last_day, people_per_site)
     return Simulation(seed, first_day, last_day, tuple(chain), tuple(staff))
 
 

@@ -6,6 +6,7 @@ turns it into messy export files and events; the personas below are what those e
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -37,8 +38,10 @@ LAST_NAMES = {
     "West": "Smith Jones Taylor Brown Williams Wilson Johnson Davies Evans Thomas Roberts Hughes",
     "South": "Silva Santos Ferreira Pereira Oliveira Costa Rodrigues Martins Sousa Gonçalves Lopes",
 }
-MAX_SITES = len(REGIONS) * 10 * len(SUFFIXES)
+MAX_SITES = 5_000  # names repeat with a number once a region's town × suffix pairs run out
 MIN_SITES = 4  # three pilots and at least one site in a later wave
+MAX_PEOPLE_PER_SITE = 200
+MAX_STAFF = 99_999  # user ids are E00001 … E99999
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +146,13 @@ def build_sites(rng: random.Random, count: int, first_day: date, last_day: date)
     waves = {i: 0 for i in pilots} | {i: 1 + n % 3 for n, i in enumerate(later)}
     go_live = _wave_dates(rng, first_day, (last_day - first_day).days + 1)
     names = {name: _site_names(rng, name) for name, _ in REGIONS}
+    width = max(3, len(str(count)))  # S001 … S040 as always; S0001 … S1000 for a large chain
     sites = []
     for i, (region, tz) in enumerate(regions):
         opens = rng.choice((7, 8, 9)) + (1 if region == "South" else 0)
         sites.append(
             SimSite(
-                code=f"S{i + 1:03d}",
+                code=f"S{i + 1:0{width}d}",
                 name=next(names[region]),
                 region=region,
                 timezone=tz,
@@ -175,9 +179,12 @@ def _wave_dates(rng: random.Random, first_day: date, days: int) -> list[date]:
 
 
 def _site_names(rng: random.Random, region: str):
+    """Every town × suffix pair once, then the same pairs numbered 2, 3, … (a large chain)."""
     combos = [f"{town} {suffix}" for town in TOWNS[region].split() for suffix in SUFFIXES]
     rng.shuffle(combos)
     yield from combos
+    for n in itertools.count(2):
+        yield from (f"{combo} {n}" for combo in combos)
 
 
 def _stagger_programme(
@@ -200,11 +207,15 @@ def _stagger_programme(
 
 
 def build_staff(
-    rng: random.Random, sites: list[SimSite], first_day: date, last_day: date
+    rng: random.Random,
+    sites: list[SimSite],
+    first_day: date,
+    last_day: date,
+    people_per_site: int | None = None,
 ) -> list[SimEmployee]:
-    """6–25 people per site (about 15.5 on average), personas planted at a realistic rate."""
-    n = len(sites)
-    sizes = [6 + (i * 19) // (n - 1) for i in range(n)]
+    """6–25 people per site (about 15.5 on average), or about `people_per_site` (from half to one
+    and a half times it); personas planted at a realistic rate."""
+    sizes = _team_sizes(len(sites), people_per_site)
     rng.shuffle(sizes)
     grinder_sites = {s.code for s in sites if rng.random() < 0.2} | {sites_pilot(sites)[0].code}
     staff: list[SimEmployee] = []
@@ -223,6 +234,17 @@ def build_staff(
                 _person(rng, site, f"T{temps:03d}", "cashier", "temp", first_day, last_day)
             )
     return staff
+
+
+def _team_sizes(n: int, people_per_site: int | None) -> list[int]:
+    """Team sizes spread evenly from the smallest to the largest (shuffled by the caller)."""
+    low, high = (6, 25) if people_per_site is None else _spread(people_per_site)
+    return [low + (i * (high - low)) // max(1, n - 1) for i in range(n)]
+
+
+def _spread(mean: int) -> tuple[int, int]:
+    low = max(2, mean // 2)
+    return low, max(low, 2 * mean - low)
 
 
 def sites_pilot(sites: list[SimSite]) -> list[SimSite]:

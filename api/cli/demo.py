@@ -11,6 +11,7 @@ import click
 from adoption.ingest.batch import IngestResult, ingest_batch
 from adoption.masterdata import imports
 from adoption.simulation import chain
+from adoption.simulation.people import MAX_PEOPLE_PER_SITE, MAX_SITES
 from api import jobs
 from api.cli.context import Context, pass_ctx
 from api.cli.imports import print_summary
@@ -19,14 +20,35 @@ from api.clock import utcnow
 
 @click.command()
 @click.option("--seed", default=7, show_default=True, type=int)
-@click.option("--sites", "site_count", default=40, show_default=True, type=click.IntRange(4, 240))
+@click.option(
+    "--sites", "site_count", default=40, show_default=True, type=click.IntRange(4, MAX_SITES)
+)
+@click.option(
+    "--people-per-site",
+    type=click.IntRange(2, MAX_PEOPLE_PER_SITE),
+    help="About this many people per site (default: 6 to 25).",
+)
 @click.option("--weeks", default=12, show_default=True, type=click.IntRange(1, 104))
 @pass_ctx
-def demo(ctx: Context, seed: int, site_count: int, weeks: int) -> None:
+def demo(ctx: Context, seed: int, site_count: int, people_per_site, weeks: int) -> None:
     """Seed a simulated chain (master data, events, logins); safe to run again."""
     now = utcnow()
-    sim = chain.simulate(seed=seed, sites=site_count, weeks=weeks, today=now.date())
+    sim = chain.simulate(
+        seed=seed,
+        sites=site_count,
+        weeks=weeks,
+        today=now.date(),
+        people_per_site=people_per_site,
+    )
     files = chain.write_master_files(sim, ctx.settings.instance_path / "demo")
+    _import_master_files(ctx, files, now)
+    _ingest_events(ctx, sim, now)
+    _run_demo_jobs(ctx)
+    _print_logins(ctx, sim, now)
+    click.echo("web and API at http://127.0.0.1:5000 (uptake serve)")
+
+
+def _import_master_files(ctx: Context, files: dict, now) -> None:
     for kind in ("sites", "features", "roster"):
         with ctx.unit_of_work() as session:
             summary = imports.import_master(
@@ -38,6 +60,10 @@ def demo(ctx: Context, seed: int, site_count: int, weeks: int) -> None:
                 default_tz=ctx.settings.default_timezone,
             )
         print_summary(summary)
+
+
+def _ingest_events(ctx: Context, sim, now) -> None:
+    """The simulated events, day by day, one unit of work per batch (streamed, never all held)."""
     total = IngestResult()
     with click.progressbar(length=sim.days, label="simulating events", file=sys.stderr) as bar:
         for chunk in chain.event_batches(sim, now=now, progress=bar.update):
@@ -47,7 +73,9 @@ def demo(ctx: Context, seed: int, site_count: int, weeks: int) -> None:
             total.duplicates += result.duplicates
             total.quarantined += result.quarantined
     click.echo(json.dumps({k: v for k, v in asdict(total).items() if k != "errors"}))
-    _run_demo_jobs(ctx)
+
+
+def _print_logins(ctx: Context, sim, now) -> None:
     with ctx.unit_of_work() as session:
         logins = chain.ensure_demo_logins(session, sim, now=now)
         token = chain.ensure_ingest_token(session, now=now)
@@ -59,7 +87,6 @@ def demo(ctx: Context, seed: int, site_count: int, weeks: int) -> None:
         click.echo(f"ingest token (source {source!r}, shown once): {token}")
     else:
         click.echo(f"ingest token (source {source!r}) exists; it was shown when created")
-    click.echo("web and API at http://127.0.0.1:5000 (uptake serve)")
 
 
 DEMO_JOBS = ("snapshots", "points", "badges")

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from adoption.errors import Invalid
 from adoption.ingest.validation import validate_event
 from adoption.masterdata import imports
 from adoption.simulation.chain import SAFETY_MARGIN, event_batches, simulate, write_master_files
@@ -158,3 +159,36 @@ def test_master_files_import_with_their_mess_cleaned(session, tmp_path):
     assert roster.merged and roster.fixed and roster.rejected
     assert summaries["sites"].kept == 8 and summaries["sites"].merged
     assert summaries["features"].merged and summaries["features"].rejected == 0
+
+
+def test_a_chain_scale_world_has_a_thousand_sites_of_about_fifty_people():
+    sim = simulate(seed=7, sites=1000, weeks=2, today=TODAY, people_per_site=50)
+    codes = [s.code for s in sim.sites]
+    assert (len(codes), codes[0], codes[-1]) == (1000, "S0001", "S1000")
+    assert len({s.name for s in sim.sites}) == 1000  # names repeat only with a number
+    per_site = Counter(e.site_code for e in sim.employees if e.rostered)
+    assert min(per_site.values()) >= 25 and max(per_site.values()) <= 75
+    assert 45 <= sum(per_site.values()) / 1000 <= 55
+    assert len({e.user_id for e in sim.employees}) == len(sim.employees)
+
+
+def test_the_default_demo_world_is_unchanged_by_the_scale_options():
+    # 6–25 people per site and S001…: what the README's logins and the demo rely on
+    sim = simulate(seed=7, sites=40, weeks=12, today=TODAY)
+    sizes = Counter(e.site_code for e in sim.employees if e.rostered)
+    assert sim.sites[0].code == "S001" and len(sim.sites) == 40
+    assert (min(sizes.values()), max(sizes.values())) == (6, 25)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"sites": 5001}, "sites"),
+        ({"people_per_site": 1}, "people_per_site"),
+        ({"sites": 1000, "people_per_site": 200}, "people_per_site"),
+    ],
+)
+def test_worlds_beyond_the_limits_are_refused_naming_the_option(kwargs, field):
+    with pytest.raises(Invalid) as err:
+        simulate(**{"seed": 1, "weeks": 1, "today": TODAY, **kwargs})
+    assert field in err.value.details
