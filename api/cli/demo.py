@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from dataclasses import asdict
 
 import click
 
-from adoption.ingest.batch import IngestResult, ingest_batch
 from adoption.masterdata import imports
 from adoption.simulation import chain
 from adoption.simulation.people import MAX_PEOPLE_PER_SITE, MAX_SITES
 from api import jobs
 from api.cli.context import Context, pass_ctx
-from api.cli.imports import print_summary
+from api.cli.imports import ingest_chunks, print_summary
 from api.clock import utcnow
 
 
@@ -64,15 +61,9 @@ def _import_master_files(ctx: Context, files: dict, now) -> None:
 
 def _ingest_events(ctx: Context, sim, now) -> None:
     """The simulated events, day by day, one unit of work per batch (streamed, never all held)."""
-    total = IngestResult()
     with click.progressbar(length=sim.days, label="simulating events", file=sys.stderr) as bar:
-        for chunk in chain.event_batches(sim, now=now, progress=bar.update):
-            with ctx.unit_of_work() as session:
-                result = ingest_batch(session, source=chain.DEMO_SOURCE, events=chunk, now=utcnow())
-            total.accepted += result.accepted
-            total.duplicates += result.duplicates
-            total.quarantined += result.quarantined
-    click.echo(json.dumps({k: v for k, v in asdict(total).items() if k != "errors"}))
+        batches = chain.event_batches(sim, now=now, progress=bar.update)
+        ingest_chunks(ctx, chain.DEMO_SOURCE, batches, None)  # the batches report days done
 
 
 def _print_logins(ctx: Context, sim, now) -> None:

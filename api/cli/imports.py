@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -82,13 +83,22 @@ def import_events(ctx: Context, file: Path, source: str, batch_size: int) -> Non
 
     Each batch commits on its own, so an interrupted import is resumed by running it again.
     """
-    total = IngestResult()
     with click.progressbar(length=0, label="importing events", file=sys.stderr) as bar:
-        for chunk in imports.read_event_chunks(file, batch_size):
-            with ctx.unit_of_work() as session:
-                result = ingest_batch(session, source=source, events=chunk, now=utcnow())
-            total.accepted += result.accepted
-            total.duplicates += result.duplicates
-            total.quarantined += result.quarantined
-            bar.update(len(chunk))
+        ingest_chunks(ctx, source, imports.read_event_chunks(file, batch_size), bar.update)
+
+
+def ingest_chunks(
+    ctx: Context, source: str, chunks: Iterable[list], progress: Callable[[int], None] | None
+) -> None:
+    """Ingest each chunk in its own unit of work (an interrupted run resumes by running it
+    again), then print the totals as one JSON line."""
+    total = IngestResult()
+    for chunk in chunks:
+        with ctx.unit_of_work() as session:
+            result = ingest_batch(session, source=source, events=chunk, now=utcnow())
+        total.accepted += result.accepted
+        total.duplicates += result.duplicates
+        total.quarantined += result.quarantined
+        if progress is not None:
+            progress(len(chunk))
     click.echo(json.dumps({k: v for k, v in asdict(total).items() if k != "errors"}))
