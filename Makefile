@@ -28,7 +28,8 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/scale.py --reduced
+	$(BIN)/python bench/ingest.py --events 20000 --repeat 1
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

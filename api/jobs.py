@@ -186,7 +186,8 @@ class Entry:
 
 SCHEDULE = (
     Entry("nightly", ("rollups", "snapshots"), {"hour": 2, "minute": 30}),
-    Entry("points", ("points",), {"minute": "*/15"}),
+    # Boards read the ledger's totals and stored scores: both follow new events within 15 min.
+    Entry("points", ("points", "snapshots"), {"minute": "*/15"}),
     Entry("badges", ("badges",), {"hour": 3, "minute": 0}),
     Entry("close-month", ("close-month",), {"minute": 5}),
 )

@@ -27,7 +27,8 @@ from rewards.champions.first_proficient import (
     store_first_proficient,
 )
 from rewards.champions.periods import frozen_months
-from rewards.models import BadgeAward, PointsLedger
+from rewards.ledger import book
+from rewards.models import BadgeAward
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ def award_one(session: Session, item: Item, ctx: Context) -> BadgeAward | None:
     session.add(award)
     session.flush()
     if award.points:
-        session.execute(PointsLedger.__table__.insert(), [_points_row(award, ctx)])
+        book(session, [_points_row(award, ctx)])
     return award
 
 

@@ -1,7 +1,8 @@
 """Leaderboards (CONTRACT "Read models"; DESIGN "Ranking", "Improvement") from ledger and rollups.
 
-Points are one SQL SUM over points_ledger; proficiency and improvement are the score of e on
-day d (`adoption.scoring.proficiency.scores_on`) over the daily_usage rollup. Nothing here reads
+Points are read from the per-period totals kept beside the ledger (`rewards.ledger`);
+proficiency and improvement are the score of e on day d (`adoption.scoring.proficiency.scores_on`)
+over the daily_usage rollup. Nothing here reads
 raw events. Entrants: rostered, home site in scope, employed on a day of the period
 (`adoption.calendar.employed_sql`). Opted-out people are anonymous unless the caller passes
 `reveal_opted_out` (hr and admin); `ranked_board` is the board before that choice, for callers
@@ -31,9 +32,16 @@ from adoption.errors import Invalid, NotFound
 from adoption.masterdata.records import get_site
 from adoption.models import Employee, Site
 from adoption.scoring.components import round_half_up
-from adoption.scoring.proficiency import first_active_days, scores_on
+from adoption.scoring.proficiency import (
+    Coverage,
+    snapshot_coverage,
+    stored_first_active_days,
+    stored_scores_on,
+)
 from adoption.scoring.rules import ScoringRules, load_rules
-from rewards.models import PointsLedger
+from rewards.board_cache import BOARDS
+from rewards.ledger import ALL_TIME, period_keys
+from rewards.models import PointsTotal
 
 METRICS = ("points", "proficiency", "improvement")
 MAX_LIMIT = 1000
@@ -142,7 +150,7 @@ def ranked_board(
     session: Session, *, scope: str | Scope, period: str | None, metric: str, now: datetime
 ) -> RankedBoard:
     """The scope's entrants for the period and metric, ranked (`period` None: the month
-    holding yesterday)."""
+    holding yesterday). Served from the worker's board cache while nothing it reads changed."""
     _check_metric(metric)
     if isinstance(scope, str):
         scope = resolve_scope(session, scope)
@@ -150,11 +158,20 @@ def ranked_board(
     if period is None:
         period = (today - timedelta(days=1)).strftime("%Y-%m")
     board_period = parse_period(period, today)
-    entrants = _entrants(session, scope, board_period)
-    values = _values(session, metric, scope, board_period, [e.employee_id for e in entrants])
+    key = (scope.label, scope.site_ids, board_period, metric)
+    return BOARDS.get(session, key, lambda: _rank(session, scope, board_period, metric))
+
+
+def _rank(session: Session, scope: Scope, period: Period, metric: str):
+    """(the ranked board, its size, whether any score was computed from the rollups)."""
+    entrants = _entrants(session, scope, period)
+    on_rollups: set[int] = set()
+    ids = [e.employee_id for e in entrants]
+    values = _values(session, metric, scope, period, ids, on_rollups)
     for entrant in entrants:
         entrant.value = values.get(entrant.employee_id)
-    return RankedBoard(scope, board_period, metric, competition_ranking(entrants))
+    board = RankedBoard(scope, period, metric, competition_ranking(entrants))
+    return board, len(entrants), bool(on_rollups)
 
 
 def leaderboard(
@@ -190,14 +207,16 @@ def _check_metric(metric: str) -> None:
         raise Invalid({"metric": [f"Must be one of: {', '.join(METRICS)}."]})
 
 
-def _values(session: Session, metric: str, scope: Scope, period: Period, ids: list[int]) -> dict:
+def _values(
+    session: Session, metric: str, scope: Scope, period: Period, ids: list[int], on_rollups: set
+) -> dict:
     if metric == "points":
         earned = _points(session, scope, period)
         return {eid: earned.get(eid, 0) for eid in ids}
     rules = load_rules(session)
     if metric == "proficiency":
-        return _scores(session, dict.fromkeys(ids, period.score_day), rules)
-    return improvement(session, ids, period, rules)
+        return _scores(session, dict.fromkeys(ids, period.score_day), rules, on_rollups)
+    return improvement(session, ids, period, rules, on_rollups)
 
 
 def _entrants(session: Session, scope: Scope, period: Period) -> list[Entrant]:
@@ -220,26 +239,46 @@ def _entrants(session: Session, scope: Scope, period: Period) -> list[Entrant]:
 
 
 def _points(session: Session, scope: Scope, period: Period) -> dict[int, int]:
-    """Ledger points per employee earned at the scope's sites on the period's local days (today's
-    too while the period runs)."""
-    ledger = PointsLedger
-    stmt = select(ledger.employee_id, func.sum(ledger.points)).group_by(ledger.employee_id)
-    if period.first is not None:
-        stmt = stmt.where(ledger.local_day >= period.first)
-    if period.last is not None:
-        stmt = stmt.where(ledger.local_day <= period.last)
+    """Points per employee earned at the scope's sites on the period's local days (today's too
+    while the period runs), read from the period totals `rewards.ledger.book` keeps."""
+    total = PointsTotal
+    stmt = (
+        select(total.employee_id, func.sum(total.points))
+        .where(total.period == period_key(period))
+        .group_by(total.employee_id)
+    )
     if scope.site_ids is not None:
-        stmt = stmt.where(ledger.site_id.in_(scope.site_ids))
-    return {eid: int(total) for eid, total in session.execute(stmt)}
+        stmt = stmt.where(total.site_id.in_(scope.site_ids))
+    return {eid: int(points) for eid, points in session.execute(stmt)}
 
 
-def _scores(session: Session, wanted: dict[int, date], rules: ScoringRules) -> dict[int, float]:
-    """Each employee's score on their own day (`adoption.scoring.proficiency.scores_on`)."""
-    return {eid: s.score for eid, s in scores_on(session, wanted, rules).items()}
+def period_key(period: Period) -> str:
+    """The `points_total` period of a board period (`rewards.ledger.period_keys`)."""
+    if period.first is None:
+        return ALL_TIME
+    if period.kind == "month":
+        return period.first.strftime("%Y-%m")
+    return period_keys(period.first)[1]
+
+
+def _scores(
+    session: Session,
+    wanted: dict[int, date],
+    rules: ScoringRules,
+    on_rollups: set | None = None,
+    coverage: Coverage | None = None,
+) -> dict[int, float]:
+    """Each employee's score on their own day (`adoption.scoring.proficiency.stored_scores_on`)."""
+    scores = stored_scores_on(session, wanted, rules, on_rollups, coverage)
+    return {eid: s.score for eid, s in scores.items()}
 
 
 def improvement(
-    session: Session, ids: list[int], period: Period, rules: ScoringRules
+    session: Session,
+    ids: list[int],
+    period: Period,
+    rules: ScoringRules,
+    on_rollups: set | None = None,
 ) -> dict[int, float | None]:
     """Score at period end − baseline (DESIGN "Improvement"); None without the minimum evidence.
 
@@ -251,9 +290,10 @@ def improvement(
     if not ids:
         return {}
     end_day = period.score_day
-    end = scores_on(session, dict.fromkeys(ids, end_day), rules)
+    coverage = snapshot_coverage(session, ids, rules.version)
+    end = stored_scores_on(session, dict.fromkeys(ids, end_day), rules, on_rollups, coverage)
     end_score = {e: s.score for e, s in end.items() if s.core_attempts >= rules.min_core_attempts}
-    first_active = first_active_days(session, ids)
+    first_active = stored_first_active_days(session, list(end_score), rules.version, coverage)
     before, joined = {}, {}
     for eid in end_score:
         day = first_active.get(eid)
@@ -263,7 +303,10 @@ def improvement(
         elif started:
             joined[eid] = day
     # Two groups, so a late joiner's span of days never widens everybody else's frame.
-    baseline = {**_scores(session, before, rules), **_scores(session, joined, rules)}
+    baseline = {
+        **_scores(session, before, rules, on_rollups, coverage),
+        **_scores(session, joined, rules, on_rollups, coverage),
+    }
     out: dict[int, float | None] = dict.fromkeys(ids)
     for eid, base in baseline.items():
         out[eid] = float(round_half_up(end_score[eid] - base, 2))

@@ -42,6 +42,23 @@ class PointsLedger(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class PointsTotal(Base):
+    """Ledger points summed per period, site and employee, kept in step with the ledger.
+
+    `period` is a calendar month (`2026-11`), an ISO week (`2026-W47`) or `all`; each ledger row
+    counts once in each of the three. Every ledger insert goes through `rewards.ledger.book`,
+    which adds its points here in the same transaction, so boards read one row per person and
+    site instead of summing the ledger (`rewards.ledger.totals_from_ledger` recomputes them).
+    """
+
+    __tablename__ = "points_total"
+
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), primary_key=True)
+    points: Mapped[int] = mapped_column(Integer)
+
+
 class BadgeAward(Base):
     __tablename__ = "badge_award"
     __table_args__ = (UniqueConstraint("employee_id", "badge"),)

@@ -15,17 +15,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
 from adoption.ingest.registry import canonical_map
 from adoption.models import Event, Feature, Site
 from rewards.champions.periods import frozen_months
+from rewards.ledger import book
 from rewards.models import PointsLedger
 
 FEATURE_RULE = "feature_points"
-PAIR_CHUNK = 500
+PAIR_CHUNK = 2000  # employees per (day, employees) lookup
 
 
 @dataclass
@@ -41,34 +42,38 @@ class Booked:
     earned_at: datetime  # the latest earned_at already on the ledger for the key
 
 
+def _by_day(pairs: set[tuple[int, date]]):
+    """(day, employee ids) blocks covering `pairs`: one indexed (employee, day) lookup each."""
+    days: dict[date, list[int]] = defaultdict(list)
+    for employee, day in pairs:
+        days[day].append(employee)
+    for day in sorted(days):
+        employees = sorted(days[day])
+        for start in range(0, len(employees), PAIR_CHUNK):
+            yield day, employees[start : start + PAIR_CHUNK]
+
+
 def desired_points(session: Session, pairs: set[tuple[int, date]]) -> dict[tuple, Booking]:
     """(employee, site, canonical feature, day) → the points those events should have earned."""
     canonical = canonical_map(session)
     catalog = {f.id: (f.points, f.daily_cap, f.action) for f in session.scalars(select(Feature))}
     out: dict[tuple, Booking] = {}
-    ordered = sorted(pairs)
-    for start in range(0, len(ordered), PAIR_CHUNK):
-        chunk = ordered[start : start + PAIR_CHUNK]
+    for day, employees in _by_day(pairs):
         rows = session.execute(
-            select(
-                Event.employee_id,
-                Event.local_day,
-                Event.feature_id,
-                Event.site_id,
-                Event.occurred_at,
-                Event.event_id,
-            )
+            select(Event.employee_id, Event.feature_id, Event.site_id, Event.occurred_at)
             .where(
-                tuple_(Event.employee_id, Event.local_day).in_(chunk), Event.outcome == "success"
+                Event.local_day == day,
+                Event.employee_id.in_(employees),
+                Event.outcome == "success",
             )
             # event.id last: event_id is unique per source only, and rebuilds must agree.
             .order_by(Event.occurred_at, Event.event_id, Event.id)
         ).all()
         earned: dict[tuple, int] = defaultdict(int)
-        for emp, day, fid, site, at, _eid in rows:
+        for emp, fid, site, at in rows:
             feature = canonical.get(fid, fid)
             points, cap, _ = catalog[feature]
-            key = (emp, feature, day)
+            key = (emp, feature)
             room = points if cap is None else max(0, min(points, cap - earned[key]))
             booking = out.setdefault((emp, site, feature, day), Booking())
             booking.events += 1
@@ -82,30 +87,24 @@ def desired_points(session: Session, pairs: set[tuple[int, date]]) -> dict[tuple
 def booked_points(session: Session, pairs: set[tuple[int, date]]) -> dict[tuple, Booked]:
     """What the ledger holds now per (employee, site, feature, day) from feature rules."""
     out: dict[tuple, Booked] = {}
-    ordered = sorted(pairs)
-    for start in range(0, len(ordered), PAIR_CHUNK):
-        chunk = ordered[start : start + PAIR_CHUNK]
+    ledger = PointsLedger
+    for day, employees in _by_day(pairs):
         rows = session.execute(
             select(
-                PointsLedger.employee_id,
-                PointsLedger.site_id,
-                PointsLedger.feature_id,
-                PointsLedger.local_day,
-                func.sum(PointsLedger.points),
-                func.max(PointsLedger.earned_at),
+                ledger.employee_id,
+                ledger.site_id,
+                ledger.feature_id,
+                func.sum(ledger.points),
+                func.max(ledger.earned_at),
             )
             .where(
-                tuple_(PointsLedger.employee_id, PointsLedger.local_day).in_(chunk),
-                PointsLedger.rule == FEATURE_RULE,
+                ledger.local_day == day,
+                ledger.employee_id.in_(employees),
+                ledger.rule == FEATURE_RULE,
             )
-            .group_by(
-                PointsLedger.employee_id,
-                PointsLedger.site_id,
-                PointsLedger.feature_id,
-                PointsLedger.local_day,
-            )
+            .group_by(ledger.employee_id, ledger.site_id, ledger.feature_id)
         ).all()
-        out.update({(e, s, f, d): Booked(int(p), at) for e, s, f, d, p, at in rows})
+        out.update({(e, s, f, day): Booked(int(p), at) for e, s, f, p, at in rows})
     return out
 
 
@@ -130,8 +129,7 @@ def derive_points(session: Session, pairs: set[tuple[int, date]], *, now: dateti
         delta = booking.points - (before.points if before else 0)
         if delta != 0:
             rows.append(_row(key, delta, booking, before, *features[key[2]], now))
-    if rows:
-        session.execute(PointsLedger.__table__.insert(), rows)
+    book(session, rows)
     return len(rows)
 
 

@@ -24,6 +24,7 @@ from adoption.identity import credentials
 from adoption.masterdata import records
 from adoption.models import Base
 from api import create_app
+from rewards.board_cache import BOARDS
 
 PG_SERVER_URL = os.environ.get("UPTAKE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_SERVER_URL else [])]
@@ -59,6 +60,7 @@ def postgres_url():
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path) -> str:
+    BOARDS.clear()  # boards cached from the previous test's database (emptied, never in production)
     if request.param == "sqlite":
         path = tmp_path / "uptake.sqlite3"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)

@@ -8,8 +8,8 @@ metadata is complete for Alembic and the tests.
 from adoption.models.base import Base, UTCDateTime
 from adoption.models.events import DailyUsage, Event, Quarantine
 from adoption.models.masterdata import Employee, Feature, Site
-from adoption.models.ops import AuditLog
-from adoption.models.scoring import ScoreSnapshot, ScoringConfig
+from adoption.models.ops import AuditLog, ReadModelGeneration
+from adoption.models.scoring import ScoreSnapshot, ScoringConfig, SnapshotState
 
 __all__ = [
     "AuditLog",
@@ -19,8 +19,10 @@ __all__ = [
     "Event",
     "Feature",
     "Quarantine",
+    "ReadModelGeneration",
     "ScoreSnapshot",
     "ScoringConfig",
     "Site",
+    "SnapshotState",
     "UTCDateTime",
 ]

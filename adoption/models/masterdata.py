@@ -41,7 +41,8 @@ class Employee(Base):
     public_opt_out: Mapped[bool] = mapped_column(Boolean, server_default=false())
     rostered: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Indexed: the newest change is part of every cached board's key (`rewards.board_cache`).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     site: Mapped[Site] = relationship(lazy="joined")
 

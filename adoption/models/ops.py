@@ -1,10 +1,10 @@
-"""The audit log: who did what to which item."""
+"""The audit log (who did what to which item) and read-model generations."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adoption.models.base import Base, BigId, UTCDateTime
@@ -21,3 +21,17 @@ class AuditLog(Base):
     target_type: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(128))
     details: Mapped[dict] = mapped_column(JSON)
+
+
+class ReadModelGeneration(Base):
+    """A counter per read model, raised in the transaction that rewrites it (`bump`).
+
+    Caches key on it: a rewrite that appends no row (score snapshots recomputed for late events,
+    totals rebuilt from the ledger) still invalidates what was read before it.
+    """
+
+    __tablename__ = "read_model_generation"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -49,3 +49,23 @@ class ScoreSnapshot(Base):
     consistency: Mapped[float] = mapped_column(Float)
     core_attempts: Mapped[int] = mapped_column(Integer)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SnapshotState(Base):
+    """Per employee and config version: which days `score_snapshot` holds and since when.
+
+    Snapshots cover `first_day` (the first active day) through `through`, every day between.
+    `rebuilt_at` is when they were last all computed from `first_day` on: they are fresh while no
+    change to what scores rest on (the catalog, the person, the home site) is newer. The snapshot
+    job plans from here, and boards read snapshots only where this row says they are fresh.
+    """
+
+    __tablename__ = "snapshot_state"
+
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"), primary_key=True)
+    config_version: Mapped[int] = mapped_column(
+        ForeignKey("scoring_config.version"), primary_key=True
+    )
+    first_day: Mapped[date] = mapped_column(Date)
+    through: Mapped[date] = mapped_column(Date)
+    rebuilt_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from typing import TypedDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adoption.models import DailyUsage, Employee, Feature, ScoreSnapshot, Site
+from adoption.models import DailyUsage, Employee, Feature, ScoreSnapshot, Site, SnapshotState
 from adoption.scoring.components import round_half_up, score_frame
 from adoption.scoring.rules import LEVELS, PROFICIENT_LEVELS, ScoringRules
 
@@ -30,6 +30,8 @@ class DayScore:
 # One score_frame over the days' whole span is cheaper than one frame per distinct day (each call
 # re-reads 28 days of rollups) until people × span grows past this many person-days.
 SPAN_BUDGET = 2_000_000
+# Ids per IN list (well under every driver's parameter limit).
+ID_CHUNK = 5000
 
 
 def scores_on(session: Session, days: dict[int, date], rules: ScoringRules) -> dict[int, DayScore]:
@@ -71,6 +73,20 @@ def first_active_days(session: Session, employee_ids: list[int]) -> dict[int, da
         .group_by(du.employee_id)
     )
     return {eid: day for eid, day in rows}
+
+
+def stored_first_active_days(
+    session: Session, employee_ids: list[int], version: int, coverage: Coverage | None = None
+) -> dict[int, date]:
+    """`first_active_days`, read from fresh snapshot coverage where there is one (snapshots
+    start on the first active day); the rest from the rollups."""
+    if coverage is None:
+        coverage = snapshot_coverage(session, employee_ids, version)
+    out = {eid: coverage[eid][0] for eid in employee_ids if eid in coverage}
+    rest = [eid for eid in employee_ids if eid not in out]
+    for start in range(0, len(rest), ID_CHUNK):
+        out.update(first_active_days(session, rest[start : start + ID_CHUNK]))
+    return out
 
 
 def proficient_since_map(
@@ -144,23 +160,91 @@ def fresh_snapshot_employees(
     """Employees whose stored snapshots were all computed after the last change to what scores
     rest on: the feature catalog (core, expected times, aliases), the person, their home site.
     Stale ones are recomputed by the snapshot job and, until then, computed on the fly."""
-    snap = ScoreSnapshot
-    catalog_changed = session.scalar(select(func.max(Feature.updated_at)))
+    return set(snapshot_coverage(session, employee_ids, version))
+
+
+Coverage = dict[int, tuple[date, date]]
+
+
+def snapshot_coverage(session: Session, employee_ids: list[int] | None, version: int) -> Coverage:
+    """Employee → (first day, last day) their fresh stored snapshots cover (every day between);
+    employees without fresh snapshots are absent (`fresh_snapshot_employees` has the rule)."""
+    state = SnapshotState
     stmt = (
-        select(snap.employee_id, func.min(snap.computed_at), Employee.updated_at, Site.updated_at)
-        .join(Employee, Employee.id == snap.employee_id)
+        select(state.employee_id, state.first_day, state.through)
+        .join(Employee, Employee.id == state.employee_id)
         .join(Site, Site.id == Employee.site_id)
-        .where(snap.config_version == version)
-        .group_by(snap.employee_id, Employee.updated_at, Site.updated_at)
+        .where(
+            state.config_version == version,
+            state.rebuilt_at >= Employee.updated_at,
+            state.rebuilt_at >= Site.updated_at,
+        )
     )
-    if employee_ids is not None:
-        stmt = stmt.where(snap.employee_id.in_(employee_ids))
-    fresh = set()
-    for eid, computed, person_changed, site_changed in session.execute(stmt):
-        changes = [t for t in (catalog_changed, person_changed, site_changed) if t is not None]
-        if all(computed >= t for t in changes):
-            fresh.add(eid)
-    return fresh
+    catalog_changed = session.scalar(select(func.max(Feature.updated_at)))
+    if catalog_changed is not None:
+        stmt = stmt.where(state.rebuilt_at >= catalog_changed)
+    if employee_ids is None:
+        return {eid: (first, last) for eid, first, last in session.execute(stmt)}
+    out: Coverage = {}
+    for start in range(0, len(employee_ids), ID_CHUNK):
+        chunk = employee_ids[start : start + ID_CHUNK]
+        rows = session.execute(stmt.where(state.employee_id.in_(chunk)))
+        out.update({eid: (first, last) for eid, first, last in rows})
+    return out
+
+
+def stored_scores_on(
+    session: Session,
+    days: dict[int, date],
+    rules: ScoringRules,
+    on_rollups: set[int] | None = None,
+    coverage: Coverage | None = None,
+) -> dict[int, DayScore]:
+    """`scores_on`, read from fresh stored snapshots where they cover the day; the rest computed.
+
+    Boards call this: after the snapshot job has run, a board of any size reads one stored row
+    per person instead of 28 days of rollups. Snapshots are the same `score_frame` numbers; they
+    lag late events until the job's next run, as points lag until the points job's. People
+    scored from the rollups who were active by their day are added to `on_rollups` (a caller
+    caching the answer must then watch new events; a score without any usage cannot change).
+    `coverage` (`snapshot_coverage` of at least these people) saves reading it again.
+    """
+    if not days:
+        return {}
+    if coverage is None:
+        coverage = snapshot_coverage(session, list(days), rules.version)
+    covered = [eid for eid, day in days.items() if eid in coverage and _within(day, coverage[eid])]
+    out: dict[int, DayScore] = {}
+    snap = ScoreSnapshot
+    by_day: dict[date, list[int]] = {}
+    for eid in covered:
+        by_day.setdefault(days[eid], []).append(eid)
+    for day, ids in by_day.items():
+        stmt = select(snap.employee_id, snap.score, snap.level, snap.core_attempts).where(
+            snap.config_version == rules.version, snap.day == day
+        )
+        wanted = set(ids)
+        if len(ids) <= ID_CHUNK:
+            stmt = stmt.where(snap.employee_id.in_(ids))
+        for eid, score, level, attempts in session.execute(stmt):
+            if eid in wanted:
+                out[eid] = DayScore(eid, day, float(score), level, int(attempts))
+    missing = {eid: day for eid, day in days.items() if eid not in out}
+    out.update(scores_on(session, missing, rules))
+    if on_rollups is not None and missing:
+        ids, du = list(missing), DailyUsage
+        for start in range(0, len(ids), ID_CHUNK):
+            first_use = session.execute(
+                select(du.employee_id, func.min(du.local_day))
+                .where(du.employee_id.in_(ids[start : start + ID_CHUNK]))
+                .group_by(du.employee_id)
+            )
+            on_rollups.update(eid for eid, day in first_use if day <= missing[eid])
+    return out
+
+
+def _within(day: date, span: tuple[date, date]) -> bool:
+    return span[0] <= day <= span[1]
 
 
 class Components(TypedDict):

@@ -1,4 +1,10 @@
-"""Daily score snapshots: stored per employee and day, recomputed for the days late events touch."""
+"""Daily score snapshots: stored per employee and day, recomputed for the days late events touch.
+
+`snapshot_state` says, per employee and config version, which days are stored and since when
+they are all current, so a run costs what is new: the day that has ended since the last run,
+the days late events reach, and people whose snapshots went stale (a catalog, person or home site
+change) or who have none yet. It never scans the stored history.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from adoption import generations
 from adoption.calendar import yesterday
 from adoption.db import dialect_insert
-from adoption.models import DailyUsage, Employee, Event, ScoreSnapshot, Site
+from adoption.models import DailyUsage, Employee, Event, ScoreSnapshot, Site, SnapshotState
 from adoption.scoring.components import SCORE_COLUMNS, score_frame
 from adoption.scoring.proficiency import fresh_snapshot_employees
 from adoption.scoring.rules import ScoringRules, load_rules
+
+CHUNK = 5000
 
 
 def snapshot_scores(
@@ -29,34 +38,40 @@ def snapshot_scores(
     """
     rules = rules or load_rules(session)
     through = _through_by_employee(session, now)
-    stored = dict(
-        session.execute(
-            select(ScoreSnapshot.employee_id, func.max(ScoreSnapshot.day))
-            .where(ScoreSnapshot.config_version == rules.version)
-            .group_by(ScoreSnapshot.employee_id)
-        ).all()
-    )
+    states = {
+        eid: (first, last)
+        for eid, first, last in session.execute(
+            select(SnapshotState.employee_id, SnapshotState.first_day, SnapshotState.through).where(
+                SnapshotState.config_version == rules.version
+            )
+        )
+    }
     fresh = fresh_snapshot_employees(session, None, rules.version)
-    stored = {eid: day for eid, day in stored.items() if eid in fresh}  # stale: from scratch
-    first_active = dict(
-        session.execute(
-            select(DailyUsage.employee_id, func.min(DailyUsage.local_day))
-            .where(DailyUsage.successes > 0)
-            .group_by(DailyUsage.employee_id)
-        ).all()
-    )
     dirty = _dirty_days(session, since) if since is not None else {}
+    recheck = [eid for eid in through if eid not in fresh or eid in dirty]
+    first_active = _first_active_days(session, recheck)
     plan: dict[tuple[date, date], list[int]] = {}
-    for eid, first in first_active.items():
-        start = first if eid not in stored else stored[eid] + timedelta(days=1)
+    firsts: dict[int, date] = {}
+    for eid, end in through.items():
+        known = states[eid] if eid in fresh else None
+        first = first_active.get(eid, known[0] if known else None)
+        if first is None:
+            continue  # never active: nothing to store
+        if known is not None:
+            first, start = min(first, known[0]), known[1] + timedelta(days=1)
+        else:
+            start = first  # from scratch
         if eid in dirty:
             start = max(first, min(start, dirty[eid]))
-        end = through.get(eid)
-        if end is not None and start <= end:
+        if start <= end:
             plan.setdefault((start, end), []).append(eid)
+            firsts[eid] = first
     rows = 0
     for (start, end), block in plan.items():
         rows += _store(session, block, start, end, rules, now)
+    _record_state(session, plan, firsts, fresh, rules.version, now)
+    if plan:
+        generations.bump(session, generations.SNAPSHOTS, now)
     return {
         "config_version": rules.version,
         "employees": sum(map(len, plan.values())),
@@ -70,6 +85,21 @@ def _through_by_employee(session: Session, now: datetime) -> dict[int, date]:
     return {
         eid: last_day[sid] for eid, sid in session.execute(select(Employee.id, Employee.site_id))
     }
+
+
+def _first_active_days(session: Session, employee_ids: list[int]) -> dict[int, date]:
+    """First day with a success, for these employees only (the rollup's key leads with them)."""
+    out: dict[int, date] = {}
+    du = DailyUsage
+    for start in range(0, len(employee_ids), CHUNK):
+        chunk = employee_ids[start : start + CHUNK]
+        rows = session.execute(
+            select(du.employee_id, func.min(du.local_day))
+            .where(du.employee_id.in_(chunk), du.successes > 0)
+            .group_by(du.employee_id)
+        )
+        out.update(dict(rows.all()))
+    return out
 
 
 def _dirty_days(session: Session, since: datetime) -> dict[int, date]:
@@ -104,14 +134,15 @@ def _dirty_days(session: Session, since: datetime) -> dict[int, date]:
 def _store(session, block, start, end, rules, now) -> int:
     frame = score_frame(session, block, start, end, rules)
     snap = ScoreSnapshot.__table__
-    session.execute(
-        delete(snap).where(
-            snap.c.employee_id.in_(block),
-            snap.c.config_version == rules.version,
-            snap.c.day >= start,
-            snap.c.day <= end,
+    for first in range(0, len(block), CHUNK):
+        session.execute(
+            delete(snap).where(
+                snap.c.employee_id.in_(block[first : first + CHUNK]),
+                snap.c.config_version == rules.version,
+                snap.c.day >= start,
+                snap.c.day <= end,
+            )
         )
-    )
     records = frame[list(SCORE_COLUMNS)].to_dict("records")
     for r in records:
         r["employee_id"] = int(r["employee_id"])
@@ -119,6 +150,34 @@ def _store(session, block, start, end, rules, now) -> int:
         r["level"] = str(r["level"])
         r["config_version"] = rules.version
         r["computed_at"] = now
-    for i in range(0, len(records), 5000):
-        session.execute(dialect_insert(session, snap), records[i : i + 5000])
+    for i in range(0, len(records), CHUNK):
+        session.execute(dialect_insert(session, snap), records[i : i + CHUNK])
     return len(records)
+
+
+def _record_state(session, plan, firsts, fresh, version, now) -> None:
+    """Upsert the coverage of every planned employee. Rebuilt from scratch (not fresh before):
+    `rebuilt_at` becomes now; fresh before: only the covered span changes."""
+    table = SnapshotState.__table__
+    for rebuilt in (True, False):
+        rows = [
+            {
+                "employee_id": eid,
+                "config_version": version,
+                "first_day": firsts[eid],
+                "through": end,
+                "rebuilt_at": now,
+            }
+            for (_start, end), block in plan.items()
+            for eid in block
+            if (eid not in fresh) is rebuilt
+        ]
+        insert = dialect_insert(session, table)
+        changed = {"first_day": insert.excluded.first_day, "through": insert.excluded.through}
+        if rebuilt:
+            changed["rebuilt_at"] = insert.excluded.rebuilt_at
+        upsert = insert.on_conflict_do_update(
+            index_elements=["employee_id", "config_version"], set_=changed
+        )
+        for i in range(0, len(rows), CHUNK):
+            session.execute(upsert, rows[i : i + CHUNK])

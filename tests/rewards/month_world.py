@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from adoption.masterdata import records
-from rewards.models import PointsLedger
+from rewards import ledger
 from tests.adoption.scoring.test_proficiency import NOW, Scenario, at
 
 OCT = "2026-10"
@@ -71,19 +71,18 @@ class Month(Scenario):
         """A hand-booked ledger row at `site` (default: the home site) on earned_at's UTC day."""
         emp = records.get_employee(self.session, user)
         site_id = records.get_site(self.session, site).id if site else emp.site_id
-        self.session.add(
-            PointsLedger(
-                employee_id=emp.id,
-                site_id=site_id,
-                feature_id=None,
-                local_day=earned_at.date(),
-                points=points,
-                earned_at=earned_at,
-                rule="test:manual",
-                reason="booked by the test",
-                created_at=NOW,
-            )
-        )
+        row = {
+            "employee_id": emp.id,
+            "site_id": site_id,
+            "feature_id": None,
+            "local_day": earned_at.date(),
+            "points": points,
+            "earned_at": earned_at,
+            "rule": "test:manual",
+            "reason": "booked by the test",
+            "created_at": NOW,
+        }
+        ledger.book(self.session, [row])
         self.session.commit()
         return self
 

@@ -1,0 +1,275 @@
+"""Boards read what jobs maintain (points totals, score snapshots): after random sequences of
+ingests, late events, catalog edits, corrections, badges and month closes, once the jobs have run,
+every board equals the same board recomputed from the ledger and the rollups."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete
+
+from adoption.ingest.batch import ingest_batch
+from adoption.masterdata import records
+from adoption.models import SnapshotState
+from adoption.scoring.snapshots import snapshot_scores
+from rewards import ledger
+from rewards.badges import award_badges
+from rewards.board_cache import BOARDS
+from rewards.champions.months import close_month
+from rewards.leaderboards import leaderboard
+from rewards.points import derive_points_job
+from tests.adoption.scoring.test_proficiency import NOW, at
+
+WORLDS = itertools.count(1)
+FEATURES = ("pos.sale", "pos.refund", "pos.lookup")
+PEOPLE = 4
+PERIODS = ("2026-11", "2026-10", "2026-W46", "2026-W47", "all")
+
+send = st.tuples(
+    st.just("send"),
+    st.integers(0, PEOPLE - 1),  # who
+    st.integers(0, 1),  # at which of the two sites
+    st.integers(0, 45),  # days before today (late events included)
+    st.sampled_from(FEATURES),
+    st.integers(1, 6),  # times
+    st.sampled_from(("success", "success", "error")),
+)
+edit = st.tuples(
+    st.just("edit"),
+    st.sampled_from(FEATURES),
+    st.integers(0, 5),  # points
+    st.one_of(st.none(), st.integers(1, 12)),  # daily cap
+    st.booleans(),  # is_core
+)
+job = st.tuples(st.sampled_from(("points", "snapshots", "badges", "close")))
+operations = st.lists(st.one_of(send, send, edit, job), min_size=1, max_size=12)
+
+
+def _world(session, n: int) -> dict:
+    sites = [f"W{n}A", f"W{n}B"]
+    for code in sites:
+        records.put_site(
+            session,
+            code,
+            {"name": code, "timezone": "UTC", "region": f"R{n}", "go_live_on": date(2026, 9, 1)},
+            now=NOW - timedelta(days=90),
+            actor="test",
+            default_tz="UTC",
+        )
+    people = [f"w{n}p{i}" for i in range(PEOPLE)]
+    for i, user in enumerate(people):
+        records.put_employee(
+            session,
+            user,
+            {"display_name": user, "site_id": sites[i % 2]},
+            now=NOW - timedelta(days=90),
+        )
+    return {"sites": sites, "people": people}
+
+
+def _run(session, ops, world, n: int) -> datetime:
+    clock = NOW
+    since: dict[str, datetime | None] = {"points": None, "snapshots": None}
+    for count, op in enumerate(ops):
+        clock += timedelta(minutes=1)
+        kind = op[0]
+        if kind == "send":
+            _, who, site, back, action, times, outcome = op
+            day = clock.date() - timedelta(days=back)
+            events = [
+                {
+                    "event_id": f"w{n}-{count}-{i}",
+                    "user_id": world["people"][who],
+                    "site_id": world["sites"][site],
+                    "action": action,
+                    "occurred_at": at(day, hour=9, minute=i),
+                    "outcome": outcome,
+                    "duration_ms": 800 + 100 * i,
+                }
+                for i in range(times)
+            ]
+            ingest_batch(session, source="pos", events=events, now=clock)
+        elif kind == "edit":
+            _, action, points, cap, core = op
+            values = {"points": points, "daily_cap": cap, "is_core": core, "expected_ms": 1000}
+            records.put_feature(session, action, values, now=clock)
+        else:
+            clock = _job(session, kind, clock, since)
+        session.commit()
+    for kind in ("points", "snapshots"):  # the jobs have run: boards must now be exact
+        clock = _job(session, kind, clock + timedelta(minutes=1), since)
+    session.commit()
+    return clock
+
+
+def _job(session, kind: str, clock: datetime, since: dict) -> datetime:
+    if kind == "points":
+        derive_points_job(session, now=clock, since=since["points"])
+    elif kind == "snapshots":
+        snapshot_scores(session, now=clock, since=since["snapshots"])
+    elif kind == "badges":
+        award_badges(session, now=clock, as_of=clock.date() - timedelta(days=1))
+    else:
+        close_month(session, "2026-10", now=clock, actor="test")
+    if kind in since:
+        since[kind] = clock - timedelta(seconds=1)
+    return clock
+
+
+def _boards(session, world, now: datetime) -> dict:
+    scopes = [f"site:{code}" for code in world["sites"]] + [f"region:R{world['n']}"]
+    return {
+        (scope, period, metric): leaderboard(
+            session,
+            scope=scope,
+            period=period,
+            metric=metric,
+            limit=100,
+            reveal_opted_out=True,
+            now=now,
+        )
+        for scope in scopes
+        for period in PERIODS
+        for metric in ("points", "proficiency", "improvement")
+    }
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=operations)
+def test_boards_from_read_models_equal_a_recomputation(session, ops):
+    n = next(WORLDS)
+    world = {**_world(session, n), "n": n}
+    session.commit()
+    now = _run(session, ops, world, n)
+
+    stored = {k: v for k, v in ledger.stored_totals(session).items() if v}
+    assert stored == {k: v for k, v in ledger.totals_from_ledger(session).items() if v}
+
+    from_read_models = _boards(session, world, now)
+    with session.begin_nested() as savepoint:  # the same boards with no read model at all
+        session.execute(delete(SnapshotState))
+        ledger.rebuild_totals(session, now)
+        BOARDS.clear()
+        recomputed = _boards(session, world, now)
+        savepoint.rollback()
+    assert from_read_models == recomputed
+
+
+def test_rebuild_totals_reports_and_repairs_a_drift(session):
+    world = _world(session, next(WORLDS))
+    session.commit()
+    user, site = world["people"][0], world["sites"][0]
+    events = [
+        {
+            "event_id": f"drift-{i}",
+            "user_id": user,
+            "site_id": site,
+            "action": "pos.sale",
+            "occurred_at": at(date(2026, 11, 18), minute=i),
+            "outcome": "success",
+        }
+        for i in range(3)
+    ]
+    records.put_feature(session, "pos.sale", {"points": 2}, now=NOW)
+    ingest_batch(session, source="pos", events=events, now=NOW)
+    derive_points_job(session, now=NOW)
+    session.execute(delete(ledger.PointsTotal))
+
+    result = ledger.rebuild_totals(session, NOW)
+
+    assert result["differing"] == 3  # month, week and all time of the one person and site
+    assert ledger.stored_totals(session) == ledger.totals_from_ledger(session)
+
+
+def _board(session, metric: str, now: datetime = NOW) -> list[tuple]:
+    board = leaderboard(
+        session,
+        scope="site:W0A",
+        period="2026-11",
+        metric=metric,
+        limit=10,
+        reveal_opted_out=False,
+        now=now,
+    )
+    return [(e["rank"], e["user_id"], e["value"]) for e in board["entries"]]
+
+
+def _sale(user: str, n: int, day: date, site: str = "W0A") -> dict:
+    return {
+        "event_id": f"cache-{user}-{n}-{day}",
+        "user_id": user,
+        "site_id": site,
+        "action": "pos.sale",
+        "occurred_at": at(day, minute=n),
+        "outcome": "success",
+        "duration_ms": 900,
+    }
+
+
+@pytest.fixture
+def cached(session):
+    """Site W0A with two people, points booked and snapshots stored; boards read once."""
+    for code in ("W0A", "W0B"):
+        records.put_site(session, code, {"name": code}, now=NOW, actor="test", default_tz="UTC")
+    for user in ("c1", "c2"):
+        records.put_employee(session, user, {"display_name": user, "site_id": "W0A"}, now=NOW)
+    records.put_feature(session, "pos.sale", {"points": 2, "is_core": True}, now=NOW)
+    events = [_sale("c1", n, date(2026, 11, 18)) for n in range(3)]
+    ingest_batch(session, source="pos", events=events, now=NOW)
+    derive_points_job(session, now=NOW)
+    snapshot_scores(session, now=NOW)
+    session.commit()
+    BOARDS.clear()
+    return session
+
+
+def test_a_repeated_read_is_served_from_the_cache(cached):
+    first = _board(cached, "points")
+    hits = BOARDS.hits
+    assert _board(cached, "points") == first == [(1, "c1", 6), (2, "c2", 0)]
+    assert BOARDS.hits == hits + 1
+
+
+def test_new_ledger_rows_invalidate_a_cached_points_board(cached):
+    _board(cached, "points")
+    events = [_sale("c2", n, date(2026, 11, 19)) for n in range(5)]
+    ingest_batch(cached, source="pos", events=events, now=NOW)
+    assert _board(cached, "points") == [(1, "c1", 6), (2, "c2", 0)]  # not booked yet
+    derive_points_job(cached, now=NOW + timedelta(minutes=1), since=NOW)
+    assert _board(cached, "points") == [(1, "c2", 10), (2, "c1", 6)]
+
+
+def test_a_person_opting_out_is_anonymous_on_the_next_read(cached):
+    _board(cached, "points")
+    records.put_employee(cached, "c1", {"public_opt_out": True}, now=NOW + timedelta(minutes=1))
+    assert _board(cached, "points") == [(1, None, 6), (2, "c2", 0)]
+
+
+def test_snapshots_rewritten_for_late_events_invalidate_a_cached_proficiency_board(cached):
+    before = _board(cached, "proficiency")
+    late = [_sale("c2", n, date(2026, 11, 17)) for n in range(8)]
+    later = NOW + timedelta(minutes=5)
+    ingest_batch(cached, source="pos", events=late, now=later)
+    assert _board(cached, "proficiency") == before  # snapshots lag until the job runs
+    snapshot_scores(cached, now=later, since=NOW)
+    after = _board(cached, "proficiency")
+    assert after != before
+    BOARDS.clear()
+    assert _board(cached, "proficiency") == after
+
+
+def test_a_board_scored_from_the_rollups_follows_every_new_event(cached):
+    cached.execute(delete(SnapshotState))  # no snapshots: scores come from the rollups
+    BOARDS.clear()
+    before = _board(cached, "proficiency")
+    late = [_sale("c2", n, date(2026, 11, 17)) for n in range(8)]
+    ingest_batch(cached, source="pos", events=late, now=NOW + timedelta(minutes=5))
+    assert _board(cached, "proficiency") != before
