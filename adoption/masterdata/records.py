@@ -299,8 +299,13 @@ def put_feature(
         )
         session.add(feature)
     old_alias = None if created else feature.alias_of
+    scored = (feature.is_core, feature.expected_ms, feature.alias_of)
     if apply_values(feature, {**values, "mapped": True}, (*FEATURE_FIELDS, "mapped")) or created:
         feature.updated_at = now
+    if (feature.is_core, feature.expected_ms, feature.alias_of) != scored or (
+        created and (feature.is_core or feature.alias_of)
+    ):
+        feature.scores_changed_at = now
     session.flush()
     if not created and old_alias != feature.alias_of:
         _rebuild_for_alias_change(session, feature, old_alias)

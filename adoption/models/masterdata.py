@@ -62,3 +62,7 @@ class Feature(Base):
     mapped: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The last change to what scores rest on (is_core, expected_ms, alias_of); null while the
+    # feature never mattered to a score. Stored snapshots older than this are stale; an edit of
+    # points or caps leaves them fresh.
+    scores_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -158,7 +158,8 @@ def fresh_snapshot_employees(
     session: Session, employee_ids: list[int] | None, version: int
 ) -> set[int]:
     """Employees whose stored snapshots were all computed after the last change to what scores
-    rest on: the feature catalog (core, expected times, aliases), the person, their home site.
+    rest on: the feature catalog (core, expected times, aliases: `Feature.scores_changed_at`),
+    the person, their home site.
     Stale ones are recomputed by the snapshot job and, until then, computed on the fly."""
     return set(snapshot_coverage(session, employee_ids, version))
 
@@ -180,7 +181,7 @@ def snapshot_coverage(session: Session, employee_ids: list[int] | None, version:
             state.rebuilt_at >= Site.updated_at,
         )
     )
-    catalog_changed = session.scalar(select(func.max(Feature.updated_at)))
+    catalog_changed = session.scalar(select(func.max(Feature.scores_changed_at)))
     if catalog_changed is not None:
         stmt = stmt.where(state.rebuilt_at >= catalog_changed)
     if employee_ids is None:

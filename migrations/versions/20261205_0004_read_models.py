@@ -73,6 +73,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("employee", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_employee_updated_at"), ["updated_at"], unique=False)
+    with op.batch_alter_table("feature", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("scores_changed_at", sa.DateTime(timezone=True), nullable=True)
+        )
+    # Until now any feature change made snapshots stale: keep that for what was changed before.
+    op.execute("UPDATE feature SET scores_changed_at = updated_at")
     _backfill_points_total()
     _backfill_snapshot_state()
 
@@ -129,6 +135,8 @@ def _backfill_snapshot_state() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("feature", schema=None) as batch_op:
+        batch_op.drop_column("scores_changed_at")
     with op.batch_alter_table("employee", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_employee_updated_at"))
     op.drop_table("read_model_generation")

@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from adoption.ingest.batch import ingest_batch
 from adoption.masterdata import records
 from adoption.models import SnapshotState
+from adoption.scoring.proficiency import fresh_snapshot_employees
 from adoption.scoring.snapshots import snapshot_scores
 from rewards import ledger
 from rewards.badges import award_badges
@@ -273,3 +274,13 @@ def test_a_board_scored_from_the_rollups_follows_every_new_event(cached):
     late = [_sale("c2", n, date(2026, 11, 17)) for n in range(8)]
     ingest_batch(cached, source="pos", events=late, now=NOW + timedelta(minutes=5))
     assert _board(cached, "proficiency") != before
+
+
+def test_a_points_edit_keeps_snapshots_fresh_and_a_core_edit_makes_them_stale(cached):
+    person = records.get_employee(cached, "c1").id
+    assert fresh_snapshot_employees(cached, [person], 1) == {person}
+    later = NOW + timedelta(minutes=1)
+    records.put_feature(cached, "pos.sale", {"points": 5, "daily_cap": 20}, now=later)
+    assert fresh_snapshot_employees(cached, [person], 1) == {person}
+    records.put_feature(cached, "pos.sale", {"expected_ms": 700}, now=later)
+    assert fresh_snapshot_employees(cached, [person], 1) == set()
