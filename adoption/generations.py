@@ -31,6 +31,10 @@ def bump(session: Session, name: str, now: datetime) -> None:
     )
 
 
-def generation_sum():
-    """A scalar subquery: the sum of every generation (any bump changes it)."""
-    return select(func.coalesce(func.sum(ReadModelGeneration.generation), 0)).scalar_subquery()
+def generation_of(name: str):
+    """A scalar subquery: `name`'s generation (0 before its first bump)."""
+    return (
+        select(func.coalesce(func.max(ReadModelGeneration.generation), 0))
+        .where(ReadModelGeneration.name == name)
+        .scalar_subquery()
+    )

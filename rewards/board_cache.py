@@ -2,12 +2,13 @@
 
 A board is a pure function of its scope, period, metric and "today" and of the stored data it
 reads. `fingerprint` reads, in one small query, a value that changes with every write to that
-data: the newest ledger row (points totals change only with one), the newest change to people,
-sites, features and scoring configs, and the read-model generations (snapshots rewritten,
-totals rebuilt). A board whose scores were partly computed from the rollups (people without a
-fresh snapshot who were active by their day) also keys on the newest event. So a cached board
-is invalidated by the write that changes it, on every worker, and never by a timer; a worker's
-cache only saves work, and the answer is the same with or without it.
+data: the newest change to people and sites; for a points board the newest ledger row (points
+totals change only with one) and the totals' generation (a rebuild); for a score board the
+newest change to the features' scoring fields and to scoring configs, and the snapshots'
+generation (rewritten by the job). A board whose scores were partly computed from the rollups
+(people without a fresh snapshot who were active by their day) also keys on the newest event.
+So a cached board is invalidated by the write that changes it, on every worker, and never by a
+timer; a worker's cache only saves work, and the answer is the same with or without it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adoption.generations import generation_sum
+from adoption import generations
+from adoption.generations import generation_of
 from adoption.models import Employee, Event, Feature, ScoringConfig, Site
 from rewards.models import PointsLedger
 
@@ -35,20 +37,23 @@ class Fingerprint:
     newest_event: int | None  # only boards with scores computed from the rollups depend on it
 
 
-def fingerprint(session: Session) -> Fingerprint:
+def fingerprint(session: Session, reads_points: bool) -> Fingerprint:
+    """What a board reads, as of now: people and sites always; the ledger and its totals for a
+    points board; the scoring configs, the features' scoring fields and the snapshots otherwise."""
+
     def newest(column):
         return select(func.max(column)).scalar_subquery()
 
-    row = session.execute(
-        select(
-            newest(PointsLedger.id),
-            newest(Employee.updated_at),
-            newest(Site.updated_at),
-            newest(Feature.updated_at),
+    if reads_points:
+        stored = (newest(PointsLedger.id), generation_of(generations.POINTS_TOTALS))
+    else:
+        stored = (
+            newest(Feature.scores_changed_at),
             newest(ScoringConfig.version),
-            generation_sum(),
-            newest(Event.id),
+            generation_of(generations.SNAPSHOTS),
         )
+    row = session.execute(
+        select(newest(Employee.updated_at), newest(Site.updated_at), *stored, newest(Event.id))
     ).one()
     return Fingerprint(tuple(row[:-1]), row[-1])
 
@@ -76,12 +81,14 @@ class BoardCache:
         session: Session,
         key: tuple,
         compute: Callable[[], tuple[Any, int, bool]],
+        *,
+        reads_points: bool,
     ) -> Any:
         """The cached value for `key` under the current data, else `compute()`'s, stored.
 
         `compute` returns (value, size in entrants, whether it read the rollups).
         """
-        mark = fingerprint(session)
+        mark = fingerprint(session, reads_points)
         full_key = (key, mark.stored)
         with self._lock:
             entry = self._entries.get(full_key)

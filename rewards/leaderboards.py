@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -159,7 +160,8 @@ def ranked_board(
         period = (today - timedelta(days=1)).strftime("%Y-%m")
     board_period = parse_period(period, today)
     key = (scope.label, scope.site_ids, board_period, metric)
-    return BOARDS.get(session, key, lambda: _rank(session, scope, board_period, metric))
+    compute = partial(_rank, session, scope, board_period, metric)
+    return BOARDS.get(session, key, compute, reads_points=metric == "points")
 
 
 def _rank(session: Session, scope: Scope, period: Period, metric: str):

@@ -12,11 +12,10 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adoption.db import dialect_insert
-from adoption.ingest import quarantine, registry
+from adoption.ingest import bulk, quarantine, registry
+from adoption.ingest.bulk import select_in
 from adoption.ingest.validation import ValidEvent, validate_event
 from adoption.masterdata.cleaning import key_of
 from adoption.models import Event, Site
@@ -25,6 +24,19 @@ from adoption.usage.rollups import add_to_rollups
 SITE_NOT_ALLOWED = "site_not_allowed: this token may not send events for this site."
 UNKNOWN_SITE = "Unknown site."
 NO_LOCAL_DAY = "Cannot be placed on a day in the site's time zone."
+EVENT_COLUMNS = (
+    "source",
+    "event_id",
+    "employee_id",
+    "site_id",
+    "feature_id",
+    "occurred_at",
+    "local_day",
+    "outcome",
+    "duration_ms",
+    "properties",
+    "received_at",
+)
 
 
 @dataclass
@@ -130,11 +142,7 @@ def local_day_of(occurred_at: datetime, timezone: str) -> date | None:
 
 
 def _sites_by_key(session: Session, keys: set[str]) -> dict[str, tuple[int, str]]:
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(Site.code_key, Site.id, Site.timezone).where(Site.code_key.in_(keys))
-    )
+    rows = select_in(session, Site.__table__, ("code_key", "id", "timezone"), "code_key", keys)
     return {key: (site_id, tz) for key, site_id, tz in rows}
 
 
@@ -146,36 +154,51 @@ def store_events(session: Session, source: str, staged: list[_Staged], now: date
     employees = registry.ensure_employees(session, wanted, now)
     features = registry.ensure_features(session, {s.event.action for s in staged}, now)
     employee_ids = {user_id: employees[key] for user_id, key in user_keys.items()}
+    feature_ids = {action: ref.feature_id for action, ref in features.items()}
+    insert = _event_writer(session)
+    occurred_at = insert.convert("occurred_at")
+    properties = insert.convert("properties")
+    no_properties = properties(None)
+    local_day = bulk.memo(insert.convert("local_day"))
+    received_at = insert.convert("received_at")(now)
     rows = []
+    usage = []  # what rollups read of each row (add_to_rollups)
     for item in staged:
         ev = item.event
+        employee_id = employee_ids[ev.user_id]
+        feature_id = feature_ids[ev.action]
         rows.append(
-            {
-                "source": source,
-                "event_id": ev.event_id,
-                "employee_id": employee_ids[ev.user_id],
-                "site_id": item.site_id,
-                "feature_id": features[ev.action].feature_id,
-                "occurred_at": ev.occurred_at,
-                "local_day": item.local_day,
-                "outcome": ev.outcome,
-                "duration_ms": ev.duration_ms,
-                "properties": ev.properties,
-                "received_at": now,
-            }
+            (
+                source,
+                ev.event_id,
+                employee_id,
+                item.site_id,
+                feature_id,
+                occurred_at(ev.occurred_at),
+                local_day(item.local_day),
+                ev.outcome,
+                ev.duration_ms,
+                no_properties if ev.properties is None else properties(ev.properties),
+                received_at,
+            )
         )
-    table = Event.__table__
-    stmt = (
-        dialect_insert(session, table)
-        .on_conflict_do_nothing(index_elements=["source", "event_id"])
-        .returning(table.c.event_id)
-    )
-    landed = {row[0] for row in session.execute(stmt, rows)}
+        usage.append(
+            (employee_id, item.site_id, feature_id, item.local_day, ev.outcome, ev.duration_ms)
+        )
+    landed = insert.insert(session, rows)
     if len(landed) < len(rows):
-        rows = [r for r in rows if r["event_id"] in landed]
+        kept = {event_id for (event_id,) in landed}
+        usage = [u for u, row in zip(usage, rows, strict=True) if row[1] in kept]
     canonical = {f.feature_id: f.canonical_id for f in features.values()}
-    add_to_rollups(session, rows, canonical)
+    add_to_rollups(session, usage, canonical)
     return len(landed)
+
+
+def _event_writer(session: Session) -> bulk.Writer:
+    """New events land, an event_id already stored for the source is skipped; the event_ids that
+    landed come back, so only they are rolled up (exactly once, even under concurrent batches)."""
+    tail = " ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id"
+    return bulk.writer(session.get_bind().dialect, Event.__table__, EVENT_COLUMNS, tail)
 
 
 def _employee_keys(staged: list[_Staged]) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption.db import dialect_insert
+from adoption.ingest.bulk import select_in
 from adoption.models import Employee, Feature
 
 MAX_ALIAS_HOPS = 5
@@ -59,12 +60,9 @@ def ensure_employees(
 
 
 def _employee_ids(session: Session, keys: set[str]) -> dict[str, int]:
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(Employee.external_key, Employee.id).where(Employee.external_key.in_(keys))
+    return dict(
+        select_in(session, Employee.__table__, ("external_key", "id"), "external_key", keys)
     )
-    return {key: emp_id for key, emp_id in rows}
 
 
 def ensure_features(session: Session, actions: set[str], now: datetime) -> dict[str, FeatureRef]:
@@ -94,11 +92,8 @@ def ensure_features(session: Session, actions: set[str], now: datetime) -> dict[
 
 
 def _features(session: Session, actions: set[str]) -> dict[str, tuple[int, str | None]]:
-    if not actions:
-        return {}
-    rows = session.execute(
-        select(Feature.action, Feature.id, Feature.alias_of).where(Feature.action.in_(actions))
-    )
+    names = ("action", "id", "alias_of")
+    rows = select_in(session, Feature.__table__, names, "action", actions)
     return {action: (fid, alias) for action, fid, alias in rows}
 
 

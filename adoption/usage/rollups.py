@@ -8,60 +8,58 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from adoption.db import dialect_insert
+from adoption.ingest.bulk import Writer, memo, writer
 from adoption.models import DailyUsage
 
 ROLLUP_KEY = ("employee_id", "site_id", "feature_id", "local_day")
+COUNTS = ("successes", "errors", "dur_n", "dur_log_sum")
+#: One stored event as rollups read it: (employee_id, site_id, feature_id, local_day, outcome,
+#: duration_ms), feature_id before aliasing.
+UsageRow = tuple[int, int, int, date, str, int | None]
 
 
-def rollup_deltas(rows: Iterable[dict], canonical: dict[int, int]) -> list[dict]:
-    """Sum stored events into rollup deltas keyed by (employee, site, feature after alias, day)."""
+def rollup_deltas(rows: Iterable[UsageRow], canonical: dict[int, int]) -> dict[tuple, list]:
+    """Sum stored events into rollup deltas: (employee, site, feature after alias, day) →
+    [successes, errors, dur_n, dur_log_sum], summed in the order the events come."""
     acc: dict[tuple, list] = {}
-    for row in rows:
-        key = (row["employee_id"], row["site_id"], canonical[row["feature_id"]], row["local_day"])
+    log = math.log
+    for employee_id, site_id, feature_id, local_day, outcome, duration in rows:
+        key = (employee_id, site_id, canonical[feature_id], local_day)
         cell = acc.get(key)
         if cell is None:
             cell = acc[key] = [0, 0, 0, 0.0]
-        if row["outcome"] == "success":
+        if outcome == "success":
             cell[0] += 1
-            duration = row["duration_ms"]
             if duration is not None:
                 cell[2] += 1
-                cell[3] += math.log(max(duration, 1))
+                cell[3] += log(duration if duration > 1 else 1)  # ln(max(duration_ms, 1))
         else:
             cell[1] += 1
-    return [
-        {
-            "employee_id": k[0],
-            "site_id": k[1],
-            "feature_id": k[2],
-            "local_day": k[3],
-            "successes": v[0],
-            "errors": v[1],
-            "dur_n": v[2],
-            "dur_log_sum": v[3],
-        }
-        for k, v in acc.items()
-    ]
+    return acc
 
 
-def add_to_rollups(session: Session, rows: Iterable[dict], canonical: dict[int, int]) -> None:
-    """Add the events just stored to daily_usage with one upsert statement."""
+def add_to_rollups(session: Session, rows: Iterable[UsageRow], canonical: dict[int, int]) -> None:
+    """Add the events just stored to daily_usage: their deltas summed per rollup row first, then
+    one upsert statement run for each row (DBAPI executemany)."""
     deltas = rollup_deltas(rows, canonical)
     if not deltas:
         return
-    table = DailyUsage.__table__
-    stmt = dialect_insert(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(ROLLUP_KEY),
-        set_={
-            "successes": table.c.successes + stmt.excluded.successes,
-            "errors": table.c.errors + stmt.excluded.errors,
-            "dur_n": table.c.dur_n + stmt.excluded.dur_n,
-            "dur_log_sum": table.c.dur_log_sum + stmt.excluded.dur_log_sum,
-        },
-    )
-    session.execute(stmt, deltas)
+    upsert = _upsert(session.get_bind().dialect)
+    day = memo(upsert.convert("local_day"))
+    params = [
+        (employee_id, site_id, feature_id, day(local_day), *counts)
+        for (employee_id, site_id, feature_id, local_day), counts in deltas.items()
+    ]
+    upsert.insert_each(session, params)
+
+
+def _upsert(dialect) -> Writer:
+    """A new rollup row is inserted; an existing one gets each count added to its own."""
+    quote = dialect.identifier_preparer.quote
+    table = quote(DailyUsage.__tablename__)
+    added = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNTS)
+    tail = f" ON CONFLICT ({', '.join(map(quote, ROLLUP_KEY))}) DO UPDATE SET {added}"
+    return writer(dialect, DailyUsage.__table__, (*ROLLUP_KEY, *COUNTS), tail)
 
 
 def rebuild_rollups(
@@ -109,7 +107,7 @@ def rebuild_rollups(
         read = read.where(Event.local_day <= day_to)
     session.execute(wipe)
     count = 0
-    for part in session.execute(read.execution_options(yield_per=chunk)).mappings().partitions():
+    for part in session.execute(read.execution_options(yield_per=chunk)).partitions():
         count += len(part)
         add_to_rollups(session, part, canonical)
     return count

@@ -23,21 +23,33 @@ def candidates(session: Session, first: date, last: date) -> dict[int, tuple[Can
     """Every employee as a candidate of its home site, with month figures at that site."""
     active = _active_days(session, first, last)
     points = _site_points(session, first, last)
-    out = {}
-    for e in session.scalars(select(Employee).order_by(Employee.external_id)):
-        employed = is_employed(e.hired_on, e.left_on, last)
-        out[e.id] = (
-            Candidate(
-                employee_id=e.id,
-                user_id=e.external_id,
-                display_name=e.display_name,
-                role=e.role,
-                rostered=e.rostered,
-                employed=employed,
-                active_days=active.get(e.id, 0),
-                points=points.get((e.id, e.site_id), 0),
-            ),
+    e = Employee
+    people = session.execute(
+        select(
+            e.id,
+            e.external_id,
+            e.display_name,
+            e.role,
+            e.rostered,
+            e.hired_on,
+            e.left_on,
             e.site_id,
+        ).order_by(e.external_id)
+    )
+    out = {}
+    for eid, user_id, name, role, rostered, hired_on, left_on, home in people:
+        out[eid] = (
+            Candidate(
+                employee_id=eid,
+                user_id=user_id,
+                display_name=name,
+                role=role,
+                rostered=rostered,
+                employed=is_employed(hired_on, left_on, last),
+                active_days=active.get(eid, 0),
+                points=points.get((eid, home), 0),
+            ),
+            home,
         )
     return out
 
@@ -98,33 +110,17 @@ def last_points_at(
     """
     if not homes:
         return {}
-    ids = list(homes)
-    du, pl = DailyUsage, PointsLedger
-    pairs = set(
-        session.execute(
-            select(du.employee_id, du.local_day)
-            .where(
-                du.employee_id.in_(ids),
-                du.local_day >= first,
-                du.local_day <= last,
-                du.successes > 0,
-            )
-            .distinct()
-        ).all()
-    )
-    out: dict[int, datetime] = {}
+    out = _last_feature_points_at(session, homes, first, last)
 
     def note(employee_id: int, at: datetime) -> None:
         if employee_id not in out or at > out[employee_id]:
             out[employee_id] = at
 
-    for (employee_id, site_id, _feature, _day), booking in desired_points(session, pairs).items():
-        if site_id == homes[employee_id] and booking.points > 0 and booking.earned_at is not None:
-            note(employee_id, booking.earned_at)
+    pl = PointsLedger
     others = session.execute(
         select(pl.employee_id, pl.site_id, func.max(pl.earned_at))
         .where(
-            pl.employee_id.in_(ids),
+            pl.employee_id.in_(list(homes)),
             pl.local_day >= first,
             pl.local_day <= last,
             pl.rule != FEATURE_RULE,
@@ -135,6 +131,48 @@ def last_points_at(
     for employee_id, site_id, at in others:
         if site_id == homes[employee_id] and at is not None:
             note(employee_id, at)
+    return out
+
+
+def _last_feature_points_at(
+    session: Session, homes: dict[int, int], first: date, last: date
+) -> dict[int, datetime]:
+    """The feature-points part of `last_points_at`, newest day first.
+
+    Points at the home site come from success events there, so only days with one can hold
+    them, and an event on a later local day of the site happened later. The newest such day
+    with points booked at home therefore holds the answer: each round books (with
+    `desired_points`) the newest day not yet tried of the people still without one.
+    """
+    du = DailyUsage
+    days: dict[int, set[date]] = {}
+    rows = session.execute(
+        select(du.employee_id, du.site_id, du.local_day)
+        .where(
+            du.employee_id.in_(list(homes)),
+            du.local_day >= first,
+            du.local_day <= last,
+            du.successes > 0,
+        )
+        .distinct()
+    )
+    for employee_id, site_id, day in rows:
+        if site_id == homes[employee_id]:
+            days.setdefault(employee_id, set()).add(day)
+    untried = {employee_id: sorted(found) for employee_id, found in days.items()}
+    out: dict[int, datetime] = {}
+    while untried:
+        pairs = {(employee_id, found[-1]) for employee_id, found in untried.items()}
+        booked = desired_points(session, pairs)
+        for (employee_id, site_id, _feature, _day), booking in booked.items():
+            at = booking.earned_at
+            if site_id == homes[employee_id] and booking.points > 0 and at is not None:
+                out[employee_id] = max(out.get(employee_id, at), at)
+        untried = {
+            employee_id: found[:-1]
+            for employee_id, found in untried.items()
+            if employee_id not in out and len(found) > 1
+        }
     return out
 
 

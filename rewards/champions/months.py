@@ -7,22 +7,22 @@ eligibility, ordering and the reasons.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from adoption import audit
 from adoption.calendar import Month
 from adoption.errors import Conflict, MonthNotOver, NotFound
-from adoption.models import Site
+from adoption.models import DailyUsage, Feature, Site
 from adoption.scoring.rules import ScoringRules, load_rules
 from rewards.champions import data as champion_data
 from rewards.champions import rules as champion_rules
 from rewards.champions.first_proficient import awards_between
 from rewards.champions.periods import month_status
-from rewards.models import ChampionEntry, ChampionPeriod
-from rewards.points import derive_points, pairs_between
+from rewards.models import ChampionEntry, ChampionPeriod, PointsLedger
+from rewards.points import FEATURE_RULE, derive_points
 
 RULES_ID = "champions-1"
 DEFAULT_INELIGIBLE = ("manager",)
@@ -146,8 +146,8 @@ def close_month(
 ) -> dict:
     """Freeze the month (no-op when its newest version is closed); audited.
 
-    The month's ledger is brought up to date first, so what is frozen includes every event
-    received before the close.
+    The month's ledger is brought up to date first (`derive_points` over `lagging_pairs`), so
+    what is frozen includes every event received before the close.
     """
     parsed = Month.parse(month)
     first, last = parsed.first_day, parsed.last_day
@@ -156,7 +156,7 @@ def close_month(
     if period is not None and period.status == "closed":
         return _frozen(session, period)
     _check_over(session, month, now)
-    derive_points(session, pairs_between(session, first, last), now=now)
+    derive_points(session, lagging_pairs(session, first, last), now=now)
     live = compute_month(session, month, now=now, ineligible_roles=ineligible_roles)
     if period is None:
         period = ChampionPeriod(month=month, version=1, created_at=now, created_by=actor)
@@ -176,6 +176,65 @@ def close_month(
     )
     session.flush()
     return _frozen(session, period)
+
+
+def lagging_pairs(session: Session, first: date, last: date) -> set[tuple[int, date]]:
+    """The (employee, day) pairs of [first, last] whose feature points on the ledger may differ
+    from what `rewards.points.desired_points` books now: `derive_points` over them adds the same
+    rows as over every pair, without reading every event.
+
+    A check, not a booking: the daily_usage rollup (in line with the events, ingest keeps it in
+    the same transaction) says how many successes each (employee, site, feature after aliasing,
+    day) has, so DESIGN "Points" gives each site's total, compared with the ledger's. Without a
+    cap a site earns successes × points; with one, a day at one site earns min(successes ×
+    points, cap), and a day at several sites whose successes stay within the cap earns
+    successes × points at each. A pair whose total differs, or that this cannot decide (the cap
+    reached at several sites: which site earns then depends on the order of the events;
+    negative points or caps), is listed.
+    """
+    du, pl, feature = DailyUsage, PointsLedger, Feature
+    usage = select(
+        du.employee_id,
+        du.site_id,
+        du.feature_id,
+        du.local_day,
+        du.successes.label("n"),
+        literal(0).label("booked"),
+    ).where(du.local_day >= first, du.local_day <= last)
+    ledger = select(
+        pl.employee_id, pl.site_id, pl.feature_id, pl.local_day, literal(0), pl.points
+    ).where(pl.rule == FEATURE_RULE, pl.local_day >= first, pl.local_day <= last)
+    both = union_all(usage, ledger).subquery()
+    key = (both.c.employee_id, both.c.site_id, both.c.feature_id, both.c.local_day)
+    per_site = (
+        select(*key, func.sum(both.c.n).label("n"), func.sum(both.c.booked).label("booked"))
+        .group_by(*key)
+        .subquery()
+    )
+    day = (per_site.c.employee_id, per_site.c.feature_id, per_site.c.local_day)
+    g = select(
+        per_site,
+        func.sum(per_site.c.n).over(partition_by=day).label("day_n"),
+        func.sum(case((per_site.c.n > 0, 1), else_=0)).over(partition_by=day).label("sites"),
+    ).subquery()
+    points, cap = feature.points, feature.daily_cap
+    earned = g.c.n * points
+    expected = case(
+        (cap.is_(None), earned),
+        (g.c.sites == 1, case((earned <= cap, earned), else_=cap)),
+        else_=earned,
+    )
+    undecided = or_(
+        points < 0,
+        and_(cap.is_not(None), or_(cap < 0, and_(g.c.sites > 1, g.c.day_n * points > cap))),
+    )
+    rows = session.execute(
+        select(g.c.employee_id, g.c.local_day)
+        .join(feature, feature.id == g.c.feature_id)
+        .where(or_(undecided, expected != g.c.booked))
+        .distinct()
+    )
+    return set(rows.all())
 
 
 def _check_over(session: Session, month: str, now: datetime) -> None:
