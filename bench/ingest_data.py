@@ -54,6 +54,9 @@ class Dataset:
     features: list[tuple[str, dict]]
     events: list[object] = field(default_factory=list)
     raw_rows: dict[str, list[tuple]] = field(default_factory=dict)
+    #: Users and actions that only events name: key → (id in raw_rows, site id for a user, None
+    #: for an action). Rostered users and catalogue actions have ids 1, 2, … in list order.
+    newcomers: dict[str, tuple[int, int | None]] = field(default_factory=dict)
 
     def batches(self, size: int) -> Iterator[list[object]]:
         for i in range(0, len(self.events), size):
@@ -78,6 +81,7 @@ def generate(n: int, *, seed: int, now: datetime) -> Dataset:
     data.events = [ev for ev, _ in events]
     rows = [row for _, row in events]
     data.raw_rows = {"postgresql": rows, "sqlite": [_sqlite_row(row) for row in rows]}
+    data.newcomers = stream.newcomers
     return data
 
 
@@ -116,9 +120,14 @@ class _Stream:
         self.ids = {a: i for i, (a, _) in enumerate(data.features, 1)}
         self.ids.update({u.lower(): i for i, (u, _) in enumerate(data.employees, 1)})
         self.start = WINDOW_END - timedelta(days=WINDOW_DAYS)
+        self.newcomers: dict[str, tuple[int, int | None]] = {}
 
-    def _id(self, key: str, base: int) -> int:
-        return self.ids.setdefault(key, base + len(self.ids))
+    def _id(self, key: str, site_id: int | None = None) -> int:
+        known = self.ids.get(key)
+        if known is None:
+            known = self.ids[key] = len(self.ids)
+            self.newcomers[key] = (known, site_id)
+        return known
 
     def event(self, i: int) -> tuple[dict, tuple]:
         rng = self.rng
@@ -149,8 +158,9 @@ class _Stream:
         ev = {"event_id": f"{SOURCE}-{i:08d}", "user_id": user_id, "site_id": site_code,
               "action": action, "_at": at, "_zone": zone, "outcome": outcome,
               "duration_ms": duration, "properties": props}  # fmt: skip
-        row = (SOURCE, ev["event_id"], self._id(user_id.lower(), 0), self.site_ids[site_code],
-               self._id(action, 0), at, at.astimezone(zone).date(), outcome, duration,
+        site_id = self.site_ids[site_code]
+        row = (SOURCE, ev["event_id"], self._id(user_id.lower(), site_id), site_id,
+               self._id(action), at, at.astimezone(zone).date(), outcome, duration,
                json.dumps(props) if props else None, WINDOW_END)  # fmt: skip
         return ev, row
 

@@ -19,7 +19,7 @@ from adoption.ingest.bulk import select_in
 from adoption.ingest.validation import ValidEvent, validate_event
 from adoption.masterdata.cleaning import key_of
 from adoption.models import Event, Site
-from adoption.usage.rollups import add_to_rollups
+from adoption.usage.rollups import UsageRow, add_to_rollups
 
 SITE_NOT_ALLOWED = "site_not_allowed: this token may not send events for this site."
 UNKNOWN_SITE = "Unknown site."
@@ -156,13 +156,33 @@ def store_events(session: Session, source: str, staged: list[_Staged], now: date
     employee_ids = {user_id: employees[key] for user_id, key in user_keys.items()}
     feature_ids = {action: ref.feature_id for action, ref in features.items()}
     insert = _event_writer(session)
+    rows, usage = _event_rows(insert, source, staged, employee_ids, feature_ids, now)
+    landed = insert.insert(session, rows)
+    if len(landed) < len(rows):
+        kept = {event_id for (event_id,) in landed}
+        usage = [u for u, row in zip(usage, rows, strict=True) if row[1] in kept]
+    canonical = {f.feature_id: f.canonical_id for f in features.values()}
+    add_to_rollups(session, usage, canonical)
+    return len(landed)
+
+
+def _event_rows(
+    insert: bulk.Writer,
+    source: str,
+    staged: list[_Staged],
+    employee_ids: dict[str, int],
+    feature_ids: dict[str, int],
+    now: datetime,
+) -> tuple[list[tuple], list[UsageRow]]:
+    """Each event as its `event` row (values converted for the database) and as what rollups
+    read of it; a batch's few local days, its absent properties and `now` convert once."""
     occurred_at = insert.convert("occurred_at")
     properties = insert.convert("properties")
     no_properties = properties(None)
     local_day = bulk.memo(insert.convert("local_day"))
     received_at = insert.convert("received_at")(now)
     rows = []
-    usage = []  # what rollups read of each row (add_to_rollups)
+    usage = []
     for item in staged:
         ev = item.event
         employee_id = employee_ids[ev.user_id]
@@ -185,13 +205,7 @@ def store_events(session: Session, source: str, staged: list[_Staged], now: date
         usage.append(
             (employee_id, item.site_id, feature_id, item.local_day, ev.outcome, ev.duration_ms)
         )
-    landed = insert.insert(session, rows)
-    if len(landed) < len(rows):
-        kept = {event_id for (event_id,) in landed}
-        usage = [u for u, row in zip(usage, rows, strict=True) if row[1] in kept]
-    canonical = {f.feature_id: f.canonical_id for f in features.values()}
-    add_to_rollups(session, usage, canonical)
-    return len(landed)
+    return rows, usage
 
 
 def _event_writer(session: Session) -> bulk.Writer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from types import MappingProxyType
 
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adoption.ingest import validation
 from adoption.ingest.validation import (
     MAX_BODY_BYTES,
     MAX_DURATION_MS,
@@ -643,3 +645,28 @@ def test_any_input_is_cleaned_or_refused_with_reasons_naming_fields(raw):
     if valid.properties is not None:
         text = json.dumps(valid.properties, ensure_ascii=False, allow_nan=False)
         assert len(text.encode("utf-8")) <= MAX_PROPERTIES_BYTES
+
+
+def reference_compact_json(value: dict) -> str | None:
+    """What properties validation stored before it kept one C encoder: json.JSONEncoder's
+    compact text, None where it refuses the value or the text holds what no database stores."""
+    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    try:
+        text = encoder.encode(value)
+        text.encode("utf-8")
+    except (TypeError, ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return None
+    return None if re.search(r"(?<!\\)(?:\\\\)*\\u0000", text) else text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=4), json_values | st.sets(st.integers(), max_size=2)))
+def test_the_properties_text_is_what_the_json_encoder_writes(value):
+    assert validation._compact_json(value) == reference_compact_json(value)
+
+
+def test_a_circular_properties_value_is_not_json():
+    value: dict = {"a": [1]}
+    value["a"].append(value)
+    assert validation._compact_json(value) is None
+    assert errors_of(event(properties=value))["properties"] == [MSG_PROPERTIES_DEPTH]
