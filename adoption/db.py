@@ -97,7 +97,13 @@ def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    """Sessions of the app, jobs and CLI; each raises the master data generation when it writes
+    people, sites or features (`adoption.generations`)."""
+    from adoption.generations import watch_master_data  # it needs the models, which need this
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+    watch_master_data(factory)
+    return factory
 
 
 @contextmanager

@@ -1,22 +1,27 @@
-"""Read-model generations: a counter raised by each rewrite of a stored read model.
+"""Generations: a counter per kind of stored data, raised in the transaction that rewrites it.
 
-A cache keyed on `current()` can never serve what a committed rewrite has replaced, whichever
-worker or machine did the rewrite: the counter lives in the database and is raised in the same
-transaction as the rewrite (`bump`).
+A cache keyed on `generation_of(...)` can never serve what a committed write has replaced,
+whichever worker or machine wrote it: the counter lives in the database and is raised in the
+same transaction as the write. Read models raise theirs with `bump`; master data (people, sites,
+features) raises `MASTER_DATA` on every ORM flush that adds, changes or deletes one of them
+(a listener on every session `adoption.db.make_sessionmaker` makes), so no write path can forget
+it and no clock is trusted.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from adoption.db import dialect_insert
 from adoption.models import ReadModelGeneration
 
 SNAPSHOTS = "score_snapshots"
 POINTS_TOTALS = "points_totals"
+MASTER_DATA = "master_data"
+MASTER_TABLES = frozenset({"employee", "site", "feature"})
 
 
 def bump(session: Session, name: str, now: datetime) -> None:
@@ -38,3 +43,19 @@ def generation_of(name: str):
         .where(ReadModelGeneration.name == name)
         .scalar_subquery()
     )
+
+
+def watch_master_data(factory: sessionmaker[Session]) -> None:
+    """Make every session of `factory` raise MASTER_DATA when it flushes master data."""
+    event.listen(factory, "before_flush", _master_data_flushed)
+
+
+def _master_data_flushed(session: Session, _context, _instances) -> None:
+    """Raise MASTER_DATA with any flush that adds, changes or deletes a person, site or feature."""
+    touched = (
+        obj
+        for obj in (*session.new, *session.deleted, *session.dirty)
+        if getattr(obj, "__tablename__", None) in MASTER_TABLES
+    )
+    if any(obj not in session.dirty or session.is_modified(obj) for obj in touched):
+        bump(session, MASTER_DATA, datetime.now(UTC))

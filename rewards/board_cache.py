@@ -2,9 +2,9 @@
 
 A board is a pure function of its scope, period, metric and "today" and of the stored data it
 reads. `fingerprint` reads, in one small query, a value that changes with every write to that
-data: the newest change to people and sites; for a points board the newest ledger row (points
-totals change only with one) and the totals' generation (a rebuild); for a score board the
-newest change to the features' scoring fields and to scoring configs, and the snapshots'
+data: the master data generation (people, sites, features: `adoption.generations`); for a
+points board the newest ledger row (points totals change only with one) and the totals'
+generation (a rebuild); for a score board the newest scoring config and the snapshots'
 generation (rewritten by the job). A board whose scores were partly computed from the rollups
 (people without a fresh snapshot who were active by their day) also keys on the newest event.
 So a cached board is invalidated by the write that changes it, on every worker, and never by a
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from adoption import generations
 from adoption.generations import generation_of
-from adoption.models import Employee, Event, Feature, ScoringConfig, Site
+from adoption.models import Event, ScoringConfig
 from rewards.models import PointsLedger
 
 # Entrants held across all cached boards of a worker (a chain board of 50,000 people is ~10 MB).
@@ -38,8 +38,8 @@ class Fingerprint:
 
 
 def fingerprint(session: Session, reads_points: bool) -> Fingerprint:
-    """What a board reads, as of now: people and sites always; the ledger and its totals for a
-    points board; the scoring configs, the features' scoring fields and the snapshots otherwise."""
+    """What a board reads, as of now: master data always; the ledger and its totals for a
+    points board; the scoring configs and the snapshots otherwise."""
 
     def newest(column):
         return select(func.max(column)).scalar_subquery()
@@ -47,13 +47,9 @@ def fingerprint(session: Session, reads_points: bool) -> Fingerprint:
     if reads_points:
         stored = (newest(PointsLedger.id), generation_of(generations.POINTS_TOTALS))
     else:
-        stored = (
-            newest(Feature.scores_changed_at),
-            newest(ScoringConfig.version),
-            generation_of(generations.SNAPSHOTS),
-        )
+        stored = (newest(ScoringConfig.version), generation_of(generations.SNAPSHOTS))
     row = session.execute(
-        select(newest(Employee.updated_at), newest(Site.updated_at), *stored, newest(Event.id))
+        select(generation_of(generations.MASTER_DATA), *stored, newest(Event.id))
     ).one()
     return Fingerprint(tuple(row[:-1]), row[-1])
 
