@@ -263,7 +263,7 @@ def test_job_runs_are_403_for_other_roles(client, make_token):
 
 EXPECTED_TRIGGERS = {
     "nightly": ("rollups then snapshots", "cron[hour='2', minute='30']"),
-    "points": ("points", "cron[minute='*/15']"),
+    "points": ("points then snapshots", "cron[minute='*/15']"),
     "badges": ("badges", "cron[hour='3', minute='0']"),
     "close-month": ("close-month", "cron[minute='5']"),
 }
