@@ -12,11 +12,14 @@ Random draws, so a reference implementation can reproduce them exactly:
 - Monte Carlo permutation (only when C(n, n_pilot) > 100,000): a second, fresh
   `default_rng(seed)`; with the sites ordered pilots first, control after, each of the 10,000
   relabellings labels pilot the sites at indices `rng.permutation(n)[:n_pilot]`.
+
+The bootstrap reads those draws in one go (`resample_indices`) and the exact test builds its
+relabellings as one array (`combinations`), so both are a few numpy operations however many
+resamples or relabellings there are; the numbers are the ones the loops above give, bit for bit.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -29,6 +32,8 @@ EXACT_LIMIT = 100_000
 RELABELLINGS = 10_000
 TIE_TOLERANCE = 1e-12
 WEIGHTINGS = ("sites", "rostered")
+WORD = 1 << 32  # numpy draws an integer below n < 2**32 from 32-bit words of the generator
+MASK = np.uint64(WORD - 1)
 
 
 @dataclass(frozen=True)
@@ -78,12 +83,10 @@ def bootstrap_ci(
     """Percentile bootstrap CI of the difference of (weighted) means (draws: module doc)."""
     xp, wp = _arrays(pilot_values, None if weights is None else weights[0])
     xc, wc = _arrays(control_values, None if weights is None else weights[1])
-    n_p, n_c = len(xp), len(xc)
+    if not len(xp) or not len(xc):
+        raise ValueError("each group needs at least one site")
     rng = np.random.default_rng(seed)
-    ip, ic = np.empty((resamples, n_p), dtype=int), np.empty((resamples, n_c), dtype=int)
-    for b in range(resamples):  # the draws alternate, so they cannot be batched
-        ip[b] = rng.integers(0, n_p, n_p)
-        ic[b] = rng.integers(0, n_c, n_c)
+    ip, ic = resample_indices(rng, (len(xp), len(xc)), resamples)
     pilot_means = (wp * xp)[ip].sum(axis=1) / wp[ip].sum(axis=1)
     control_means = (wc * xc)[ic].sum(axis=1) / wc[ic].sum(axis=1)
     stats = pilot_means - control_means
@@ -110,7 +113,7 @@ def permutation_p_value(
     arrangements = math.comb(n, k)
     observed = abs(_difference(x, w, np.arange(k)[None, :])[0])
     if arrangements <= exact_limit:
-        chosen = np.array(list(itertools.combinations(range(n), k)), dtype=int).reshape(-1, k)
+        chosen = combinations(n, k)
         stats = np.abs(_difference(x, w, chosen))
         hits = int((stats >= observed - TIE_TOLERANCE).sum())
         return PValue(hits / arrangements, None, True, arrangements)
@@ -119,6 +122,88 @@ def permutation_p_value(
     b = int((np.abs(_difference(x, w, chosen)) >= observed - TIE_TOLERANCE).sum())
     p = (1 + b) / (1 + relabellings)
     return PValue(p, math.sqrt(p * (1 - p) / relabellings), False, arrangements)
+
+
+def resample_indices(
+    rng: np.random.Generator, sizes: tuple[int, ...], rounds: int
+) -> list[np.ndarray]:
+    """What `rounds` rounds of `[rng.integers(0, n, n) for n in sizes]` draw, as one (rounds, n)
+    array per size, read from the generator in bulk.
+
+    numpy (Lemire's method) takes a value below n from the next 32-bit word w of the generator:
+    (w·n) >> 32, unless (w·n) mod 2**32 < (2**32 − n) mod n, when w is skipped for the next
+    word; n = 1 reads no word. Here the words are read in one call and assigned to the draws in
+    the same order. Skips are rare (under n in 2**32 words), so the rounds are laid out as if
+    there were none; from the first draw that meets one, the layout is redone after it. The
+    generator may be left past the last word the draws used.
+    """
+    out = [np.zeros((rounds, n), dtype=np.int64) for n in sizes]
+    widths = [n if n > 1 else 0 for n in sizes]  # the words a draw reads when none is skipped
+    offsets = [sum(widths[:j]) for j in range(len(sizes))]
+    span = sum(widths)
+    words = np.empty(0, dtype=np.uint64)
+    done = pos = 0
+    while done < rounds and span:
+        left = rounds - done
+        words = _words(rng, words, pos + left * span)
+        grid = words[pos : pos + left * span].reshape(left, span)
+        values, first_skip = {}, (left, 0)  # (round, size index) of the first skip
+        for j, n in enumerate(sizes):
+            if n > 1:
+                product = grid[:, offsets[j] : offsets[j] + n] * np.uint64(n)
+                values[j] = product >> np.uint64(32)
+                rows = np.flatnonzero((product & MASK).min(axis=1) < _threshold(n))
+                if len(rows):
+                    first_skip = min(first_skip, (int(rows[0]), j))
+        bad_round, bad = first_skip
+        for j, block in values.items():
+            whole = bad_round + (j < bad and bad_round < left)  # rounds this draw got intact
+            out[j][done : done + whole] = block[:whole]
+        if bad_round == left:
+            break
+        pos += bad_round * span + offsets[bad]
+        for j in range(bad, len(sizes)):  # the rest of that round, one draw at a time
+            words, out[j][done + bad_round], pos = _draw_one(rng, words, pos, sizes[j])
+        done += bad_round + 1
+    return out
+
+
+def _threshold(n: int) -> np.uint64:
+    """Lemire's rejection threshold for a value below n: (2**32 − n) mod n."""
+    return np.uint64((WORD - n) % n)
+
+
+def _words(rng: np.random.Generator, words: np.ndarray, count: int) -> np.ndarray:
+    """`words` extended with the generator's next 32-bit words to at least `count` of them."""
+    if len(words) >= count:
+        return words
+    more = rng.integers(0, WORD, count - len(words) + 64, dtype=np.uint32)
+    return np.concatenate([words, more.astype(np.uint64)])
+
+
+def _draw_one(rng, words: np.ndarray, start: int, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """One draw of n values below n from word `start` on, skipping as numpy does:
+    (words, the values, the index of the word after its last)."""
+    if n == 1:
+        return words, np.zeros(1, dtype=np.int64), start
+    while True:
+        product = words[start:] * np.uint64(n)
+        kept = np.flatnonzero((product & MASK) >= _threshold(n))
+        if len(kept) >= n:
+            return words, (product[kept[:n]] >> 32).astype(np.int64), start + int(kept[n - 1]) + 1
+        words = _words(rng, words, len(words) + n)
+
+
+def combinations(n: int, k: int) -> np.ndarray:
+    """Every k-subset of range(n) as a row, in `itertools.combinations` order."""
+    rows = np.zeros((1, 0), dtype=np.int64)
+    last = np.full(1, -1, dtype=np.int64)
+    for j in range(k):
+        counts = (n - k + j) - last  # position j takes last + 1 … n − k + j
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        last = np.repeat(last + 1, counts) + np.arange(int(counts.sum())) - first
+        rows = np.column_stack([np.repeat(rows, counts, axis=0), last])
+    return rows
 
 
 def _difference(x: np.ndarray, w: np.ndarray, chosen: np.ndarray) -> np.ndarray:

@@ -2,30 +2,26 @@
 
 Week k of a site = local days [go_live_on + 7k, go_live_on + 7k + 6]; a site counts for week k
 only once that week is complete there; sites without go_live_on are left out (DESIGN.md "Pilot
-comparison"). Every (site, week) window goes to one `site_metrics` call.
+comparison"). Every (site, week) comes from one weekly panel (`pilots.weekly`).
 """
 
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from adoption.calendar import last_complete_week, week_window
-from adoption.models import Employee, Site
-from adoption.scoring.components import score_frame
-from adoption.scoring.proficiency import first_active_days, proficient_since_map
+from adoption.calendar import last_complete_week
+from adoption.models import Site
 from adoption.scoring.rules import ScoringRules
-from adoption.usage.by_site import EARLIEST_WEEK
-from adoption.usage.metrics import Window, population, site_metrics
 from pilots.comparison import weighted_mean
-from pilots.survival import km_median, spell
+from pilots.weekly import cells_of, panel_metrics
 
-RATE_METRICS = ("adoption_rate", "proficient_share", "error_rate", "mean_breadth")
 METRICS = (
     "adoption_rate",
     "proficient_share",
@@ -52,80 +48,31 @@ def site_weeks(
     session: Session, *, metric: str, now: datetime, rules: ScoringRules
 ) -> pd.DataFrame:
     """One row per site with a go-live and complete week k ≥ EARLIEST_WEEK (k ≤ MAX_WEEK):
-    the site, its group, the week's window, rostered population and the metric's value."""
+    the site, its group, the week's window, rostered population and the metric's value (NaN
+    where undefined), from one weekly panel (`pilots.weekly`) computing only that metric."""
     sites = [s for s in session.scalars(select(Site).order_by(Site.code_key)) if s.go_live_on]
-    keys, windows = [], []
-    for site in sites:
-        last = min(last_complete_week(site.go_live_on, site.timezone, now), MAX_WEEK)
-        for k in range(EARLIEST_WEEK, last + 1):
-            keys.append((site, k))
-            windows.append(Window(site.id, *week_window(site.go_live_on, k)))
-    if not windows:
+    last = {s.id: min(last_complete_week(s.go_live_on, s.timezone, now), MAX_WEEK) for s in sites}
+    cells = cells_of(sites, last)
+    if not len(cells):
         return pd.DataFrame(columns=COLUMNS)
-    metrics = site_metrics(session, windows, rules)
-    if metric in RATE_METRICS:
-        values = [m[metric] for m in metrics]
-    else:
-        people = _people(session, {s.id for s in sites})
-        if metric == "mean_proficiency":
-            values = _mean_proficiency(session, people, windows, rules)
-        else:
-            values = _median_days(session, people, windows, sites, metric, rules)
-    rows = [
-        (s.id, s.code, s.is_pilot, s.region, k, w.first, w.last, m["population"], v)
-        for (s, k), w, m, v in zip(keys, windows, metrics, values, strict=True)
-    ]
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _people(session: Session, site_ids: set[int]) -> pd.DataFrame:
+    values = panel_metrics(session, cells, {metric}, rules)
+    by_id = {s.id: s for s in sites}
+    site = [by_id[i] for i in cells.site.tolist()]
+    first = [date.fromordinal(d) for d in cells.first.tolist()]
     return pd.DataFrame(
-        session.execute(
-            select(Employee.id, Employee.site_id, Employee.hired_on, Employee.left_on).where(
-                Employee.site_id.in_(site_ids), Employee.rostered.is_(True)
-            )
-        ).all(),
-        columns=["id", "site_id", "hired_on", "left_on"],
+        {
+            "site_id": cells.site,
+            "code": [s.code for s in site],
+            "is_pilot": [s.is_pilot for s in site],
+            "region": [s.region for s in site],
+            "week": cells.week,
+            "first": first,
+            "last": [d + timedelta(days=6) for d in first],
+            "population": values["population"],
+            "value": values[metric],
+        },
+        columns=COLUMNS,
     )
-
-
-def _mean_proficiency(session, people, windows, rules) -> list[float | None]:
-    """Mean proficiency score of the week's population on the week's last day."""
-    ends = sorted({w.last for w in windows})
-    frame = score_frame(session, [int(i) for i in people["id"]], ends[0], ends[-1], rules)
-    frame = frame[frame["day"].isin(ends)]
-    score = dict(
-        zip(zip(frame["employee_id"], frame["day"], strict=True), frame["score"], strict=True)
-    )
-    out = []
-    for w in windows:
-        members = population(people, w)["id"]
-        scores = [score[(int(e), w.last)] for e in members]
-        out.append(float(np.mean(scores)) if scores else None)
-    return out
-
-
-def _median_days(session, people, windows, sites, metric, rules) -> list[float | None]:
-    """Kaplan–Meier median days to first use / to proficiency of the week's population, as
-    known at the week's end (censored there); None while it is not reached."""
-    ids = [int(i) for i in people["id"]]
-    if metric == "time_to_first_use":
-        reached = first_active_days(session, ids)
-    else:
-        reached = proficient_since_map(session, ids, max(w.last for w in windows), rules)
-    go_live = {s.id: s.go_live_on for s in sites}
-    out = []
-    for w in windows:
-        spells = []
-        for p in population(people, w).itertuples(index=False):
-            hired = None if pd.isna(p.hired_on) else p.hired_on
-            start = go_live[w.site_id] if hired is None else max(go_live[w.site_id], hired)
-            left = None if pd.isna(p.left_on) else p.left_on
-            got = spell(start, reached.get(int(p.id)), left, w.last)
-            if got is not None:
-                spells.append(got)
-        out.append(km_median(*zip(*spells, strict=True)) if spells else None)
-    return out
 
 
 def side(table: pd.DataFrame, pilot: bool) -> pd.DataFrame:
@@ -138,18 +85,47 @@ def group_mean(rows: pd.DataFrame, weighting: str) -> float | None:
     return weighted_mean(rows["value"].astype(float), weights)
 
 
+@dataclass(frozen=True)
+class Columns:
+    """A site-week table's columns as arrays, for per-week selections without pandas."""
+
+    week: np.ndarray
+    pilot: np.ndarray
+    value: np.ndarray  # NaN where a site has no value
+    population: np.ndarray
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> Columns:
+        return cls(
+            table["week"].to_numpy(np.int64),
+            table["is_pilot"].to_numpy(bool),
+            table["value"].to_numpy(float),
+            table["population"].to_numpy(float),
+        )
+
+    def side(self, week: int, pilot: bool, weighting: str = "sites") -> np.ndarray:
+        """A mask of the group's rows with a value at `week` (weighting=rostered: and people)."""
+        mask = (self.week == week) & (self.pilot == pilot) & ~np.isnan(self.value)
+        return mask & (self.population > 0) if weighting == "rostered" else mask
+
+    def mean(self, mask: np.ndarray, weighting: str) -> float | None:
+        """`group_mean` of the rows of `mask`."""
+        weights = self.population[mask] if weighting == "rostered" else None
+        return weighted_mean(self.value[mask], weights)
+
+
 def curve_rows(table: pd.DataFrame, weighting: str = "sites") -> list[dict]:
     """Per week: each group's mean (weighted as the effect is), quartiles across sites
     (numpy linear interpolation, unweighted) and the number of sites with a value."""
+    columns = Columns.of(table)
     out = []
-    for week in sorted(table["week"].unique()):
-        at = table[table["week"] == week]
+    for week in np.unique(columns.week):
         row = {"week": int(week)}
         for name, pilot in (("pilot", True), ("control", False)):
-            rows = side(at, pilot)
-            values = rows["value"].astype(float).to_numpy()
+            mask = columns.side(week, pilot)
+            values = columns.value[mask]
             q1, q3 = np.percentile(values, [25, 75]) if len(values) else (None, None)
-            row[f"{name}_mean"] = group_mean(rows, weighting)
+            row[f"{name}_mean"] = columns.mean(mask, weighting)
             row[f"{name}_q1"] = None if q1 is None else float(q1)
             row[f"{name}_q3"] = None if q3 is None else float(q3)
             row[f"n_{name}"] = len(values)

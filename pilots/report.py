@@ -1,13 +1,18 @@
 """The pilot comparison as the API and charts serve it: curves, the effect at week k, caveats;
 and the rollout lead's page as one read model (`pilots_page`): the comparison, the effect at
 every week, each wave's readiness gate with its failing sites, time to proficiency and the
-chain's error hot spots."""
+chain's error hot spots.
+
+Each answer, and the site weeks of a metric it rests on, is cached per worker under its
+arguments and the state of the data it reads (`pilots.cache`): asked again before anything it
+reads has changed, it is not computed again."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,11 +21,13 @@ from adoption.errors import Invalid, NotFound
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules, load_rules
 from adoption.usage.insights import ChainHotspots, chain_hotspots
-from pilots import charts, readiness, survival, waves
+from pilots import charts, page_charts, readiness, survival, waves
+from pilots.cache import cached, data_state
 from pilots.comparison import WEIGHTINGS, effect
 from pilots.curves import (
     MAX_WEEK,
     METRICS,
+    Columns,
     caveats,
     curve_rows,
     group_mean,
@@ -69,8 +76,27 @@ def comparison(
 ) -> dict:
     """The contract's comparison object: both groups at `week`, the effect, curve, caveats."""
     check_args(metric, week, weighting)
-    table = site_weeks(session, metric=metric, now=now, rules=rules)
-    return comparison_of(session, table, metric=metric, week=week, weighting=weighting, seed=seed)
+    return _comparison(session, data_state(session, now), metric, week, weighting, seed, now, rules)
+
+
+def _site_weeks(session, state, metric: str, now: datetime, rules: ScoringRules) -> pd.DataFrame:
+    """`site_weeks`, cached under the data's state."""
+    return cached(
+        session,
+        state,
+        ("site_weeks", metric, rules),
+        lambda: site_weeks(session, metric=metric, now=now, rules=rules),
+    )
+
+
+def _comparison(session, state, metric, week, weighting, seed, now, rules) -> dict:
+    def compute() -> dict:
+        table = _site_weeks(session, state, metric, now, rules)
+        return comparison_of(
+            session, table, metric=metric, week=week, weighting=weighting, seed=seed
+        )
+
+    return cached(session, state, ("comparison", metric, week, weighting, seed, rules), compute)
 
 
 def comparison_of(
@@ -114,19 +140,31 @@ def effect_series(
 ) -> list[dict]:
     """The effect with its CI for every week ≥ 0 with at least one site on each side."""
     check_args(metric, None, weighting)
-    return effects_of(site_weeks(session, metric=metric, now=now, rules=rules), weighting, seed)
+    return _effects(session, data_state(session, now), metric, weighting, seed, now, rules)
+
+
+def _effects(session, state, metric, weighting, seed, now, rules) -> list[dict]:
+    def compute() -> list[dict]:
+        return effects_of(_site_weeks(session, state, metric, now, rules), weighting, seed)
+
+    return cached(session, state, ("effects", metric, weighting, seed, rules), compute)
 
 
 def effects_of(table: pd.DataFrame, weighting: str = "sites", seed: int = 0) -> list[dict]:
-    """`effect_series` on site weeks already read (`site_weeks`)."""
+    """`effect_series` on site weeks already read (`site_weeks`): at each week, the sites
+    `week_effect` takes."""
+    columns = Columns.of(table)
     out = []
-    for week in sorted(k for k in table["week"].unique() if k >= 0):
-        pilot, control, result = week_effect(table, int(week), weighting, seed)
-        if len(pilot) and len(control):
-            out.append(
-                {"week": int(week), "n_pilot": len(pilot), "n_control": len(control)}
-                | result.as_dict()
-            )
+    for week in np.unique(columns.week[columns.week >= 0]):
+        pilot = columns.side(week, True, weighting)
+        control = columns.side(week, False, weighting)
+        if pilot.any() and control.any():
+            weights = None
+            if weighting == "rostered":
+                weights = (columns.population[pilot], columns.population[control])
+            result = effect(columns.value[pilot], columns.value[control], weights, seed=seed)
+            counts = {"n_pilot": int(pilot.sum()), "n_control": int(control.sum())}
+            out.append({"week": int(week), **counts} | result.as_dict())
     return out
 
 
@@ -134,7 +172,8 @@ def curve(
     session: Session, *, metric: str, weighting: str = "sites", now: datetime, rules: ScoringRules
 ) -> list[dict]:
     check_args(metric, None, weighting)
-    return curve_rows(site_weeks(session, metric=metric, now=now, rules=rules), weighting)
+    table = _site_weeks(session, data_state(session, now), metric, now, rules)
+    return curve_rows(table, weighting)
 
 
 CHARTS = ("curve", "effect", "time-to-proficiency")
@@ -158,18 +197,36 @@ def render_chart(
             {"chart": list(CHARTS), "format": list(charts.FORMATS)},
         )
     if chart == "time-to-proficiency":
-        result = survival.time_to_proficiency(session, now=now, rules=rules)
-        return charts.km_chart(result, fmt), f"pilots-time-to-proficiency.{fmt}"
-    unit = unit_of(metric)
-    if chart == "curve":
-        rows = curve(session, metric=metric, weighting=weighting, now=now, rules=rules)
-        body = charts.curve_chart(rows, metric=metric, unit=unit, fmt=fmt)
+        name = f"pilots-time-to-proficiency.{fmt}"
     else:
-        rows = effect_series(
-            session, metric=metric, weighting=weighting, seed=seed, now=now, rules=rules
-        )
-        body = charts.effect_chart(rows, metric=metric, unit=unit, fmt=fmt)
-    return body, f"pilots-{chart}-{metric}-{weighting}.{fmt}"
+        check_args(metric, None, weighting)
+        name = f"pilots-{chart}-{metric}-{weighting}.{fmt}"
+    state = data_state(session, now)
+    return _chart(session, state, chart, fmt, metric, weighting, seed, now, rules), name
+
+
+def _chart(session, state, chart, fmt, metric, weighting, seed, now, rules) -> bytes:
+    def compute() -> bytes:
+        if chart == "time-to-proficiency":
+            return charts.km_chart(_time_to_proficiency(session, state, now, rules), fmt)
+        unit = unit_of(metric)
+        if chart == "curve":
+            rows = curve_rows(_site_weeks(session, state, metric, now, rules), weighting)
+            return charts.curve_chart(rows, metric=metric, unit=unit, fmt=fmt)
+        rows = _effects(session, state, metric, weighting, seed, now, rules)
+        return charts.effect_chart(rows, metric=metric, unit=unit, fmt=fmt)
+
+    key = ("chart", chart, fmt, metric, weighting, seed, rules)
+    return cached(session, state, key, compute)
+
+
+def _time_to_proficiency(session, state, now: datetime, rules: ScoringRules) -> dict:
+    return cached(
+        session,
+        state,
+        ("time_to_proficiency", rules),
+        lambda: survival.time_to_proficiency(session, now=now, rules=rules),
+    )
 
 
 MAX_WAVES = 1000
@@ -200,7 +257,9 @@ class PilotsPage:
 
     `week` is the asked-for week, else the latest with sites on both sides (0 without any);
     `weeks` are the weeks ≥ 0 with data, plus `week`; `comparison` is `comparison` at `week`,
-    `effects` is `effect_series`; `gates` as `gates`; `hotspots` as `chain_hotspots`.
+    `effects` is `effect_series`; `gates` as `gates`; `hotspots` as `chain_hotspots`;
+    `curve_svg` and `effect_svg` are the curve and effect charts to show inline
+    (`pilots.page_charts`; `render_chart` draws the same for slide decks).
     """
 
     metric: str
@@ -213,6 +272,8 @@ class PilotsPage:
     gates: list[dict]
     time_to_proficiency: dict
     hotspots: ChainHotspots
+    curve_svg: bytes
+    effect_svg: bytes
 
 
 def pilots_page(
@@ -227,24 +288,32 @@ def pilots_page(
     """The page's read model; an unknown metric or weighting or a week out of range is Invalid.
 
     The site weeks of `metric` are read once (`site_weeks`, the slow part) and both the
-    comparison at `week` and the effect at every week are computed from that read.
+    comparison at `week` and the effect at every week are computed from that read; each part is
+    cached as the API's answers are, so the page and the API share them.
     """
     check_args(metric, week, weighting)
     rules = load_rules(session)
-    table = site_weeks(session, metric=metric, now=now, rules=rules)
-    effects = effects_of(table, weighting, seed)
-    if week is None:
-        week = effects[-1]["week"] if effects else 0
-    result = comparison_of(session, table, metric=metric, week=week, weighting=weighting, seed=seed)
-    return PilotsPage(
-        metric=metric,
-        weighting=weighting,
-        seed=seed,
-        week=week,
-        weeks=sorted({int(k) for k in table["week"] if k >= 0} | {week}),
-        comparison=result,
-        effects=effects,
-        gates=gates(session, now=now, rules=rules),
-        time_to_proficiency=survival.time_to_proficiency(session, now=now, rules=rules),
-        hotspots=chain_hotspots(session, now),
-    )
+    state = data_state(session, now)
+
+    def compute() -> PilotsPage:
+        table = _site_weeks(session, state, metric, now, rules)
+        effects = _effects(session, state, metric, weighting, seed, now, rules)
+        shown = (effects[-1]["week"] if effects else 0) if week is None else week
+        result = _comparison(session, state, metric, shown, weighting, seed, now, rules)
+        unit = unit_of(metric)
+        return PilotsPage(
+            metric=metric,
+            weighting=weighting,
+            seed=seed,
+            week=shown,
+            weeks=sorted({int(k) for k in table["week"] if k >= 0} | {shown}),
+            comparison=result,
+            effects=effects,
+            gates=gates(session, now=now, rules=rules),
+            time_to_proficiency=_time_to_proficiency(session, state, now, rules),
+            hotspots=chain_hotspots(session, now),
+            curve_svg=page_charts.curve_svg(result["curve"], metric=metric, unit=unit),
+            effect_svg=page_charts.effect_svg(effects, metric=metric, unit=unit),
+        )
+
+    return cached(session, state, ("page", metric, week, weighting, seed, rules), compute)

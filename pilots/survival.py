@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
+import pandas as pd
 from scipy.stats import chi2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -107,6 +108,27 @@ def kaplan_meier(times: Sequence[float], observed: Sequence[bool]) -> KaplanMeie
 
 def km_median(times: Sequence[float], observed: Sequence[bool]) -> float | None:
     return kaplan_meier(times, observed).median if len(times) else None
+
+
+def km_medians(group: np.ndarray, times: np.ndarray, observed: np.ndarray, size: int) -> np.ndarray:
+    """`km_median` of the spells of each group 0 … size − 1 at once (NaN for none or not
+    reached): the same at-risk and event counts, the same products in the same order."""
+    medians = np.full(size, np.nan)
+    if not len(group):
+        return medians
+    order = np.lexsort((times, group))
+    g, t, e = group[order], np.asarray(times, dtype=float)[order], observed[order]
+    step = np.ones(len(g), dtype=bool)  # the first spell of each (group, time)
+    step[1:] = (g[1:] != g[:-1]) | (t[1:] != t[:-1])
+    starts = np.flatnonzero(step)
+    at_risk = np.searchsorted(g, g[starts], side="right") - starts  # the group's spells ≥ t
+    events = np.bincount(np.cumsum(step) - 1, weights=e).astype(np.int64)
+    factor = 1 - events / at_risk
+    survival = pd.Series(factor).groupby(g[starts]).cumprod().to_numpy()
+    hits = np.flatnonzero(survival <= 0.5 + 1e-12)
+    groups, first = np.unique(g[starts][hits], return_index=True)
+    medians[groups] = t[starts][hits[first]]
+    return medians
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 the effect by week with its CI, the readiness gate of each wave, time to proficiency and the
 chain's error hot spots.
 
-Every figure comes from one domain call, `pilots.report.pilots_page` (which reads the site
-weeks of the chosen metric once: the slow part, ~1.3 s on the 40-site demo).
+Every figure comes from one domain call, `pilots.report.pilots_page`, charts included: it reads
+the site weeks of the chosen metric once and each worker caches its parts until the data they
+rest on changes (`pilots.cache`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from api import database
 from api.web import bp
 from api.web.render import now, page, render_page
 from api.web.svg import inline_svg
-from pilots import charts, report
+from pilots import report
 from pilots.curves import METRICS
 
 METRIC_LABELS = {
@@ -54,8 +55,6 @@ def pilots_page():
 def _render(data: report.PilotsPage):
     unit = data.comparison["unit"]
     label = METRIC_LABELS.get(data.metric, data.metric)
-    curve = charts.curve_chart(data.comparison["curve"], metric=data.metric, unit=unit, fmt="svg")
-    effect = charts.effect_chart(data.effects, metric=data.metric, unit=unit, fmt="svg")
     return render_page(
         "pilots.html",
         title="Pilots",
@@ -69,10 +68,10 @@ def _render(data: report.PilotsPage):
         effects=data.effects,
         unit=unit,
         curve_svg=inline_svg(
-            curve, label=f"{label} by week since go-live, pilot and non-pilot sites"
+            data.curve_svg, label=f"{label} by week since go-live, pilot and non-pilot sites"
         ),
         effect_svg=inline_svg(
-            effect,
+            data.effect_svg,
             label=f"Pilot effect on {label} by week since go-live, with 95% intervals",
         ),
         gates=data.gates,

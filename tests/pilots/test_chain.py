@@ -7,13 +7,19 @@ Every test here only reads, so the module shares one seeded database per back en
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from adoption.calendar import last_complete_week
 from adoption.errors import Invalid
+from adoption.models import Site
 from adoption.scoring.rules import load_rules
+from pilots.curves import METRICS, site_weeks
 from pilots.report import comparison
 from pilots.survival import time_to_proficiency
+from pilots.weekly import cells_of
 from tests.conftest import BACKENDS
 from tests.pilots.chain import CURVE_KEYS, NOW, seeded_database
+from tests.pilots.weekly_reference import reference, same
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -56,6 +62,17 @@ def test_comparison_curve_counts_sites_per_week_including_negative_weeks(chain, 
     assert (by_week[3]["n_pilot"], by_week[3]["n_control"]) == (3, 0)  # S003's week 3 is open
     assert by_week[-1]["pilot_mean"] == 0  # nobody uses the system before go-live
     assert by_week[2]["pilot_q1"] <= by_week[2]["pilot_q3"]
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_site_weeks_are_the_per_window_computations_of_each_metric(chain, session, metric):
+    rules = load_rules(session)
+    table = site_weeks(session, metric=metric, now=NOW, rules=rules)
+    sites = [s for s in session.scalars(select(Site).order_by(Site.code_key)) if s.go_live_on]
+    last = {s.id: last_complete_week(s.go_live_on, s.timezone, NOW) for s in sites}
+    cells = cells_of(sites, last)
+    assert table["week"].tolist() == cells.week.tolist()
+    assert same(table["value"].to_numpy(), reference(session, cells, metric, rules))
 
 
 def test_rostered_weighting_weights_the_site_values_by_population(chain, session):
