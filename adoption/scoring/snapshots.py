@@ -22,6 +22,8 @@ from adoption.scoring.proficiency import fresh_snapshot_employees
 from adoption.scoring.rules import ScoringRules, load_rules
 
 CHUNK = 5000
+# People per score_frame in a run: 1,000 people × 730 days is ~730,000 rows in memory at most.
+STORE_CHUNK = 1000
 
 
 def snapshot_scores(
@@ -132,17 +134,25 @@ def _dirty_days(session: Session, since: datetime) -> dict[int, date]:
 
 
 def _store(session, block, start, end, rules, now) -> int:
-    frame = score_frame(session, block, start, end, rules)
+    """Recompute and replace the snapshots of `block` over [start, end], STORE_CHUNK people at a
+    time, so memory stays bounded however many people and days a run covers."""
+    stored = 0
+    for first in range(0, len(block), STORE_CHUNK):
+        stored += _store_chunk(session, block[first : first + STORE_CHUNK], start, end, rules, now)
+    return stored
+
+
+def _store_chunk(session, people, start, end, rules, now) -> int:
+    frame = score_frame(session, people, start, end, rules)
     snap = ScoreSnapshot.__table__
-    for first in range(0, len(block), CHUNK):
-        session.execute(
-            delete(snap).where(
-                snap.c.employee_id.in_(block[first : first + CHUNK]),
-                snap.c.config_version == rules.version,
-                snap.c.day >= start,
-                snap.c.day <= end,
-            )
+    session.execute(
+        delete(snap).where(
+            snap.c.employee_id.in_(people),
+            snap.c.config_version == rules.version,
+            snap.c.day >= start,
+            snap.c.day <= end,
         )
+    )
     records = frame[list(SCORE_COLUMNS)].to_dict("records")
     for r in records:
         r["employee_id"] = int(r["employee_id"])
