@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,16 +23,13 @@ from adoption.errors import Invalid
 from adoption.identity import credentials
 from adoption.identity.models import Account, ApiToken
 from adoption.masterdata.cleaning import key_of
+from adoption.simulation import behaviour
 from adoption.simulation.people import (
     FEATURES,
-    GRIND_FEATURE,
     MAX_PEOPLE_PER_SITE,
     MAX_SITES,
     MAX_STAFF,
     MIN_SITES,
-    REFUND_V2,
-    ROLE_MIX,
-    UNMAPPED_ACTION,
     SimEmployee,
     SimFeature,
     SimSite,
@@ -47,10 +41,6 @@ from adoption.simulation.people import (
 )
 
 SAFETY_MARGIN = timedelta(minutes=10)  # no event closer to `now` than this
-SHIFT_S = 8 * 3600
-EVENTS_PER_DAY = {"cashier": 11, "stock": 9, "supervisor": 9, "manager": 5}
-BROKEN_RATE = 0.001  # invalid copies, so the quarantine has something to show
-RESEND_RATE = 0.002  # the same event sent twice, as a retrying POS does
 MASTER_FILES = {"sites": "sites.csv", "roster": "roster.csv", "features": "features.jsonl"}
 
 
@@ -114,35 +104,6 @@ def write_master_files(sim: Simulation, directory: Path) -> dict[str, Path]:
     return paths
 
 
-@dataclass(slots=True)
-class _Person:
-    """What the simulation remembers about one employee from day to day."""
-
-    emp: SimEmployee
-    site: SimSite
-    rng: random.Random
-    habit: float  # the long-run chance of using the system on a worked day
-    quits_after: int  # a resister's active days before going dormant
-    practice: dict[str, int] = field(default_factory=dict)  # successes per feature
-    active_days: int = 0
-
-
-@lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-@lru_cache(maxsize=8)
-def _mix(role: str) -> tuple[tuple[SimFeature, ...], tuple[float, ...]]:
-    by_action = {f.action: f for f in FEATURES}
-    features = tuple(by_action[action] for action, _ in ROLE_MIX[role])
-    cum, total = [], 0.0
-    for _, weight in ROLE_MIX[role]:
-        total += weight
-        cum.append(total)
-    return features, tuple(cum)
-
-
 def event_batches(
     sim: Simulation,
     *,
@@ -152,127 +113,31 @@ def event_batches(
 ) -> Iterator[list[dict]]:
     """Raw events in batches of `size`, day by day; none later than `now` − SAFETY_MARGIN.
 
-    `progress` is called with 1 after each simulated day.
+    A batch is handed over as soon as it is full, so no more than a batch of events is ever
+    held, whatever the size of the chain; `progress` is called with 1 after each simulated day.
     """
     cutoff = now - SAFETY_MARGIN
     sites = {s.code: s for s in sim.sites}
-    people = [_person(sim.seed, emp, sites[emp.site_code]) for emp in sim.employees]
+    zones = {s.timezone for s in sim.sites}
+    mixes = behaviour.role_mixes()
+    people = [behaviour.new_person(sim.seed, e, sites[e.site_code], mixes) for e in sim.employees]
     batch: list[dict] = []
     for offset in range(sim.days):
         day = sim.first_day + timedelta(days=offset)
+        v2, sunday = day >= sim.v2_day, day.weekday() == 6
+        local = {tz: behaviour.local_day(day, tz, cutoff=cutoff, v2=v2) for tz in zones}
         for person in people:
             site = person.site
-            if day >= site.go_live_on and (day.weekday() < 6 or site.open_sundays):
-                batch.extend(_person_day(sim, person, day, cutoff))
-        while len(batch) >= size:
-            yield batch[:size]
-            batch = batch[size:]
+            if day >= site.go_live_on and (site.open_sundays or not sunday):
+                events = behaviour.person_day(sim.seed, person, day, local[site.timezone], cutoff)
+                batch.extend(events)
+                while len(batch) >= size:
+                    yield batch[:size]
+                    batch = batch[size:]
         if progress:
             progress(1)
     if batch:
         yield batch
-
-
-def _person(seed: int, emp: SimEmployee, site: SimSite) -> _Person:
-    rng = random.Random(f"{seed}:{emp.user_id}")
-    habit = 0.35 if rng.random() < 0.05 else rng.uniform(0.8, 0.98)
-    return _Person(emp, site, rng, habit, quits_after=rng.randint(3, 6))
-
-
-def _person_day(sim: Simulation, p: _Person, day: date, cutoff: datetime) -> list[dict]:
-    emp, site, rng = p.emp, p.site, p.rng
-    if day < emp.starts_on or (emp.left_on is not None and day > emp.left_on):
-        return []
-    if rng.random() > (5 / 7 if site.open_sundays else 5 / 6) or not _uses_system(p, day):
-        return []
-    p.active_days += 1
-    programme = site.program_started_on is not None and day >= site.program_started_on
-    ramp = 0.55 + 0.45 * (1 - math.exp(-p.active_days / 10))
-    rate = EVENTS_PER_DAY.get(emp.role, 11) * ramp * (1.15 if programme else 1.0)
-    count = max(1, round(rng.triangular(0.4 * rate, 1.6 * rate)))
-    features, cum = _mix(emp.role)
-    unlocked = min(len(features), 3 + int(p.active_days * emp.aptitude / 2.5))
-    chosen = rng.choices(features[:unlocked], cum_weights=cum[:unlocked], k=count)
-    if emp.persona == "grinder":
-        grind = next(f for f in FEATURES if f.action == GRIND_FEATURE)
-        chosen += [grind] * rng.randint(20, 45)
-    if site.is_pilot and day >= sim.v2_day and rng.random() < 0.05:
-        chosen.append(next(f for f in FEATURES if f.action == UNMAPPED_ACTION))
-    start = (site.opens if rng.random() < 0.5 else site.closes - 8) * 3600
-    seconds = sorted(rng.randrange(start, start + SHIFT_S) for _ in chosen)
-    midnight = datetime(day.year, day.month, day.day, tzinfo=_zone(site.timezone))
-    till = f"{rng.randint(1, 6):02d}"
-    prefix = f"d{sim.seed}-{emp.user_id}-{day:%Y%m%d}"
-    events = []
-    for n, (feature, second) in enumerate(zip(chosen, seconds, strict=True)):
-        at = midnight + timedelta(seconds=second)
-        if at > cutoff:
-            break
-        raw = _event(p, feature, day >= sim.v2_day, at, f"{prefix}-{n:03d}", site.code, till)
-        events.append(raw)
-        if rng.random() < RESEND_RATE:
-            events.append(raw)
-        if rng.random() < BROKEN_RATE:
-            events.append(_broken(rng, raw, at))
-    return events
-
-
-def _uses_system(p: _Person, day: date) -> bool:
-    """Adoption ramps up with days since start; pilots (on-site support) ramp up faster."""
-    since = (day - p.emp.starts_on).days
-    if p.emp.persona == "resister" and (p.active_days >= p.quits_after or since > 8):
-        return False
-    if p.emp.persona == "temp" and since > 14:
-        return False
-    tau = 3.0 if p.site.is_pilot else 8.0
-    chance = p.habit * (1 - 0.6 * math.exp(-since / tau))
-    started = p.site.program_started_on
-    if started is not None and day >= started:
-        chance = min(1.0, chance * 1.15)
-    return p.emp.persona in {"grinder", "resister"} or p.rng.random() < chance
-
-
-def _event(p: _Person, f: SimFeature, v2: bool, at: datetime, event_id, site_code, till) -> dict:
-    """One attempt: success and speed improve with practice on the feature (a learning curve)."""
-    rng, practice = p.rng, p.practice.get(f.action, 0)
-    skill = 1 - math.exp(-practice * p.emp.aptitude / (6 * (1 + 2 * f.difficulty)))
-    ok_from, ok_to = 0.92 - 0.42 * f.difficulty, 0.995 - 0.08 * f.difficulty
-    success = rng.random() < ok_from + (ok_to - ok_from) * skill
-    duration = None
-    if f.expected_ms and rng.random() > 0.04:
-        slowness = 0.85 + 1.8 * (1 - skill) * (0.6 + f.difficulty)
-        duration = f.expected_ms * slowness * rng.lognormvariate(0, 0.3)
-        duration = int(duration if success else duration * rng.uniform(0.3, 1.0))
-    if success:
-        p.practice[f.action] = practice + 1
-    action = REFUND_V2 if v2 and f.action == "pos.refund" else f.action
-    return {
-        "event_id": event_id,
-        "user_id": p.emp.user_id,
-        "site_id": site_code,
-        "action": action,
-        "occurred_at": at.isoformat(),
-        "outcome": "success" if success else "error",
-        "duration_ms": duration,
-        "properties": {"till": till, "app": "3.0" if v2 else "2.9"},
-    }
-
-
-def _broken(rng: random.Random, raw: dict, at: datetime) -> dict:
-    """A copy of `raw` with one defect the validation catches (or an unknown site)."""
-    bad = dict(raw, event_id=raw["event_id"] + "-x")
-    kind = rng.randrange(5)
-    if kind == 0:
-        bad["occurred_at"] = at.replace(tzinfo=None).isoformat()
-    elif kind == 1:
-        bad["outcome"] = "failed"
-    elif kind == 2:
-        bad["duration_ms"] = -1
-    elif kind == 3:
-        bad["site_id"] = "S999"
-    else:
-        del bad["event_id"]
-    return bad
 
 
 DEMO_SOURCE = "pos"

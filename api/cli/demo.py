@@ -60,7 +60,8 @@ def _import_master_files(ctx: Context, files: dict, now) -> None:
 
 
 def _ingest_events(ctx: Context, sim, now) -> None:
-    """The simulated events, day by day, one unit of work per batch (streamed, never all held)."""
+    """The simulated events, one unit of work per batch, each handed over as soon as it is full
+    (streamed: one batch held at a time, whatever the size of the chain)."""
     with click.progressbar(length=sim.days, label="simulating events", file=sys.stderr) as bar:
         batches = chain.event_batches(sim, now=now, progress=bar.update)
         ingest_chunks(ctx, chain.DEMO_SOURCE, batches, None)  # the batches report days done
