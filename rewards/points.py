@@ -111,18 +111,24 @@ def booked_points(session: Session, pairs: set[tuple[int, date]]) -> dict[tuple,
 def derive_points(session: Session, pairs: set[tuple[int, date]], *, now: datetime) -> int:
     """Bring the ledger in line with the events of these (employee, day) pairs; returns rows added.
 
-    Pairs in frozen months are skipped, so late events never alter a closed month.
+    Pairs in frozen months are skipped, so late events never alter a closed month. Each day is
+    derived and booked on its own, so memory holds one day's bookings, not the history's.
     """
     frozen = frozen_months(session)
-    pairs = {p for p in pairs if str(Month.of(p[1])) not in frozen}
-    if not pairs:
-        return 0
-    want = desired_points(session, pairs)
-    have = booked_points(session, pairs)
+    days: dict[date, set[tuple[int, date]]] = defaultdict(set)
+    for pair in pairs:
+        if str(Month.of(pair[1])) not in frozen:
+            days[pair[1]].add(pair)
     features = {
         f: (a, c)
         for f, a, c in session.execute(select(Feature.id, Feature.action, Feature.daily_cap))
     }
+    return sum(_derive_day(session, days.pop(day), features, now) for day in sorted(days))
+
+
+def _derive_day(session: Session, pairs: set, features: dict, now: datetime) -> int:
+    want = desired_points(session, pairs)
+    have = booked_points(session, pairs)
     rows = []
     for key in sorted(set(want) | set(have)):
         booking, before = want.get(key, Booking()), have.get(key)
