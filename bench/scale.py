@@ -309,11 +309,13 @@ def run_job(env: dict, figures: Figures, label: str, job: list[str]) -> None:
 
 
 def age_world(url: str) -> None:
-    """Move every arrival and job run a day back, as if the world had been built yesterday.
+    """Move arrivals, job runs and master data edits a day back, as if the world had been built
+    yesterday.
 
-    Jobs re-read events that arrived within COMMIT_MARGIN (30 min) of their previous start; a
-    world built minutes ago would have all of its history inside that margin, which no running
-    chain has. The copy is aged; the kept world is not.
+    Jobs re-read events that arrived within COMMIT_MARGIN (30 min) of their previous start, and
+    every pair of a feature or site edited since; a world built minutes ago would have all of
+    its history inside that margin, which no running chain has. Snapshots stay fresh (they were
+    computed after the edits either way). The copy is aged; the kept world is not.
     """
     if url.startswith("sqlite"):
         conn = sqlite3.connect(url.removeprefix("sqlite:///"))
@@ -323,11 +325,16 @@ def age_world(url: str) -> None:
 
         conn = psycopg.connect(url)
         shift = "{c} - interval '1 day'"
-    conn.execute(f"UPDATE event SET received_at = {shift.format(c='received_at')}")
-    conn.execute(
-        f"UPDATE job_run SET started_at = {shift.format(c='started_at')}, "
-        f"finished_at = {shift.format(c='finished_at')}"
-    )
+    aged = {
+        "event": ("received_at",),
+        "job_run": ("started_at", "finished_at"),
+        "site": ("updated_at",),
+        "employee": ("updated_at",),
+        "feature": ("updated_at", "scores_changed_at"),
+    }
+    for table, columns in aged.items():
+        moves = ", ".join(f"{c} = {shift.format(c=c)}" for c in columns)
+        conn.execute(f"UPDATE {table} SET {moves}")
     conn.commit()
     conn.close()
 

@@ -107,22 +107,22 @@ def _first_active_days(session: Session, employee_ids: list[int]) -> dict[int, d
 def _dirty_days(session: Session, since: datetime) -> dict[int, date]:
     """Employee → earliest day whose score events received since `since` can change.
 
-    A late success changes its sender's components, and also the consistency of everyone whose
-    home site it happened at (their S counts the days anyone was active there).
+    An event changes its sender's components. A success can also change the consistency of
+    everyone whose home site it happened at (their S counts the days anyone was active there),
+    but only when it made that site's day active: when every success of the site and day is
+    among the events received since. A busy store's day was active already, and then only the
+    senders need recomputing.
     """
+    received = Event.received_at >= since
     own = session.execute(
         select(Event.employee_id, func.min(Event.local_day))
-        .where(Event.received_at >= since)
+        .where(received)
         .group_by(Event.employee_id)
     ).all()
-    by_site = dict(
-        session.execute(
-            select(Event.site_id, func.min(Event.local_day))
-            .where(Event.received_at >= since)
-            .group_by(Event.site_id)
-        ).all()
-    )
     dirty = dict(own)
+    by_site: dict[int, date] = {}
+    for site, day in _newly_active_site_days(session, received):
+        by_site[site] = min(by_site.get(site, day), day)
     if by_site:
         homes = session.execute(
             select(Employee.id, Employee.site_id).where(Employee.site_id.in_(by_site))
@@ -131,6 +131,26 @@ def _dirty_days(session: Session, since: datetime) -> dict[int, date]:
             day = by_site[site]
             dirty[eid] = min(dirty.get(eid, day), day)
     return dirty
+
+
+def _newly_active_site_days(session: Session, received) -> list[tuple[int, date]]:
+    """(site, day) pairs whose every success arrived among the events `received` selects."""
+    new = session.execute(
+        select(Event.site_id, Event.local_day, func.count())
+        .where(received, Event.outcome == "success")
+        .group_by(Event.site_id, Event.local_day)
+    ).all()
+    out = []
+    du = DailyUsage
+    for site, day, count in new:
+        total = session.scalar(
+            select(func.coalesce(func.sum(du.successes), 0)).where(
+                du.site_id == site, du.local_day == day
+            )
+        )
+        if int(total) <= count:
+            out.append((site, day))
+    return out
 
 
 def _store(session, block, start, end, rules, now) -> int:
