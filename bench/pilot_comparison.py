@@ -1,9 +1,9 @@
 """The pilot comparison and the /pilots page, cold and warm, beside a raw SQL aggregation over
 daily_usage measured in the same run.
 
-    .venv/bin/python bench/pilot_comparison.py                    # seeds the demo's 40 sites × 12 weeks
-    .venv/bin/python bench/pilot_comparison.py --database sqlite:////tmp/worlds/w500.sqlite3 --week 20
-    .venv/bin/python bench/pilot_comparison.py --repeat 5 --profile  # and one cold page under pyinstrument
+    .venv/bin/python bench/pilot_comparison.py             # seeds the demo's 40 sites × 12 weeks
+    .venv/bin/python bench/pilot_comparison.py --database sqlite:////tmp/w500.sqlite3 --week 20
+    .venv/bin/python bench/pilot_comparison.py --repeat 5 --profile  # one cold page profiled
 
 Without --database it seeds a temporary SQLite database the way `uptake demo` does (master files
 through import_master, event batches through ingest_batch); with it, it reads that database and
