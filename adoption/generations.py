@@ -4,8 +4,9 @@ A cache keyed on `generation_of(...)` can never serve what a committed write has
 whichever worker or machine wrote it: the counter lives in the database and is raised in the
 same transaction as the write. Read models raise theirs with `bump`; master data (people, sites,
 features) raises `MASTER_DATA` on every ORM flush that adds, changes or deletes one of them
-(a listener on every session `adoption.db.make_sessionmaker` makes), so no write path can forget
-it and no clock is trusted.
+(a listener on every session `adoption.db.make_sessionmaker` makes), so no ORM write can forget
+it and no clock is trusted. Ingest's bulk registration of unrostered users and unknown actions
+(Core inserts) does not raise it: nothing cached shows them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from adoption.db import dialect_insert
 from adoption.models import ReadModelGeneration
 
 SNAPSHOTS = "score_snapshots"
-POINTS_TOTALS = "points_totals"
+POINTS = "points"  # every ledger booking, and a rebuild of the totals
 MASTER_DATA = "master_data"
 MASTER_TABLES = frozenset({"employee", "site", "feature"})
 

@@ -1,14 +1,15 @@
 """Ranked boards cached per worker, keyed by everything they are computed from.
 
 A board is a pure function of its scope, period, metric and "today" and of the stored data it
-reads. `fingerprint` reads, in one small query, a value that changes with every write to that
-data: the master data generation (people, sites, features: `adoption.generations`); for a
-points board the newest ledger row (points totals change only with one) and the totals'
-generation (a rebuild); for a score board the newest scoring config and the snapshots'
-generation (rewritten by the job). A board whose scores were partly computed from the rollups
-(people without a fresh snapshot who were active by their day) also keys on the newest event.
-So a cached board is invalidated by the write that changes it, on every worker, and never by a
-timer; a worker's cache only saves work, and the answer is the same with or without it.
+reads. `fingerprint` reads, in one small query, generations that the writes of that data raise
+in their own transactions (`adoption.generations`): master data (people, sites, features) for
+every board; the ledger (every booking, and a totals rebuild) for a points board; the scoring
+configs and the snapshots (every rewrite) for a score board. A generation row is locked by the
+transaction that raises it, so its values follow commit order, on PostgreSQL too; an id would
+not (ids are handed out at insert, not at commit). A board that scored anyone from the rollups
+is not cached at all: rollups change with every ingest. So a cached board is invalidated by the
+write that changes it, on every worker, and never by a timer; a worker's cache only saves work,
+and the answer is the same with or without it.
 """
 
 from __future__ import annotations
@@ -24,42 +25,28 @@ from sqlalchemy.orm import Session
 
 from adoption import generations
 from adoption.generations import generation_of
-from adoption.models import Event, ScoringConfig
-from rewards.models import PointsLedger
+from adoption.models import ScoringConfig
 
 # Entrants held across all cached boards of a worker (a chain board of 50,000 people is ~10 MB).
 ENTRANT_BUDGET = 400_000
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    stored: tuple  # ledger, master data, configs, generations
-    newest_event: int | None  # only boards with scores computed from the rollups depend on it
-
-
-def fingerprint(session: Session, reads_points: bool) -> Fingerprint:
-    """What a board reads, as of now: master data always; the ledger and its totals for a
-    points board; the scoring configs and the snapshots otherwise."""
-
-    def newest(column):
-        return select(func.max(column)).scalar_subquery()
-
+def fingerprint(session: Session, reads_points: bool) -> tuple:
+    """What a board reads, as of now: its database, master data; the ledger for a points board,
+    the scoring configs and the snapshots otherwise."""
     if reads_points:
-        stored = (newest(PointsLedger.id), generation_of(generations.POINTS_TOTALS))
+        stored = (generation_of(generations.POINTS),)
     else:
-        stored = (newest(ScoringConfig.version), generation_of(generations.SNAPSHOTS))
-    row = session.execute(
-        select(generation_of(generations.MASTER_DATA), *stored, newest(Event.id))
-    ).one()
-    return Fingerprint(tuple(row[:-1]), row[-1])
+        newest_config = select(func.max(ScoringConfig.version)).scalar_subquery()
+        stored = (newest_config, generation_of(generations.SNAPSHOTS))
+    row = session.execute(select(generation_of(generations.MASTER_DATA), *stored)).one()
+    return (session.get_bind().url.render_as_string(hide_password=True), *row)
 
 
 @dataclass
 class _Entry:
     value: Any
     size: int
-    read_rollups: bool
-    newest_event: int | None  # when it read the rollups: the newest event it saw
 
 
 class BoardCache:
@@ -80,27 +67,25 @@ class BoardCache:
         *,
         reads_points: bool,
     ) -> Any:
-        """The cached value for `key` under the current data, else `compute()`'s, stored.
-
-        `compute` returns (value, size in entrants, whether it read the rollups).
+        """The cached value for `key` under the current data, else `compute()`'s, stored unless
+        it read the rollups. `compute` returns (value, size in entrants, whether it read them).
         """
-        mark = fingerprint(session, reads_points)
-        full_key = (key, mark.stored)
+        full_key = (key, fingerprint(session, reads_points))
         with self._lock:
             entry = self._entries.get(full_key)
-            if entry is not None and (
-                not entry.read_rollups or entry.newest_event == mark.newest_event
-            ):
+            if entry is not None:
                 self._entries.move_to_end(full_key)
                 self.hits += 1
                 return entry.value
             self.misses += 1
         value, size, read_rollups = compute()
+        if read_rollups:
+            return value
         with self._lock:
             old = self._entries.pop(full_key, None)
             if old is not None:
                 self._held -= old.size
-            self._entries[full_key] = _Entry(value, size, read_rollups, mark.newest_event)
+            self._entries[full_key] = _Entry(value, size)
             self._held += size
             while self._held > self.budget and len(self._entries) > 1:
                 _, evicted = self._entries.popitem(last=False)

@@ -1,21 +1,21 @@
 """Leaderboards (CONTRACT "Read models"; DESIGN "Ranking", "Improvement") from ledger and rollups.
 
-Points are read from the per-period totals kept beside the ledger (`rewards.ledger`);
-proficiency and improvement are the score of e on day d (`adoption.scoring.proficiency.scores_on`)
-over the daily_usage rollup. Nothing here reads
-raw events. Entrants: rostered, home site in scope, employed on a day of the period
+Points are read from the per-period totals kept beside the ledger (`rewards.ledger`); proficiency
+and improvement are the score of e on day d, read from fresh stored snapshots and computed from the
+daily_usage rollup for the rest (`adoption.scoring.proficiency.stored_scores_on`). Nothing here
+reads raw events. Entrants: rostered, home site in scope, employed on a day of the period
 (`adoption.calendar.employed_sql`). Opted-out people are anonymous unless the caller passes
-`reveal_opted_out` (hr and admin); `ranked_board` is the board before that choice, for callers
-(the team board, /me) that add their own columns.
+`reveal_opted_out` (hr and admin); `ranked_board` is the board before that choice, for callers (the
+team board, /me) that add their own columns.
 
-Points count every ledger row of the period's local days, today's included while the period
-runs. Proficiency is the score on the period's last day, and improvement runs to that day; for
-the current period that day is yesterday (the last finished day), and on the current period's
-first day (a Monday for this week, the 1st for this month), when it has no finished day yet,
-both are read as of yesterday: the scores as they stand, an improvement of 0 (the day before
-the period is yesterday itself). A well-formed period is never refused, a future one included.
-"Today" and "yesterday" are the site's for a site board, UTC's for a region or chain board (one
-cut-off for everyone ranked together).
+Points count every ledger row of the period's local days, today's included while the period runs.
+Proficiency is the score on the period's last day, and improvement runs to that day; for the
+current period that day is yesterday (the last finished day), and on the current period's first day
+(a Monday for this week, the 1st for this month), when it has no finished day yet, both are read as
+of yesterday: the scores as they stand, an improvement of 0 (the day before the period is yesterday
+itself). A well-formed period is never refused, a future one included. "Today" and "yesterday" are
+the site's for a site board, UTC's for a region or chain board (one cut-off for everyone ranked
+together).
 """
 
 from __future__ import annotations

@@ -29,10 +29,12 @@ def period_keys(day: date) -> tuple[str, str, str]:
 
 
 def book(session: Session, rows: list[dict]) -> None:
-    """Append ledger rows (PointsLedger columns) and add their points to the period totals."""
+    """Append ledger rows (PointsLedger columns), add their points to the period totals and
+    raise the points generation (what cached boards key on), all in the caller's transaction."""
     if not rows:
         return
     session.execute(PointsLedger.__table__.insert(), rows)
+    generations.bump(session, generations.POINTS, rows[0]["created_at"])
     deltas: dict[tuple[str, int, int], int] = defaultdict(int)
     for row in rows:
         for period in period_keys(row["local_day"]):
@@ -81,5 +83,5 @@ def rebuild_totals(session: Session, now: datetime) -> dict:
     differing = sum(1 for key in set(want) | set(have) if want.get(key, 0) != have.get(key, 0))
     session.execute(delete(PointsTotal))
     _add(session, want)
-    generations.bump(session, generations.POINTS_TOTALS, now)
+    generations.bump(session, generations.POINTS, now)
     return {"rows": len(want), "differing": differing}

@@ -3,12 +3,12 @@ person's level and badges.
 
 Ranks and values come from `rewards.leaderboards.ranked_board` (the same board as the API's
 /leaderboards). Period choices are this/last ISO week (Monday–Sunday), this/last month and all
-time, at the site's today; "this week" has no complete day on a Monday and "this month" none on
-the 1st, so asking for them then falls back to this week, or last week on a Monday, with a note
-(a wall screen left on "this week" keeps working on Monday morning). Levels are the score's
-level (`adoption.scoring.proficiency.scores_on`) on the site's yesterday, the last complete day;
-badges are the titles of the person's awards, oldest first. An anonymous (opted-out, not
-revealed) row carries no level or badges: nothing that would point at the person.
+time, at the site's today; "this week" has no complete day on a Monday and "this month" none on the
+1st, so asking for them then falls back to this week, or last week on a Monday, with a note (a wall
+screen left on "this week" keeps working on Monday morning). Levels are the score's level
+(`adoption.scoring.proficiency.stored_scores_on`, as boards read scores) on the site's yesterday,
+the last complete day; badges are the titles of the person's awards, oldest first. An anonymous
+(opted-out, not revealed) row carries no level or badges: nothing that would point at the person.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from adoption.calendar import Month, local_today
 from adoption.errors import Invalid
 from adoption.models import Site
-from adoption.scoring.proficiency import scores_on
+from adoption.scoring.proficiency import stored_scores_on
 from adoption.scoring.rules import load_rules
 from adoption.usage.coaching import Coaching, site_coaching
 from rewards.badges import BY_NAME
@@ -132,7 +132,9 @@ def team_board(
     known = [e.employee_id for _, e in board.ranked if reveal_opted_out or not e.opted_out]
     levels = {
         eid: s.level
-        for eid, s in scores_on(session, dict.fromkeys(known, as_of), load_rules(session)).items()
+        for eid, s in stored_scores_on(
+            session, dict.fromkeys(known, as_of), load_rules(session)
+        ).items()
     }
     badges = badge_titles(session, known)
     for rank, entrant in board.ranked:

@@ -130,28 +130,25 @@ def first_day_at(
 
 
 def _snapshot_coverage(session, employee_ids, as_of, rules, levels):
-    """Per employee: (first day at `levels` among snapshots ≤ as_of, last snapshot day ≤ as_of)."""
+    """Per employee with fresh snapshots on or before as_of: (first day at `levels` among them,
+    the last of them)."""
+    coverage = snapshot_coverage(session, employee_ids, rules.version)
+    covered = sorted(eid for eid, (first, _last) in coverage.items() if first <= as_of)
     snap = ScoreSnapshot
-    base = select(snap.employee_id).where(
-        snap.employee_id.in_(employee_ids),
-        snap.config_version == rules.version,
-        snap.day <= as_of,
-    )
-    fresh = fresh_snapshot_employees(session, employee_ids, rules.version)
-    base = base.where(snap.employee_id.in_(fresh))
-    through = dict(
-        session.execute(
-            base.with_only_columns(snap.employee_id, func.max(snap.day)).group_by(snap.employee_id)
-        ).all()
-    )
-    hits = dict(
-        session.execute(
-            base.with_only_columns(snap.employee_id, func.min(snap.day))
-            .where(snap.level.in_(list(levels)))
+    hits: dict[int, date] = {}
+    for start in range(0, len(covered), ID_CHUNK):
+        rows = session.execute(
+            select(snap.employee_id, func.min(snap.day))
+            .where(
+                snap.employee_id.in_(covered[start : start + ID_CHUNK]),
+                snap.config_version == rules.version,
+                snap.day <= as_of,
+                snap.level.in_(list(levels)),
+            )
             .group_by(snap.employee_id)
-        ).all()
-    )
-    return {eid: (hits.get(eid), through.get(eid)) for eid in set(through) | set(hits)}
+        )
+        hits.update(dict(rows.all()))
+    return {eid: (hits.get(eid), min(coverage[eid][1], as_of)) for eid in covered}
 
 
 def fresh_snapshot_employees(
