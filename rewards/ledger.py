@@ -43,10 +43,11 @@ def book(session: Session, rows: list[dict]) -> None:
 
 
 def _add(session: Session, deltas: dict[tuple[str, int, int], int]) -> None:
+    """Upsert the deltas in key order: concurrent bookings lock shared rows in one order."""
     table = PointsTotal.__table__
     records = [
         {"period": period, "site_id": site, "employee_id": employee, "points": points}
-        for (period, site, employee), points in deltas.items()
+        for (period, site, employee), points in sorted(deltas.items())
     ]
     insert = dialect_insert(session, table)
     upsert = insert.on_conflict_do_update(

@@ -53,10 +53,25 @@ def _by_day(pairs: set[tuple[int, date]]):
             yield day, employees[start : start + PAIR_CHUNK]
 
 
-def desired_points(session: Session, pairs: set[tuple[int, date]]) -> dict[tuple, Booking]:
+@dataclass(frozen=True)
+class PointsCatalog:
+    """The catalog as points read it: aliases, and per feature (points, daily cap, action)."""
+
+    canonical: dict[int, int]
+    features: dict[int, tuple[int, int | None, str]]
+
+
+def points_catalog(session: Session) -> PointsCatalog:
+    rows = session.execute(select(Feature.id, Feature.points, Feature.daily_cap, Feature.action))
+    return PointsCatalog(canonical_map(session), {fid: (p, c, a) for fid, p, c, a in rows})
+
+
+def desired_points(
+    session: Session, pairs: set[tuple[int, date]], catalog: PointsCatalog | None = None
+) -> dict[tuple, Booking]:
     """(employee, site, canonical feature, day) → the points those events should have earned."""
-    canonical = canonical_map(session)
-    catalog = {f.id: (f.points, f.daily_cap, f.action) for f in session.scalars(select(Feature))}
+    catalog = catalog or points_catalog(session)
+    canonical, features = catalog.canonical, catalog.features
     out: dict[tuple, Booking] = {}
     for day, employees in _by_day(pairs):
         rows = session.execute(
@@ -72,7 +87,7 @@ def desired_points(session: Session, pairs: set[tuple[int, date]]) -> dict[tuple
         earned: dict[tuple, int] = defaultdict(int)
         for emp, fid, site, at in rows:
             feature = canonical.get(fid, fid)
-            points, cap, _ = catalog[feature]
+            points, cap, _ = features[feature]
             key = (emp, feature)
             room = points if cap is None else max(0, min(points, cap - earned[key]))
             booking = out.setdefault((emp, site, feature, day), Booking())
@@ -119,22 +134,20 @@ def derive_points(session: Session, pairs: set[tuple[int, date]], *, now: dateti
     for pair in pairs:
         if str(Month.of(pair[1])) not in frozen:
             days[pair[1]].add(pair)
-    features = {
-        f: (a, c)
-        for f, a, c in session.execute(select(Feature.id, Feature.action, Feature.daily_cap))
-    }
-    return sum(_derive_day(session, days.pop(day), features, now) for day in sorted(days))
+    catalog = points_catalog(session)
+    return sum(_derive_day(session, days.pop(day), catalog, now) for day in sorted(days))
 
 
-def _derive_day(session: Session, pairs: set, features: dict, now: datetime) -> int:
-    want = desired_points(session, pairs)
+def _derive_day(session: Session, pairs: set, catalog: PointsCatalog, now: datetime) -> int:
+    want = desired_points(session, pairs, catalog)
     have = booked_points(session, pairs)
     rows = []
     for key in sorted(set(want) | set(have)):
         booking, before = want.get(key, Booking()), have.get(key)
         delta = booking.points - (before.points if before else 0)
         if delta != 0:
-            rows.append(_row(key, delta, booking, before, *features[key[2]], now))
+            _points, cap, action = catalog.features[key[2]]
+            rows.append(_row(key, delta, booking, before, action, cap, now))
     book(session, rows)
     return len(rows)
 

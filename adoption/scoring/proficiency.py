@@ -66,13 +66,17 @@ def _pick_days(frame, days: dict[int, date]) -> dict[int, DayScore]:
 
 
 def first_active_days(session: Session, employee_ids: list[int]) -> dict[int, date]:
-    du = DailyUsage
-    rows = session.execute(
-        select(du.employee_id, func.min(du.local_day))
-        .where(du.employee_id.in_(employee_ids), du.successes > 0)
-        .group_by(du.employee_id)
-    )
-    return {eid: day for eid, day in rows}
+    """Each employee's first day with a success (ID_CHUNK ids per query; the rollup's key leads
+    with the employee)."""
+    du, out = DailyUsage, {}
+    for start in range(0, len(employee_ids), ID_CHUNK):
+        rows = session.execute(
+            select(du.employee_id, func.min(du.local_day))
+            .where(du.employee_id.in_(employee_ids[start : start + ID_CHUNK]), du.successes > 0)
+            .group_by(du.employee_id)
+        )
+        out.update(dict(rows.all()))
+    return out
 
 
 def stored_first_active_days(
@@ -83,9 +87,7 @@ def stored_first_active_days(
     if coverage is None:
         coverage = snapshot_coverage(session, employee_ids, version)
     out = {eid: coverage[eid][0] for eid in employee_ids if eid in coverage}
-    rest = [eid for eid in employee_ids if eid not in out]
-    for start in range(0, len(rest), ID_CHUNK):
-        out.update(first_active_days(session, rest[start : start + ID_CHUNK]))
+    out.update(first_active_days(session, [eid for eid in employee_ids if eid not in out]))
     return out
 
 

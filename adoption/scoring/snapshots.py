@@ -18,7 +18,7 @@ from adoption.calendar import yesterday
 from adoption.db import dialect_insert
 from adoption.models import DailyUsage, Employee, Event, ScoreSnapshot, Site, SnapshotState
 from adoption.scoring.components import SCORE_COLUMNS, score_frame
-from adoption.scoring.proficiency import fresh_snapshot_employees
+from adoption.scoring.proficiency import first_active_days, fresh_snapshot_employees
 from adoption.scoring.rules import ScoringRules, load_rules
 
 CHUNK = 5000
@@ -51,7 +51,7 @@ def snapshot_scores(
     fresh = fresh_snapshot_employees(session, None, rules.version)
     dirty = _dirty_days(session, since) if since is not None else {}
     recheck = [eid for eid in through if eid not in fresh or eid in dirty]
-    first_active = _first_active_days(session, recheck)
+    first_active = first_active_days(session, recheck)
     plan: dict[tuple[date, date], list[int]] = {}
     firsts: dict[int, date] = {}
     for eid, end in through.items():
@@ -87,21 +87,6 @@ def _through_by_employee(session: Session, now: datetime) -> dict[int, date]:
     return {
         eid: last_day[sid] for eid, sid in session.execute(select(Employee.id, Employee.site_id))
     }
-
-
-def _first_active_days(session: Session, employee_ids: list[int]) -> dict[int, date]:
-    """First day with a success, for these employees only (the rollup's key leads with them)."""
-    out: dict[int, date] = {}
-    du = DailyUsage
-    for start in range(0, len(employee_ids), CHUNK):
-        chunk = employee_ids[start : start + CHUNK]
-        rows = session.execute(
-            select(du.employee_id, func.min(du.local_day))
-            .where(du.employee_id.in_(chunk), du.successes > 0)
-            .group_by(du.employee_id)
-        )
-        out.update(dict(rows.all()))
-    return out
 
 
 def _dirty_days(session: Session, since: datetime) -> dict[int, date]:
@@ -140,17 +125,20 @@ def _newly_active_site_days(session: Session, received) -> list[tuple[int, date]
         .where(received, Event.outcome == "success")
         .group_by(Event.site_id, Event.local_day)
     ).all()
-    out = []
+    if not new:
+        return []
     du = DailyUsage
-    for site, day, count in new:
-        total = session.scalar(
-            select(func.coalesce(func.sum(du.successes), 0)).where(
-                du.site_id == site, du.local_day == day
-            )
+    rows = session.execute(
+        select(du.site_id, du.local_day, func.sum(du.successes))
+        .where(
+            du.site_id.in_({site for site, _day, _count in new}),
+            du.local_day >= min(day for _site, day, _count in new),
+            du.local_day <= max(day for _site, day, _count in new),
         )
-        if int(total) <= count:
-            out.append((site, day))
-    return out
+        .group_by(du.site_id, du.local_day)
+    )
+    totals = {(site, day): int(total) for site, day, total in rows}
+    return [(site, day) for site, day, count in new if totals.get((site, day), 0) <= count]
 
 
 def _store(session, block, start, end, rules, now) -> int:

@@ -40,7 +40,8 @@ def rollup_deltas(rows: Iterable[UsageRow], canonical: dict[int, int]) -> dict[t
 
 def add_to_rollups(session: Session, rows: Iterable[UsageRow], canonical: dict[int, int]) -> None:
     """Add the events just stored to daily_usage: their deltas summed per rollup row first, then
-    one upsert statement run for each row (DBAPI executemany)."""
+    one upsert statement run for each row (DBAPI executemany), in key order, so concurrent
+    batches lock shared rows in the same order and cannot deadlock on PostgreSQL."""
     deltas = rollup_deltas(rows, canonical)
     if not deltas:
         return
@@ -48,7 +49,7 @@ def add_to_rollups(session: Session, rows: Iterable[UsageRow], canonical: dict[i
     day = memo(upsert.convert("local_day"))
     params = [
         (employee_id, site_id, feature_id, day(local_day), *counts)
-        for (employee_id, site_id, feature_id, local_day), counts in deltas.items()
+        for (employee_id, site_id, feature_id, local_day), counts in sorted(deltas.items())
     ]
     upsert.insert_each(session, params)
 
