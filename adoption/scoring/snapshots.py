@@ -18,7 +18,7 @@ from adoption.calendar import yesterday
 from adoption.db import dialect_insert
 from adoption.models import DailyUsage, Employee, Event, ScoreSnapshot, Site, SnapshotState
 from adoption.scoring.components import SCORE_COLUMNS, score_frame
-from adoption.scoring.proficiency import first_active_days, fresh_snapshot_employees
+from adoption.scoring.proficiency import first_active_days, snapshot_coverage
 from adoption.scoring.rules import ScoringRules, load_rules
 
 CHUNK = 5000
@@ -40,22 +40,14 @@ def snapshot_scores(
     """
     rules = rules or load_rules(session)
     through = _through_by_employee(session, now)
-    states = {
-        eid: (first, last)
-        for eid, first, last in session.execute(
-            select(SnapshotState.employee_id, SnapshotState.first_day, SnapshotState.through).where(
-                SnapshotState.config_version == rules.version
-            )
-        )
-    }
-    fresh = fresh_snapshot_employees(session, None, rules.version)
+    fresh = snapshot_coverage(session, None, rules.version)  # (first, through) of fresh people
     dirty = _dirty_days(session, since) if since is not None else {}
     recheck = [eid for eid in through if eid not in fresh or eid in dirty]
     first_active = first_active_days(session, recheck)
     plan: dict[tuple[date, date], list[int]] = {}
     firsts: dict[int, date] = {}
     for eid, end in through.items():
-        known = states[eid] if eid in fresh else None
+        known = fresh.get(eid)
         first = first_active.get(eid, known[0] if known else None)
         if first is None:
             continue  # never active: nothing to store
