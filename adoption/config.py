@@ -23,6 +23,8 @@ class Settings:
     close_day: int = 3  # the previous month closes on this local day of the month …
     close_hour: int = 6  # … at this local hour, unless HR closed it already
     ineligible_roles: tuple[str, ...] = ("manager",)  # roles that cannot be monthly champion
+    # Raw events are kept for the current month and this many before it; 0 keeps them all.
+    event_retention_months: int = 0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -47,6 +49,7 @@ class Settings:
             close_day=_int_env(env, "UPTAKE_CLOSE_DAY", 3, 1, 28),
             close_hour=_int_env(env, "UPTAKE_CLOSE_HOUR", 6, 0, 23),
             ineligible_roles=_roles_env(env, "UPTAKE_INELIGIBLE_ROLES", "manager"),
+            event_retention_months=_retention_env(env, "UPTAKE_EVENT_RETENTION_MONTHS"),
         )
 
 
@@ -55,6 +58,14 @@ def _int_env(env, name: str, default: int, low: int, high: int) -> int:
     if not text.isdigit() or not low <= int(text) <= high:
         raise Invalid({name: [f"Must be a whole number from {low} to {high}, not {text!r}."]})
     return int(text)
+
+
+def _retention_env(env, name: str) -> int:
+    """0 (keep every event) or at least 3 months, so open and closing months keep their events."""
+    months = _int_env(env, name, 0, 0, 1200)
+    if 0 < months < 3:
+        raise Invalid({name: [f"Must be 0 (keep all) or at least 3, not {months}."]})
+    return months
 
 
 def _roles_env(env, name: str, default: str) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from adoption.calendar import chain_today_of
 from adoption.config import Settings
 from adoption.errors import Invalid, NotFound
 from adoption.jobs.runs import RunResult, events_since, run_once_recorded
+from adoption.partitions import ensure_partitions, retention_cut
 from adoption.scoring.snapshots import snapshot_scores
 from adoption.usage.rollups import rebuild_rollups_job
 from api.clock import utcnow
@@ -95,6 +96,22 @@ def close_month(session: Session, now: datetime, **options) -> dict:
     return close_previous_month_job(session, now=now, **options)
 
 
+def partitions(session: Session, now: datetime, *, retention_months: int = 0) -> dict:
+    """Create the coming months' partitions (PostgreSQL); with a retention, drop older events."""
+    today = chain_today_of(session, now)
+    created = ensure_partitions(session, today)
+    details: dict = {"created": created}
+    if retention_months:
+        dropped = retention_cut(session, today, retention_months, now)
+        details |= {"events_before": dropped.before, "dropped": dropped.partitions}
+        details["events_removed"] = dropped.rows
+    return details
+
+
+def _retention_settings(settings: Settings) -> dict:
+    return {"retention_months": settings.event_retention_months}
+
+
 def _close_settings(settings: Settings) -> dict:
     return {
         "close_day": settings.close_day,
@@ -122,6 +139,12 @@ JOBS: dict[str, Job] = {
             _both_or_neither,
         ),
         Job("badges", "Award badges.", badges),
+        Job(
+            "partitions",
+            "Create monthly partitions ahead; drop raw events past the retention.",
+            partitions,
+            configured=_retention_settings,
+        ),
         Job(
             "close-month",
             "Close the previous month once it is over at every site.",
@@ -190,6 +213,7 @@ SCHEDULE = (
     Entry("points", ("points", "snapshots"), {"minute": "*/15"}),
     Entry("badges", ("badges",), {"hour": 3, "minute": 0}),
     Entry("close-month", ("close-month",), {"minute": 5}),
+    Entry("partitions", ("partitions",), {"hour": 1, "minute": 40}),
 )
 
 

@@ -22,7 +22,11 @@ from adoption.models.base import Base, BigId, UTCDateTime
 
 
 class PointsLedger(Base):
-    """Append-only: a changed total is booked as a correction row (a delta), never an update."""
+    """Append-only: a changed total is booked as a correction row (a delta), never an update.
+
+    Range-partitioned by month of `local_day` on PostgreSQL (`adoption.partitions`), with the
+    primary key (id, local_day) there. Retention never drops it: it is the payroll record.
+    """
 
     __tablename__ = "points_ledger"
     __table_args__ = (

@@ -266,6 +266,7 @@ EXPECTED_TRIGGERS = {
     "points": ("points then snapshots", "cron[minute='*/15']"),
     "badges": ("badges", "cron[hour='3', minute='0']"),
     "close-month": ("close-month", "cron[minute='5']"),
+    "partitions": ("partitions", "cron[hour='1', minute='40']"),
 }
 
 
@@ -286,6 +287,7 @@ def test_scheduled_times_are_utc(settings):
         "points": datetime(2026, 11, 20, 2, 45, tzinfo=UTC),
         "badges": datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
         "close-month": datetime(2026, 11, 20, 3, 5, tzinfo=UTC),
+        "partitions": datetime(2026, 11, 21, 1, 40, tzinfo=UTC),
     }
 
 

@@ -18,12 +18,13 @@ from adoption.ingest import bulk, quarantine, registry
 from adoption.ingest.bulk import select_in
 from adoption.ingest.validation import ValidEvent, validate_event
 from adoption.masterdata.cleaning import key_of
-from adoption.models import Event, Site
+from adoption.models import Event, EventKey, Site
 from adoption.usage.rollups import UsageRow, add_to_rollups
 
 SITE_NOT_ALLOWED = "site_not_allowed: this token may not send events for this site."
 UNKNOWN_SITE = "Unknown site."
 NO_LOCAL_DAY = "Cannot be placed on a day in the site's time zone."
+KEY_COLUMNS = ("source", "event_id")
 EVENT_COLUMNS = (
     "source",
     "event_id",
@@ -157,10 +158,15 @@ def store_events(session: Session, source: str, staged: list[_Staged], now: date
     feature_ids = {action: ref.feature_id for action, ref in features.items()}
     insert = _event_writer(session)
     rows, usage = _event_rows(insert, source, staged, employee_ids, feature_ids, now)
-    landed = insert.insert(session, rows)
+    # Keys in sorted order, so that concurrent batches sharing keys wait on each other instead
+    # of deadlocking on PostgreSQL.
+    keys = sorted((source, row[1]) for row in rows)
+    landed = _key_writer(session).insert(session, keys)
     if len(landed) < len(rows):
         kept = {event_id for (event_id,) in landed}
-        usage = [u for u, row in zip(usage, rows, strict=True) if row[1] in kept]
+        new = [i for i, row in enumerate(rows) if row[1] in kept]
+        rows, usage = [rows[i] for i in new], [usage[i] for i in new]
+    insert.insert(session, rows)
     canonical = {f.feature_id: f.canonical_id for f in features.values()}
     add_to_rollups(session, usage, canonical)
     return len(landed)
@@ -208,11 +214,16 @@ def _event_rows(
     return rows, usage
 
 
-def _event_writer(session: Session) -> bulk.Writer:
-    """New events land, an event_id already stored for the source is skipped; the event_ids that
-    landed come back, so only they are rolled up (exactly once, even under concurrent batches)."""
+def _key_writer(session: Session) -> bulk.Writer:
+    """A key that is new for the source is stored and comes back; one already stored is skipped.
+    Only the events whose keys came back are stored and rolled up: exactly once, even under
+    concurrent batches (the second waits on the first's keys, then finds them)."""
     tail = " ON CONFLICT (source, event_id) DO NOTHING RETURNING event_id"
-    return bulk.writer(session.get_bind().dialect, Event.__table__, EVENT_COLUMNS, tail)
+    return bulk.writer(session.get_bind().dialect, EventKey.__table__, KEY_COLUMNS, tail)
+
+
+def _event_writer(session: Session) -> bulk.Writer:
+    return bulk.writer(session.get_bind().dialect, Event.__table__, EVENT_COLUMNS)
 
 
 def _employee_keys(staged: list[_Staged]) -> tuple[dict[str, str], dict[str, tuple[str, int]]]:

@@ -6,7 +6,7 @@ metadata is complete for Alembic and the tests.
 """
 
 from adoption.models.base import Base, UTCDateTime
-from adoption.models.events import DailyUsage, Event, Quarantine
+from adoption.models.events import DailyUsage, Event, EventKey, Quarantine, StorageHorizon
 from adoption.models.masterdata import Employee, Feature, Site
 from adoption.models.ops import AuditLog, ReadModelGeneration
 from adoption.models.scoring import ScoreSnapshot, ScoringConfig, SnapshotState
@@ -17,6 +17,7 @@ __all__ = [
     "DailyUsage",
     "Employee",
     "Event",
+    "EventKey",
     "Feature",
     "Quarantine",
     "ReadModelGeneration",
@@ -24,5 +25,6 @@ __all__ = [
     "ScoringConfig",
     "Site",
     "SnapshotState",
+    "StorageHorizon",
     "UTCDateTime",
 ]

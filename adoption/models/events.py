@@ -22,9 +22,15 @@ from adoption.models.base import Base, BigId, UTCDateTime
 
 
 class Event(Base):
+    """One usage event as received. Its (source, event_id) is unique through `EventKey`.
+
+    On PostgreSQL the table is range-partitioned by month of `local_day` (`adoption.partitions`);
+    its primary key there is (id, local_day), since a partitioned table's keys must hold the
+    partition key. `id` alone still comes from one sequence, so it stays unique.
+    """
+
     __tablename__ = "event"
     __table_args__ = (
-        UniqueConstraint("source", "event_id"),
         CheckConstraint("outcome IN ('success', 'error')", name="outcome"),
         Index("ix_event_employee_day", "employee_id", "local_day"),
         Index("ix_event_site_day", "site_id", "local_day"),
@@ -44,6 +50,35 @@ class Event(Base):
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     properties: Mapped[dict | None] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventKey(Base):
+    """Every (source, event_id) ever stored: ingest's exactly-once key.
+
+    It lives apart from `event` so that `event` can be partitioned by month and its old
+    partitions dropped: a retried batch from before the retention horizon still finds its keys
+    here and changes nothing. Narrow and clustered on the key (WITHOUT ROWID on SQLite).
+    """
+
+    __tablename__ = "event_key"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class StorageHorizon(Base):
+    """The first local day a table still holds in full, after retention dropped older months.
+
+    Jobs that re-derive from raw events (points, rollup rebuilds, time zone edits) never reach
+    before the `event` horizon, so dropping old events never rewrites what was derived from them.
+    """
+
+    __tablename__ = "storage_horizon"
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Quarantine(Base):
@@ -72,7 +107,10 @@ class Quarantine(Base):
 
 
 class DailyUsage(Base):
-    """(employee, site, feature after aliasing, local day) → counts; every read model uses it."""
+    """(employee, site, feature after aliasing, local day) → counts; every read model uses it.
+
+    Range-partitioned by month of `local_day` on PostgreSQL, like `event`.
+    """
 
     __tablename__ = "daily_usage"
     __table_args__ = (Index("ix_daily_usage_site_day", "site_id", "local_day"),)

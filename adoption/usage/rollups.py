@@ -75,12 +75,19 @@ def rebuild_rollups(
     """Recompute daily_usage from raw events for the rows the filters select; returns events read.
 
     `feature_ids` names features after aliasing: their rollup rows and every event counting as
-    one of them are rebuilt. The result equals what incremental maintenance produces.
+    one of them are rebuilt. The result equals what incremental maintenance produces. Days
+    before the event horizon (retention dropped their events) are never touched: their rollups
+    are all that is left of them.
     """
     from sqlalchemy import delete, select
 
     from adoption.ingest.registry import canonical_map
     from adoption.models import Event
+    from adoption.partitions import horizon
+
+    kept_from = horizon(session, "event")
+    if kept_from is not None and (day_from is None or day_from < kept_from):
+        day_from = kept_from
 
     canonical = canonical_map(session)
     table = DailyUsage.__table__

@@ -16,7 +16,7 @@ from adoption.ingest import bulk
 from adoption.ingest.batch import EVENT_COLUMNS, ingest_batch, local_day_of
 from adoption.ingest.validation import validate_event
 from adoption.masterdata import records
-from adoption.models import DailyUsage, Employee, Event, Feature, Site
+from adoption.models import DailyUsage, Employee, Event, EventKey, Feature, Site
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SITES = {"S001": "UTC", "S002": "America/New_York", "S003": "Asia/Kolkata"}
@@ -45,6 +45,7 @@ def wipe_events(session) -> None:
     session.rollback()
     session.execute(delete(DailyUsage))
     session.execute(delete(Event))
+    session.execute(delete(EventKey))
     session.commit()
 
 

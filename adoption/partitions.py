@@ -1,0 +1,233 @@
+"""Monthly partitions of the big tables on PostgreSQL, and retention that drops whole months.
+
+On PostgreSQL, `event`, `daily_usage` and `points_ledger` are range-partitioned by month of
+`local_day` (migration 0005). The partition of a month is named `<table>_pYYYYMM` and holds
+[first of the month, first of the next month). `<table>_pdefault` holds any day that no monthly
+partition covers, such as a backfill of last year or a device clock far ahead. So an insert never
+fails for want of a partition. The `partitions` job creates the months ahead and moves any rows
+the default partition holds into partitions of their own.
+
+Retention drops the raw events of whole months: a `DROP TABLE` of the month's partition on
+PostgreSQL, a `DELETE` on SQLite (which has no partitions). It then raises the event horizon
+(`StorageHorizon`), and the jobs that re-derive from raw events never reach before it. The
+rollups and the ledger are kept: every screen reads them, and the ledger is the payroll record.
+Deduplication does not depend on the dropped events: their keys stay in `event_key`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from adoption.calendar import Month
+from adoption.models import Event, StorageHorizon
+
+PARTITIONED = ("event", "daily_usage", "points_ledger")
+#: Months created ahead of the current one, so that a month never starts without its partition.
+AHEAD_MONTHS = 3
+#: Tables whose old months retention may drop. Only raw events: see the module docstring.
+RETAINABLE = ("event",)
+DEFAULT = "pdefault"
+#: How long creating or dropping a partition waits for readers of the table before it gives up
+#: (the job then fails, and runs again the next night). A DDL lock that waits longer would queue
+#: every new read of the table behind it.
+LOCK_TIMEOUT = "10s"
+_PARTITION = re.compile(rf"({'|'.join(PARTITIONED)})_p([0-9]{{6}}|default)")
+
+
+def enabled(session: Session) -> bool:
+    """Whether the database partitions (PostgreSQL); SQLite keeps plain tables."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def is_partition(name: str) -> bool:
+    """Whether `name` is one of the partitions this module names (any table, any month)."""
+    return _PARTITION.fullmatch(name) is not None
+
+
+def partition_name(table: str, month: Month) -> str:
+    return f"{table}_p{month.year:04d}{month.number:02d}"
+
+
+def _ahead(month: Month, steps: int) -> list[Month]:
+    months = [month]
+    for _ in range(steps):
+        months.append(months[-1].next())
+    return months
+
+
+def monthly_partitions(session: Session, table: str) -> dict[Month, str]:
+    """The monthly partitions `table` has now, by month (the default partition is not listed)."""
+    rows = session.execute(
+        text(
+            "SELECT child.relname FROM pg_inherits"
+            " JOIN pg_class child ON child.oid = pg_inherits.inhrelid"
+            " JOIN pg_class parent ON parent.oid = pg_inherits.inhparent"
+            " WHERE parent.relname = :table"
+            " AND parent.relnamespace = to_regnamespace(current_schema())"
+        ),
+        {"table": table},
+    ).scalars()
+    prefix = f"{table}_p"
+    found = {}
+    for name in rows:
+        digits = name[len(prefix) :]
+        if name.startswith(prefix) and len(digits) == 6 and digits.isdigit():
+            found[Month(int(digits[:4]), int(digits[4:]))] = name
+    return found
+
+
+def ensure_partitions(session: Session, today: date) -> list[str]:
+    """Create the partitions of this month and the next AHEAD_MONTHS, and of every month that
+    has rows in a default partition (moving those rows); returns the partitions created.
+
+    Idempotent, and a no-op on SQLite. Run by the `partitions` job and `uptake db partitions`.
+    """
+    if not enabled(session):
+        return []
+    _limit_lock_waits(session)
+    current = Month.of(today)
+    ahead = _ahead(current, AHEAD_MONTHS)
+    created = []
+    for table in PARTITIONED:
+        have = monthly_partitions(session, table)
+        stray = _months_in_default(session, table)
+        for month in sorted(set(ahead) | stray):
+            if month not in have:
+                _create(session, table, month, moving=month in stray)
+                created.append(partition_name(table, month))
+    return created
+
+
+def _limit_lock_waits(session: Session) -> None:
+    session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+
+
+def _months_in_default(session: Session, table: str) -> set[Month]:
+    days = session.execute(
+        text(
+            f"SELECT DISTINCT date_trunc('month', local_day)::date FROM {table}_{DEFAULT}"
+            " ORDER BY 1"
+        )
+    ).scalars()
+    return {Month.of(day) for day in days}
+
+
+def _create(session: Session, table: str, month: Month, *, moving: bool) -> None:
+    """One month's partition. When the default partition holds rows of that month, they move
+    into a new table that is then attached; inserts routed to the default wait meanwhile."""
+    name = partition_name(table, month)
+    first, after = month.first_day.isoformat(), month.next().first_day.isoformat()
+    bounds = f"FOR VALUES FROM ('{first}') TO ('{after}')"
+    if not moving:
+        session.execute(text(f"CREATE TABLE {name} PARTITION OF {table} {bounds}"))
+        return
+    default = f"{table}_{DEFAULT}"
+    in_month = f"local_day >= '{first}' AND local_day < '{after}'"
+    session.execute(text(f"LOCK TABLE {default} IN EXCLUSIVE MODE"))
+    session.execute(
+        text(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+    )
+    session.execute(
+        text(
+            f"WITH moved AS (DELETE FROM {default} WHERE {in_month} RETURNING *)"
+            f" INSERT INTO {name} SELECT * FROM moved"
+        )
+    )
+    session.execute(text(f"ALTER TABLE {table} ATTACH PARTITION {name} {bounds}"))
+
+
+@dataclass(frozen=True)
+class Dropped:
+    table: str
+    before: date
+    partitions: list[str]
+    rows: int  # exact on SQLite; PostgreSQL's estimate for dropped partitions
+
+
+def drop_before(session: Session, table: str, before: Month, now: datetime) -> Dropped:
+    """Remove every row of `table` from months before `before` and raise its horizon there.
+
+    On PostgreSQL whole partitions are dropped (and the default partition's older rows
+    deleted); on SQLite the rows are deleted. Only RETAINABLE tables may be cut.
+    """
+    if table not in RETAINABLE:
+        raise ValueError(f"retention does not drop {table}: only {', '.join(RETAINABLE)}")
+    first = before.first_day
+    dropped: list[str] = []
+    rows = 0
+    if enabled(session):
+        _limit_lock_waits(session)
+        for month, name in sorted(monthly_partitions(session, table).items()):
+            if month < before:
+                rows += int(
+                    session.scalar(
+                        text("SELECT greatest(reltuples, 0) FROM pg_class WHERE relname = :name"),
+                        {"name": name},
+                    )
+                    or 0
+                )
+                session.execute(text(f"DROP TABLE {name}"))
+                dropped.append(name)
+        result = session.execute(
+            text(f"DELETE FROM {table}_{DEFAULT} WHERE local_day < :first"), {"first": first}
+        )
+        rows += result.rowcount
+    else:
+        result = session.execute(delete(Event).where(Event.local_day < first))
+        rows += result.rowcount
+    _raise_horizon(session, table, first, now)
+    return Dropped(table, first, dropped, rows)
+
+
+def retention_cut(session: Session, today: date, months: int, now: datetime) -> Dropped:
+    """Keep the raw events of `today`'s month and the `months` before it; drop older ones."""
+    keep_from = Month.of(today)
+    for _ in range(months):
+        keep_from = keep_from.previous()
+    return drop_before(session, "event", keep_from, now)
+
+
+def _raise_horizon(session: Session, table: str, first: date, now: datetime) -> None:
+    row = session.get(StorageHorizon, table)
+    if row is None:
+        session.add(StorageHorizon(table_name=table, first_day=first, changed_at=now))
+    elif row.first_day < first:
+        row.first_day, row.changed_at = first, now
+    session.flush()
+
+
+def horizon(session: Session, table: str = "event") -> date | None:
+    """The first day `table` holds in full, or None when retention never cut it."""
+    return session.scalar(
+        select(StorageHorizon.first_day).where(StorageHorizon.table_name == table)
+    )
+
+
+def partition_report(session: Session) -> list[dict]:
+    """Each partitioned table's partitions with their estimated rows, oldest first (PostgreSQL);
+    on SQLite each table's row count by month, so the command reads the same on both."""
+    report = []
+    if enabled(session):
+        for table in PARTITIONED:
+            names = [
+                *(name for _, name in sorted(monthly_partitions(session, table).items())),
+                f"{table}_{DEFAULT}",
+            ]
+            for name in names:
+                estimate = session.scalar(
+                    text("SELECT greatest(reltuples, 0) FROM pg_class WHERE relname = :name"),
+                    {"name": name},
+                )
+                report.append({"table": table, "partition": name, "rows": int(estimate or 0)})
+        return report
+    month = func.strftime("%Y-%m", Event.local_day)
+    for key, count in session.execute(
+        select(month, func.count()).group_by(month).order_by(month)
+    ).all():
+        report.append({"table": "event", "partition": key, "rows": count})
+    return report
