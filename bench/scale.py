@@ -53,6 +53,7 @@ SCOPES = ("site:S001", "region:North", "chain")
 PERIODS = ("month", "week", "all")
 METRICS = ("points", "proficiency", "improvement")
 NEW_EVENTS = 10_000
+NEW_PEOPLE = 500  # whom the new events come from: fewer than the smallest world's people
 
 
 @dataclass(frozen=True)
@@ -266,8 +267,12 @@ def ledger_baseline(url: str, month: str, figures: Figures) -> None:
 
 
 def new_events_file(url: str, directory: Path, now: datetime) -> Path:
-    """NEW_EVENTS events of rostered people at their home sites, as JSON lines: the last four
-    hours' (one in ten a day late), one in twenty an error."""
+    """NEW_EVENTS events of NEW_PEOPLE rostered people at their home sites, as JSON lines: the
+    last four hours' (one in ten a day late), one in twenty an error.
+
+    Both worlds get the same new work (the same people count, the same (person, day) pairs), so
+    the growth of a job's time is what history and world size add to it, which is the figure.
+    """
     if url.startswith("sqlite"):
         conn = sqlite3.connect(url.removeprefix("sqlite:///"))
     else:
@@ -276,7 +281,7 @@ def new_events_file(url: str, directory: Path, now: datetime) -> Path:
         conn = psycopg.connect(url)
     people = conn.execute(
         "SELECT e.external_id, s.code FROM employee e JOIN site s ON s.id = e.site_id "
-        "WHERE e.rostered ORDER BY e.id"
+        f"WHERE e.rostered ORDER BY e.id LIMIT {NEW_PEOPLE}"
     ).fetchall()
     actions = [row[0] for row in conn.execute("SELECT action FROM feature ORDER BY id")]
     conn.close()

@@ -35,6 +35,7 @@ from adoption.models import Employee, Site
 from adoption.scoring.components import round_half_up
 from adoption.scoring.proficiency import (
     Coverage,
+    UsageMark,
     snapshot_coverage,
     stored_first_active_days,
     stored_scores_on,
@@ -165,15 +166,15 @@ def ranked_board(
 
 
 def _rank(session: Session, scope: Scope, period: Period, metric: str):
-    """(the ranked board, its size, whether any score was computed from the rollups)."""
+    """(the ranked board, its size, the usage marks of whoever was scored from the rollups)."""
     entrants = _entrants(session, scope, period)
-    on_rollups: set[int] = set()
+    on_rollups: dict[int, UsageMark] = {}
     ids = [e.employee_id for e in entrants]
     values = _values(session, metric, scope, period, ids, on_rollups)
     for entrant in entrants:
         entrant.value = values.get(entrant.employee_id)
     board = RankedBoard(scope, period, metric, competition_ranking(entrants))
-    return board, len(entrants), bool(on_rollups)
+    return board, len(entrants), on_rollups
 
 
 def leaderboard(
@@ -210,7 +211,7 @@ def _check_metric(metric: str) -> None:
 
 
 def _values(
-    session: Session, metric: str, scope: Scope, period: Period, ids: list[int], on_rollups: set
+    session: Session, metric: str, scope: Scope, period: Period, ids: list[int], on_rollups: dict
 ) -> dict:
     if metric == "points":
         earned = _points(session, scope, period)
@@ -267,7 +268,7 @@ def _scores(
     session: Session,
     wanted: dict[int, date],
     rules: ScoringRules,
-    on_rollups: set | None = None,
+    on_rollups: dict | None = None,
     coverage: Coverage | None = None,
 ) -> dict[int, float]:
     """Each employee's score on their own day (`adoption.scoring.proficiency.stored_scores_on`)."""
@@ -280,7 +281,7 @@ def improvement(
     ids: list[int],
     period: Period,
     rules: ScoringRules,
-    on_rollups: set | None = None,
+    on_rollups: dict | None = None,
 ) -> dict[int, float | None]:
     """Score at period end − baseline (DESIGN "Improvement"); None without the minimum evidence.
 

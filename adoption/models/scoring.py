@@ -58,6 +58,8 @@ class SnapshotState(Base):
     `rebuilt_at` is when they were last all computed from `first_day` on: they are fresh while no
     change to what scores rest on (the catalog, the person, the home site) is newer. The snapshot
     job plans from here, and boards read snapshots only where this row says they are fresh.
+    No `first_day` means the job found no usage at all for the person (nothing is stored): a
+    board then needs no snapshot to know their score, until an event makes them dirty.
     """
 
     __tablename__ = "snapshot_state"
@@ -66,6 +68,6 @@ class SnapshotState(Base):
     config_version: Mapped[int] = mapped_column(
         ForeignKey("scoring_config.version"), primary_key=True
     )
-    first_day: Mapped[date] = mapped_column(Date)
+    first_day: Mapped[date | None] = mapped_column(Date)
     through: Mapped[date] = mapped_column(Date)
     rebuilt_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -166,9 +166,9 @@ def fresh_snapshot_employees(
 Coverage = dict[int, tuple[date, date]]
 
 
-def snapshot_coverage(session: Session, employee_ids: list[int] | None, version: int) -> Coverage:
-    """Employee → (first day, last day) their fresh stored snapshots cover (every day between);
-    employees without fresh snapshots are absent (`fresh_snapshot_employees` has the rule)."""
+def _fresh_states(session: Session, version: int):
+    """SELECT of the `snapshot_state` rows of `version` that are fresh (`fresh_snapshot_employees`
+    has the rule): (employee_id, first_day, through)."""
     state = SnapshotState
     stmt = (
         select(state.employee_id, state.first_day, state.through)
@@ -183,31 +183,51 @@ def snapshot_coverage(session: Session, employee_ids: list[int] | None, version:
     catalog_changed = session.scalar(select(func.max(Feature.scores_changed_at)))
     if catalog_changed is not None:
         stmt = stmt.where(state.rebuilt_at >= catalog_changed)
+    return stmt
+
+
+def _read_states(session: Session, stmt, employee_ids: list[int] | None) -> list[tuple]:
     if employee_ids is None:
-        return {eid: (first, last) for eid, first, last in session.execute(stmt)}
-    out: Coverage = {}
+        return session.execute(stmt).all()
+    rows = []
     for start in range(0, len(employee_ids), ID_CHUNK):
         chunk = employee_ids[start : start + ID_CHUNK]
-        rows = session.execute(stmt.where(state.employee_id.in_(chunk)))
-        out.update({eid: (first, last) for eid, first, last in rows})
-    return out
+        rows += session.execute(stmt.where(SnapshotState.employee_id.in_(chunk))).all()
+    return rows
+
+
+def snapshot_coverage(session: Session, employee_ids: list[int] | None, version: int) -> Coverage:
+    """Employee → (first day, last day) their fresh stored snapshots cover (every day between);
+    employees without fresh snapshots are absent (`fresh_snapshot_employees` has the rule)."""
+    stmt = _fresh_states(session, version).where(SnapshotState.first_day.is_not(None))
+    return {eid: (first, last) for eid, first, last in _read_states(session, stmt, employee_ids)}
+
+
+def fresh_unused(session: Session, employee_ids: list[int] | None, version: int) -> set[int]:
+    """Employees the snapshot job found without any usage at all, and nothing changed since
+    (the state has no first day). Their score is the no-usage score until their first event,
+    which makes them dirty for the job's next run."""
+    stmt = _fresh_states(session, version).where(SnapshotState.first_day.is_(None))
+    return {eid for eid, _first, _last in _read_states(session, stmt, employee_ids)}
 
 
 def stored_scores_on(
     session: Session,
     days: dict[int, date],
     rules: ScoringRules,
-    on_rollups: set[int] | None = None,
+    on_rollups: dict[int, UsageMark] | None = None,
     coverage: Coverage | None = None,
 ) -> dict[int, DayScore]:
     """`scores_on`, read from fresh stored snapshots where they cover the day; the rest computed.
 
     Boards call this: after the snapshot job has run, a board of any size reads one stored row
     per person instead of 28 days of rollups. Snapshots are the same `score_frame` numbers; they
-    lag late events until the job's next run, as points lag until the points job's. People
-    scored from the rollups who were active by their day are added to `on_rollups` (a caller
-    caching the answer must then watch new events; a score without any usage cannot change).
-    `coverage` (`snapshot_coverage` of at least these people) saves reading it again.
+    lag late events until the job's next run, as points lag until the points job's. So do people
+    the job found without any usage (`fresh_unused`), scored from their empty rollups. Everyone
+    else scored from the rollups is added to `on_rollups` with the `usage_marks` of their rollups,
+    read before the scores are: a caller caching the answer keeps it while those marks stay
+    the same (any new event of those people changes them). `coverage` (`snapshot_coverage` of
+    at least these people) saves reading it again.
     """
     if not days:
         return {}
@@ -230,16 +250,31 @@ def stored_scores_on(
             if eid in wanted:
                 out[eid] = DayScore(eid, day, float(score), level, int(attempts))
     missing = {eid: day for eid, day in days.items() if eid not in out}
-    out.update(scores_on(session, missing, rules))
     if on_rollups is not None and missing:
-        ids, du = list(missing), DailyUsage
-        for start in range(0, len(ids), ID_CHUNK):
-            first_use = session.execute(
-                select(du.employee_id, func.min(du.local_day))
-                .where(du.employee_id.in_(ids[start : start + ID_CHUNK]))
-                .group_by(du.employee_id)
-            )
-            on_rollups.update(eid for eid, day in first_use if day <= missing[eid])
+        unmarked = [eid for eid in missing if eid not in on_rollups]
+        unused = fresh_unused(session, unmarked, rules.version)  # follow the job, like snapshots
+        watch = [eid for eid in unmarked if eid not in unused]
+        on_rollups.update(usage_marks(session, watch))  # before the scores: no race
+    out.update(scores_on(session, missing, rules))
+    return out
+
+
+#: What a person's rollups hold: (rows, successes, errors). Ingest only ever adds to each.
+UsageMark = tuple[int, int, int]
+NO_USAGE: UsageMark = (0, 0, 0)
+
+
+def usage_marks(session: Session, employee_ids: list[int]) -> dict[int, UsageMark]:
+    """Each employee's `UsageMark` (NO_USAGE without any rollup row); ID_CHUNK ids a query."""
+    du = DailyUsage
+    out = dict.fromkeys(employee_ids, NO_USAGE)
+    for start in range(0, len(employee_ids), ID_CHUNK):
+        rows = session.execute(
+            select(du.employee_id, func.count(), func.sum(du.successes), func.sum(du.errors))
+            .where(du.employee_id.in_(employee_ids[start : start + ID_CHUNK]))
+            .group_by(du.employee_id)
+        )
+        out.update({eid: (int(n), int(ok), int(err)) for eid, n, ok, err in rows})
     return out
 
 

@@ -18,7 +18,7 @@ from adoption.calendar import yesterday
 from adoption.db import dialect_insert
 from adoption.models import DailyUsage, Employee, Event, ScoreSnapshot, Site, SnapshotState
 from adoption.scoring.components import SCORE_COLUMNS, score_frame
-from adoption.scoring.proficiency import first_active_days, snapshot_coverage
+from adoption.scoring.proficiency import first_active_days, fresh_unused, snapshot_coverage
 from adoption.scoring.rules import ScoringRules, load_rules
 
 CHUNK = 5000
@@ -41,9 +41,13 @@ def snapshot_scores(
     rules = rules or load_rules(session)
     through = _through_by_employee(session, now)
     fresh = snapshot_coverage(session, None, rules.version)  # (first, through) of fresh people
+    unused = fresh_unused(session, None, rules.version)  # found without usage, nothing changed
     dirty = _dirty_days(session, since) if since is not None else {}
-    recheck = [eid for eid in through if eid not in fresh or eid in dirty]
+    recheck = [eid for eid in through if (eid not in fresh and eid not in unused) or eid in dirty]
     first_active = first_active_days(session, recheck)
+    states_changed = _record_unused(
+        session, [eid for eid in recheck if eid not in first_active], unused, through, rules, now
+    )
     plan: dict[tuple[date, date], list[int]] = {}
     firsts: dict[int, date] = {}
     for eid, end in through.items():
@@ -64,13 +68,65 @@ def snapshot_scores(
     for (start, end), block in plan.items():
         rows += _store(session, block, start, end, rules, now)
     _record_state(session, plan, firsts, fresh, rules.version, now)
-    if plan:
+    if plan or states_changed:
         generations.bump(session, generations.SNAPSHOTS, now)
     return {
         "config_version": rules.version,
         "employees": sum(map(len, plan.values())),
         "rows": rows,
     }
+
+
+def _record_unused(
+    session: Session,
+    never_active: list[int],
+    unused: set[int],
+    through: dict[int, date],
+    rules: ScoringRules,
+    now: datetime,
+) -> bool:
+    """Record the people without any usage (a state with no first day), so boards and later runs
+    need not look at them again until an event makes them dirty; forget that record for people
+    who have usage now but no success yet (their score moves with every event). Returns whether
+    any state changed."""
+    du, state = DailyUsage, SnapshotState.__table__
+    used: set[int] = set()
+    for start in range(0, len(never_active), CHUNK):
+        chunk = never_active[start : start + CHUNK]
+        used.update(session.scalars(select(du.employee_id).where(du.employee_id.in_(chunk))))
+    gone = [eid for eid in never_active if eid in used]
+    removed = 0
+    for start in range(0, len(gone), CHUNK):
+        removed += session.execute(
+            delete(state).where(
+                state.c.employee_id.in_(gone[start : start + CHUNK]),
+                state.c.config_version == rules.version,
+                state.c.first_day.is_(None),
+            )
+        ).rowcount
+    rows = [
+        {
+            "employee_id": eid,
+            "config_version": rules.version,
+            "first_day": None,
+            "through": through[eid],
+            "rebuilt_at": now,
+        }
+        for eid in never_active
+        if eid not in used and eid not in unused
+    ]
+    insert = dialect_insert(session, state)
+    upsert = insert.on_conflict_do_update(
+        index_elements=["employee_id", "config_version"],
+        set_={
+            "first_day": insert.excluded.first_day,
+            "through": insert.excluded.through,
+            "rebuilt_at": insert.excluded.rebuilt_at,
+        },
+    )
+    for start in range(0, len(rows), CHUNK):
+        session.execute(upsert, rows[start : start + CHUNK])
+    return bool(rows) or removed > 0
 
 
 def _through_by_employee(session: Session, now: datetime) -> dict[int, date]:

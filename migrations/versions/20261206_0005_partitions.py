@@ -1,4 +1,4 @@
-"""event_key dedup table, storage horizon; monthly partitions on PostgreSQL
+"""event_key dedup table, storage horizon, unused-person snapshot states; monthly partitions
 
 Revision ID: 0005
 Revises: 0004
@@ -11,6 +11,7 @@ and `points_ledger` are rebuilt as tables range-partitioned by month of `local_d
 partition per month from the oldest stored day to three months ahead, and a default partition
 (see adoption/partitions.py). Their indexes, foreign keys and sequences carry over; the primary
 keys of `event` and `points_ledger` gain `local_day`. The downgrade rebuilds plain tables.
+`snapshot_state.first_day` may now be null: the snapshot job found no usage for the person.
 """
 
 from collections.abc import Sequence
@@ -44,6 +45,8 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("table_name", name=op.f("pk_storage_horizon")),
     )
+    with op.batch_alter_table("snapshot_state", schema=None) as batch_op:
+        batch_op.alter_column("first_day", existing_type=sa.Date(), nullable=True)
     if op.get_bind().dialect.name != "postgresql":
         with op.batch_alter_table("event", schema=None) as batch_op:
             batch_op.drop_constraint("uq_event_source_event_id", type_="unique")
@@ -61,6 +64,9 @@ def downgrade() -> None:
     else:
         with op.batch_alter_table("event", schema=None) as batch_op:
             batch_op.create_unique_constraint("uq_event_source_event_id", ["source", "event_id"])
+    op.execute("DELETE FROM snapshot_state WHERE first_day IS NULL")
+    with op.batch_alter_table("snapshot_state", schema=None) as batch_op:
+        batch_op.alter_column("first_day", existing_type=sa.Date(), nullable=False)
     op.drop_table("storage_horizon")
     op.drop_table("event_key")
 

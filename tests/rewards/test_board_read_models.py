@@ -15,7 +15,7 @@ from sqlalchemy import delete
 from adoption.ingest.batch import ingest_batch
 from adoption.masterdata import records
 from adoption.models import SnapshotState
-from adoption.scoring.proficiency import fresh_snapshot_employees
+from adoption.scoring.proficiency import fresh_snapshot_employees, fresh_unused
 from adoption.scoring.snapshots import snapshot_scores
 from rewards import ledger
 from rewards.badges import award_badges
@@ -203,6 +203,9 @@ def _board(session, metric: str, now: datetime = NOW) -> list[tuple]:
     return [(e["rank"], e["user_id"], e["value"]) for e in board["entries"]]
 
 
+LATER = NOW + timedelta(minutes=5)
+
+
 def _sale(user: str, n: int, day: date, site: str = "W0A") -> dict:
     return {
         "event_id": f"cache-{user}-{n}-{day}",
@@ -256,17 +259,47 @@ def test_a_person_opting_out_is_anonymous_on_the_next_read(cached):
 
 def test_snapshots_rewritten_for_late_events_invalidate_a_cached_proficiency_board(cached):
     before = _board(cached, "proficiency")
-    late = [_sale("c2", n, date(2026, 11, 17)) for n in range(8)]
+    late = [_sale("c1", n, date(2026, 11, 17)) for n in range(8)]
     later = NOW + timedelta(minutes=5)
     ingest_batch(cached, source="pos", events=late, now=later)
-    # c2 had no usage when the board was cached, so it did not depend on the rollups: it waits
-    # for the snapshots job, as every board follows the jobs.
+    # c1's score comes from a fresh snapshot: the board follows the snapshots job, as every
+    # board follows the jobs.
     assert _board(cached, "proficiency") == before
     snapshot_scores(cached, now=later, since=NOW)
     after = _board(cached, "proficiency")
     assert after != before
     BOARDS.clear()
     assert _board(cached, "proficiency") == after
+
+
+def test_people_the_job_found_without_usage_follow_the_job_like_snapshots(cached):
+    c2 = records.get_employee(cached, "c2").id
+    assert fresh_unused(cached, [c2], 1) == {c2}  # no usage: recorded, nothing stored
+    before = _board(cached, "proficiency")
+    hits = BOARDS.hits
+    ingest_batch(cached, source="pos", events=[_sale("c2", 1, date(2026, 11, 18))], now=LATER)
+    assert _board(cached, "proficiency") == before
+    assert BOARDS.hits == hits + 1
+    snapshot_scores(cached, now=LATER, since=NOW)
+    assert fresh_unused(cached, [c2], 1) == set()
+    assert _board(cached, "proficiency") != before
+
+
+def test_a_cached_board_watches_the_people_it_scored_from_the_rollups(cached):
+    c2 = records.get_employee(cached, "c2").id
+    cached.execute(delete(SnapshotState).where(SnapshotState.employee_id == c2))  # not seen yet
+    BOARDS.clear()
+    before = _board(cached, "proficiency")
+    hits = BOARDS.hits
+    assert _board(cached, "proficiency") == before
+    assert BOARDS.hits == hits + 1  # cached all the same, watching c2's rollups
+    errors = [{**_sale("c2", n, date(2026, 11, 18)), "outcome": "error"} for n in range(3)]
+    ingest_batch(cached, source="pos", events=errors, now=LATER)
+    hits = BOARDS.hits
+    moved = _board(cached, "proficiency")  # c2's new events are seen at once
+    assert BOARDS.hits == hits
+    BOARDS.clear()
+    assert _board(cached, "proficiency") == moved
 
 
 def test_a_board_scored_from_the_rollups_follows_every_new_event(cached):

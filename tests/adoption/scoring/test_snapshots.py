@@ -7,10 +7,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from adoption import generations
+from adoption.generations import generation_of
 from adoption.masterdata import records
 from adoption.models import ScoreSnapshot
 from adoption.scoring.components import score_frame
-from adoption.scoring.proficiency import proficient_since_map
+from adoption.scoring.proficiency import fresh_unused, proficient_since_map, snapshot_coverage
 from adoption.scoring.rules import create_rules, load_rules
 from adoption.scoring.snapshots import snapshot_scores
 from tests.adoption.scoring.test_proficiency import NOW, Scenario
@@ -161,3 +163,36 @@ def test_snapshots_are_not_trusted_after_the_feature_catalog_changes(store):
     session.commit()
     assert all(row.level in {"Novice", "Developing"} for row in snapshots(session, "A"))
     assert proficient_since_map(session, [a], d(19), rules)[a] is None
+
+
+def ids(session, *users: str) -> list[int]:
+    return [records.get_employee(session, user).id for user in users]
+
+
+def test_people_without_usage_are_recorded_once_and_rechecked_only_when_they_get_events(store):
+    session = store.session
+    snapshot_scores(session, now=NOW)
+    session.commit()
+    a, b, c, k = ids(session, "A", "B", "C", "K")
+    # C never sent anything: recorded without a first day, nothing stored; B's error came
+    # before a success, so B is an ordinary covered person.
+    assert fresh_unused(session, [a, b, c, k], 1) == {c}
+    assert set(snapshot_coverage(session, [a, b, c, k], 1)) == {a, b, k}
+
+    generation = session.scalar(select(generation_of(generations.SNAPSHOTS)))
+    result = snapshot_scores(session, now=NOW, since=NOW + timedelta(seconds=1))
+    assert (result["employees"], result["rows"]) == (0, 0)  # nothing new, C not looked at
+    assert session.scalar(select(generation_of(generations.SNAPSHOTS))) == generation
+
+    # An error only: C has usage but no active day, so C's score moves with every event and
+    # boards must compute it; the record goes.
+    store.send(store.ev("C", "pos.sale", d(19), outcome="error"), now=LATER)
+    snapshot_scores(session, now=LATER, since=NOW + timedelta(seconds=1))
+    assert fresh_unused(session, [c], 1) == set() and c not in snapshot_coverage(session, [c], 1)
+    assert session.scalar(select(generation_of(generations.SNAPSHOTS))) > generation
+
+    # A success: C is an ordinary person, covered from that day.
+    later = LATER + timedelta(hours=1)
+    store.send(store.ev("C", "pos.sale", d(19)), now=later)
+    snapshot_scores(session, now=later, since=LATER + timedelta(seconds=1))
+    assert snapshot_coverage(session, [c], 1) == {c: (d(19), d(20))}
