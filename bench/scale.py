@@ -53,7 +53,7 @@ SCOPES = ("site:S001", "region:North", "chain")
 PERIODS = ("month", "week", "all")
 METRICS = ("points", "proficiency", "improvement")
 NEW_EVENTS = 10_000
-NEW_PEOPLE = 500  # whom the new events come from: fewer than the smallest world's people
+NEW_PEOPLE = 250  # whom the new events come from: fewer than the smallest world's people
 
 
 @dataclass(frozen=True)

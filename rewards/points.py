@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
 from adoption.ingest.registry import canonical_map
-from adoption.models import Event, Feature, Site
+from adoption.models import Event, Feature, Site, arrived_since
 from adoption.partitions import horizon
 from rewards.champions.periods import frozen_months
 from rewards.ledger import book
@@ -198,10 +198,9 @@ def rebuild_points(session: Session, *, first: date, last: date, now: datetime) 
 def pairs_since(session: Session, since: datetime) -> set[tuple[int, date]]:
     """(employee, day) pairs touched since `since`: new events, and every pair of a feature or
     site changed since (points, cap, alias or timezone), including days the ledger holds."""
+    arrived = arrived_since(since, Event.employee_id, Event.local_day)
     pairs = set(
-        session.execute(
-            select(Event.employee_id, Event.local_day).where(Event.received_at >= since).distinct()
-        ).all()
+        session.execute(select(arrived.c.employee_id, arrived.c.local_day).distinct()).all()
     )
     changed_features = set(session.scalars(select(Feature.id).where(Feature.updated_at >= since)))
     changed_sites = set(session.scalars(select(Site.id).where(Site.updated_at >= since)))

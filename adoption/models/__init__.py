@@ -6,7 +6,14 @@ metadata is complete for Alembic and the tests.
 """
 
 from adoption.models.base import Base, UTCDateTime
-from adoption.models.events import DailyUsage, Event, EventKey, Quarantine, StorageHorizon
+from adoption.models.events import (
+    DailyUsage,
+    Event,
+    EventKey,
+    Quarantine,
+    StorageHorizon,
+    arrived_since,
+)
 from adoption.models.masterdata import Employee, Feature, Site
 from adoption.models.ops import AuditLog, ReadModelGeneration
 from adoption.models.scoring import ScoreSnapshot, ScoringConfig, SnapshotState
@@ -27,4 +34,5 @@ __all__ = [
     "SnapshotState",
     "StorageHorizon",
     "UTCDateTime",
+    "arrived_since",
 ]

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CTE, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from adoption import generations
 from adoption.calendar import yesterday
 from adoption.db import dialect_insert
-from adoption.models import DailyUsage, Employee, Event, ScoreSnapshot, Site, SnapshotState
+from adoption.models import (
+    DailyUsage,
+    Employee,
+    Event,
+    Feature,
+    ScoreSnapshot,
+    Site,
+    SnapshotState,
+    arrived_since,
+)
 from adoption.scoring.components import SCORE_COLUMNS, score_frame
 from adoption.scoring.proficiency import first_active_days, fresh_unused, snapshot_coverage
 from adoption.scoring.rules import ScoringRules, load_rules
@@ -39,10 +48,16 @@ def snapshot_scores(
     since `since` (the previous successful run), so late events reach history too.
     """
     rules = rules or load_rules(session)
-    through = _through_by_employee(session, now)
-    fresh = snapshot_coverage(session, None, rules.version)  # (first, through) of fresh people
-    unused = fresh_unused(session, None, rules.version)  # found without usage, nothing changed
+    last_day = _last_days(session, now)
     dirty = _dirty_days(session, since) if since is not None else {}
+    if since is None:
+        through = _through_by_employee(session, last_day, None)
+    else:  # only who can have anything to do: no reading of every person's state
+        candidates = set(dirty) | _behind(session, rules, last_day) | _not_fresh(session, rules)
+        through = _through_by_employee(session, last_day, candidates)
+    people = list(through)
+    fresh = snapshot_coverage(session, people, rules.version)  # (first, through) of fresh people
+    unused = fresh_unused(session, people, rules.version)  # found without usage, nothing changed
     recheck = [eid for eid in through if (eid not in fresh and eid not in unused) or eid in dirty]
     first_active = first_active_days(session, recheck)
     states_changed = _record_unused(
@@ -129,12 +144,63 @@ def _record_unused(
     return bool(rows) or removed > 0
 
 
-def _through_by_employee(session: Session, now: datetime) -> dict[int, date]:
+def _last_days(session: Session, now: datetime) -> dict[int, date]:
+    """Each site's last finished local day (`yesterday`): what snapshots run through."""
     zones = dict(session.execute(select(Site.id, Site.timezone)).all())
-    last_day = {sid: yesterday(tz, now) for sid, tz in zones.items()}
-    return {
-        eid: last_day[sid] for eid, sid in session.execute(select(Employee.id, Employee.site_id))
-    }
+    return {sid: yesterday(tz, now) for sid, tz in zones.items()}
+
+
+def _through_by_employee(
+    session: Session, last_day: dict[int, date], employee_ids: set[int] | None
+) -> dict[int, date]:
+    """The day each employee's snapshots should reach: their home site's last finished day."""
+    stmt = select(Employee.id, Employee.site_id)
+    if employee_ids is None:
+        return {eid: last_day[sid] for eid, sid in session.execute(stmt)}
+    ids, out = sorted(employee_ids), {}
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(stmt.where(Employee.id.in_(ids[start : start + CHUNK])))
+        out.update({eid: last_day[sid] for eid, sid in rows})
+    return out
+
+
+def _behind(session: Session, rules: ScoringRules, last_day: dict[int, date]) -> set[int]:
+    """People with stored days that do not reach the newest finished day of any site yet: once
+    a day, when a day ends, everyone active; otherwise few (only sites whose day ends later)."""
+    if not last_day:
+        return set()
+    state = SnapshotState
+    return set(
+        session.scalars(
+            select(state.employee_id).where(
+                state.config_version == rules.version,
+                state.first_day.is_not(None),
+                state.through < max(last_day.values()),
+            )
+        )
+    )
+
+
+def _not_fresh(session: Session, rules: ScoringRules) -> set[int]:
+    """People without a fresh state (`fresh_snapshot_employees`' rule, inverted): new, edited,
+    at an edited site, or everyone after an edit of what scores rest on."""
+    state = SnapshotState
+    joined = and_(state.employee_id == Employee.id, state.config_version == rules.version)
+    stale = [
+        state.employee_id.is_(None),
+        state.rebuilt_at < Employee.updated_at,
+        state.rebuilt_at < Site.updated_at,
+    ]
+    catalog_changed = session.scalar(select(func.max(Feature.scores_changed_at)))
+    if catalog_changed is not None:
+        stale.append(state.rebuilt_at < catalog_changed)
+    stmt = (
+        select(Employee.id)
+        .join(Site, Site.id == Employee.site_id)
+        .outerjoin(state, joined)
+        .where(or_(*stale))
+    )
+    return set(session.scalars(stmt))
 
 
 def _dirty_days(session: Session, since: datetime) -> dict[int, date]:
@@ -146,15 +212,13 @@ def _dirty_days(session: Session, since: datetime) -> dict[int, date]:
     among the events received since. A busy store's day was active already, and then only the
     senders need recomputing.
     """
-    received = Event.received_at >= since
+    arrived = arrived_since(since, Event.employee_id, Event.site_id, Event.local_day, Event.outcome)
     own = session.execute(
-        select(Event.employee_id, func.min(Event.local_day))
-        .where(received)
-        .group_by(Event.employee_id)
+        select(arrived.c.employee_id, func.min(arrived.c.local_day)).group_by(arrived.c.employee_id)
     ).all()
     dirty = dict(own)
     by_site: dict[int, date] = {}
-    for site, day in _newly_active_site_days(session, received):
+    for site, day in _newly_active_site_days(session, arrived):
         by_site[site] = min(by_site.get(site, day), day)
     if by_site:
         homes = session.execute(
@@ -166,12 +230,13 @@ def _dirty_days(session: Session, since: datetime) -> dict[int, date]:
     return dirty
 
 
-def _newly_active_site_days(session: Session, received) -> list[tuple[int, date]]:
-    """(site, day) pairs whose every success arrived among the events `received` selects."""
+def _newly_active_site_days(session: Session, arrived: CTE) -> list[tuple[int, date]]:
+    """(site, day) pairs whose every success is among the `arrived` events."""
+    a = arrived.c
     new = session.execute(
-        select(Event.site_id, Event.local_day, func.count())
-        .where(received, Event.outcome == "success")
-        .group_by(Event.site_id, Event.local_day)
+        select(a.site_id, a.local_day, func.count())
+        .where(a.outcome == "success")
+        .group_by(a.site_id, a.local_day)
     ).all()
     if not new:
         return []
