@@ -1,5 +1,6 @@
 """Boards read what jobs maintain (points totals, score snapshots): after random sequences of
-ingests, late events, catalog edits, corrections, badges and month closes, once the jobs have run,
+ingests, late events, catalog edits, corrections, badges, month closes and event retention, once
+the jobs have run,
 every board equals the same board recomputed from the ledger and the rollups."""
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
+from adoption.calendar import Month
 from adoption.ingest.batch import ingest_batch
 from adoption.masterdata import records
 from adoption.models import SnapshotState
+from adoption.partitions import drop_before
 from adoption.scoring.proficiency import fresh_snapshot_employees, fresh_unused
 from adoption.scoring.snapshots import snapshot_scores
 from rewards import ledger
@@ -46,7 +49,7 @@ edit = st.tuples(
     st.one_of(st.none(), st.integers(1, 12)),  # daily cap
     st.booleans(),  # is_core
 )
-job = st.tuples(st.sampled_from(("points", "snapshots", "badges", "close")))
+job = st.tuples(st.sampled_from(("points", "snapshots", "badges", "close", "retain")))
 operations = st.lists(st.one_of(send, send, edit, job), min_size=1, max_size=12)
 
 
@@ -114,6 +117,8 @@ def _job(session, kind: str, clock: datetime, since: dict) -> datetime:
         snapshot_scores(session, now=clock, since=since["snapshots"])
     elif kind == "badges":
         award_badges(session, now=clock, as_of=clock.date() - timedelta(days=1))
+    elif kind == "retain":  # raw events of months before last month go; nothing derived moves
+        drop_before(session, "event", Month.of(clock.date()).previous(), clock)
     else:
         close_month(session, "2026-10", now=clock, actor="test")
     if kind in since:
