@@ -1,7 +1,6 @@
 """Boards read what jobs maintain (points totals, score snapshots): after random sequences of
 ingests, late events, catalog edits, corrections, badges, month closes and event retention, once
-the jobs have run,
-every board equals the same board recomputed from the ledger and the rollups."""
+the jobs have run, every board equals the same board recomputed from the ledger and the rollups."""
 
 from __future__ import annotations
 
