@@ -49,7 +49,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 UPTAKE = str(Path(sys.executable).parent / "uptake")
-SCOPES = ("site:S001", "region:North", "chain")
 PERIODS = ("month", "week", "all")
 METRICS = ("points", "proficiency", "improvement")
 NEW_EVENTS = 10_000
@@ -189,7 +188,9 @@ def p50(samples: list[float]) -> float:
     return statistics.median(samples)
 
 
-def board_figures(server: Server, token: str, today: date, repeat: int, figures: Figures) -> None:
+def board_figures(
+    server: Server, token: str, scopes: tuple[str, ...], today: date, repeat: int, figures: Figures
+) -> None:
     opener = urllib.request.build_opener()
     auth = {"Authorization": f"Bearer {token}"}
     last = today - timedelta(days=1)
@@ -199,7 +200,7 @@ def board_figures(server: Server, token: str, today: date, repeat: int, figures:
         "all": "all",
     }
     worst_cold, worst = 0.0, 0.0
-    for scope in SCOPES:
+    for scope in scopes:
         for period in PERIODS:
             for metric in METRICS:
                 query = urllib.parse.urlencode(
@@ -366,7 +367,9 @@ def admin_token(env: dict) -> str:
     return out.strip().splitlines()[-1]
 
 
-def count_rows(url: str) -> tuple[int, int]:
+def count_rows(url: str) -> tuple[int, int, tuple[str, ...]]:
+    """Stored events, rostered people, and the three board scopes: the first site (its code has
+    more digits past 999 sites), the first site's region, and the chain."""
     if url.startswith("sqlite"):
         conn = sqlite3.connect(url.removeprefix("sqlite:///"))
     else:
@@ -375,21 +378,22 @@ def count_rows(url: str) -> tuple[int, int]:
         conn = psycopg.connect(url)
     events = conn.execute("SELECT COUNT(*) FROM event").fetchone()[0]
     people = conn.execute("SELECT COUNT(*) FROM employee WHERE rostered").fetchone()[0]
+    code, region = conn.execute("SELECT code, region FROM site ORDER BY code LIMIT 1").fetchone()
     conn.close()
-    return events, people
+    return events, people, (f"site:{code}", f"region:{region}", "chain")
 
 
 def measure(url: str, instance: Path, repeat: int, figures: Figures) -> None:
     """Every figure on the database at `url` (a copy: the month close and new events change it)."""
     env = {**os.environ, "UPTAKE_DATABASE_URL": url, "UPTAKE_INSTANCE_PATH": str(instance)}
-    figures.events, figures.people = count_rows(url)
+    figures.events, figures.people, scopes = count_rows(url)
     today = datetime.now(UTC).date()
     month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     token = admin_token(env)
     ledger_baseline(url, (today - timedelta(days=1)).strftime("%Y-%m"), figures)
     server = Server(env)
     try:
-        board_figures(server, token, today, repeat, figures)
+        board_figures(server, token, scopes, today, repeat, figures)
         pilot_figures(server, token, repeat, figures)
     finally:
         server.stop()
