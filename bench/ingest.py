@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ingest.py [--events 100000] [--batch 1000] [--repeat 3]
         [--database sqlite|postgresql] [--pg-url URL] [--gzip] [--no-domain] [--no-indexed]
-        [--no-floor] [--profile]
+        [--no-floor] [--profile] [--sqlite-pragma NAME=VALUE ...]
 
 Every run of an app path (and of the floor) gets a fresh copy of one migrated, seeded database;
 every other baseline run a fresh database of its own. Figures are printed, never asserted: on a
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import gzip
 import json
 import math
@@ -63,8 +64,8 @@ ROLLUP_COLUMNS = (
 ADDED = ", ".join(f"{c} = daily_usage.{c} + excluded.{c}" for c in ROLLUP_COLUMNS.split(", ")[4:])
 
 
-#: What the baseline table carries besides its integer key: nothing, the event table's unique
-#: key (source, event_id) with ON CONFLICT DO NOTHING, or that key and its secondary indexes.
+#: What the baseline table carries besides its integer key: nothing, ingest's unique key
+#: (source, event_id) with ON CONFLICT DO NOTHING, or that key and the event table's indexes.
 KEYS = ("none", "unique", "indexes")
 #: The issue 11 target: HTTP at least this share of the "unique" baseline's events/s.
 TARGET = 0.30
@@ -83,24 +84,27 @@ def raw_sql(dialect: str, keys: str) -> tuple[list[str], str]:
     return ddl, insert
 
 
-def floor_sql(dialect: str) -> tuple[str, str]:
-    """The event insert and the rollup upsert of the floor, on the app's own tables."""
-    events = (
-        f"INSERT INTO event ({COLUMNS}) VALUES ({PLACEHOLDERS[dialect]}) "
+def floor_sql(dialect: str) -> tuple[str, str, str]:
+    """The key insert, the event insert and the rollup upsert of the floor, on the app's own
+    tables: a key that is new lands in `event_key`, then its event in `event`."""
+    keys = (
+        f"INSERT INTO event_key (source, event_id) VALUES ({MARK[dialect]}, {MARK[dialect]}) "
         "ON CONFLICT (source, event_id) DO NOTHING"
     )
+    events = f"INSERT INTO event ({COLUMNS}) VALUES ({PLACEHOLDERS[dialect]})"
     rollups = (
         f"INSERT INTO daily_usage ({ROLLUP_COLUMNS}) VALUES ({', '.join([MARK[dialect]] * 8)}) "
         f"ON CONFLICT (employee_id, site_id, feature_id, local_day) DO UPDATE SET {ADDED}"
     )
-    return events, rollups
+    return keys, events, rollups
 
 
 class SqliteBackend:
     name = "sqlite"
 
-    def __init__(self, workdir: str):
+    def __init__(self, workdir: str, pragmas: tuple[str, ...] = ()):
         self.workdir = workdir
+        self.pragmas = pragmas  # what-if settings, run on every connection of every path
         self.template = os.path.join(workdir, "template.sqlite3")
         self.template_url = f"sqlite:///{self.template}"
 
@@ -125,8 +129,8 @@ class SqliteBackend:
         """sqlite3 on a new file with the app's pragmas (WAL, synchronous=NORMAL)."""
         path = self._path("raw")
         conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", *self.pragmas):
+            conn.execute(f"PRAGMA {pragma}")
         ddl, insert = raw_sql("sqlite", keys)
         for statement in ddl:
             conn.execute(statement)
@@ -148,7 +152,12 @@ class SqliteBackend:
         on); `write` runs [(sql, rows), …] by executemany in one transaction."""
         with self.fresh_app_db() as url:
             conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+            for pragma in (
+                "journal_mode=WAL",
+                "foreign_keys=ON",
+                "synchronous=NORMAL",
+                *self.pragmas,
+            ):
                 conn.execute(f"PRAGMA {pragma}")
 
             def write(statements):
@@ -162,8 +171,20 @@ class SqliteBackend:
             finally:
                 conn.close()
 
+    def configure(self, engine) -> None:
+        """Run the what-if pragmas on every new connection of an app engine."""
+        if self.pragmas:
+
+            @sqlalchemy.event.listens_for(engine, "connect")
+            def _on_connect(dbapi_conn, _record):
+                for pragma in self.pragmas:
+                    dbapi_conn.execute(f"PRAGMA {pragma}")
+
+            engine.dispose()  # a connection opened before the listener would miss them
+
     def describe(self) -> str:
-        return f"SQLite {sqlite3.sqlite_version}"
+        extra = "".join(f", PRAGMA {pragma}" for pragma in self.pragmas)
+        return f"SQLite {sqlite3.sqlite_version}{extra}"
 
     def close(self) -> None:
         pass
@@ -251,6 +272,9 @@ class PostgresBackend:
             finally:
                 conn.close()
 
+    def configure(self, engine) -> None:
+        pass
+
     def describe(self) -> str:
         with self.server.connect() as conn:
             version = conn.exec_driver_sql("SHOW server_version").scalar()
@@ -289,14 +313,25 @@ def build_template(backend, data: Dataset) -> str:
     return token
 
 
+class Clock:
+    """Wall time and this process's CPU time since it was made."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def read(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
 @dataclass
 class Measured:
     """One way of storing the events, and what each repeat measured."""
 
     name: str
-    run: Callable[[], tuple[float, tuple]]
+    run: Callable[[], tuple[tuple[float, float], tuple]]
     target: float | None = None  # least share of the unique-key baseline's events/s
     rates: list[float] = field(default_factory=list)
+    cpu_rates: list[float] = field(default_factory=list)  # events per second of CPU
     outcome: tuple | None = None
 
 
@@ -304,37 +339,42 @@ def baseline(backend, data: Dataset, batch: int, keys: str):
     """The prepared rows, one transaction per batch: no validation, no dedup, no rollup."""
     rows = data.raw_rows[backend.name]
     with backend.raw_writer(keys) as write:
-        start = time.perf_counter()
+        clock = Clock()
         for i in range(0, len(rows), batch):
             write(rows[i : i + batch])
-        return time.perf_counter() - start, ()
+        return clock.read(), ()
 
 
 def floor(backend, data: Dataset, batch: int):
-    """The app's own tables (keys, indexes, foreign keys) fed the prepared rows and their rollup
-    deltas, both by executemany, one transaction per batch: what the database alone costs."""
+    """The app's own tables (keys, indexes, foreign keys) fed the prepared rows, the new ones
+    among them and their rollup deltas, each by executemany, one transaction per batch: what
+    the database alone costs. Which rows are new is worked out before the clock starts."""
     rows = data.raw_rows[backend.name]
-    insert, upsert = floor_sql(backend.name)
+    keys, insert, upsert = floor_sql(backend.name)
     seen: set[str] = set()
     batches = []
     for i in range(0, len(rows), batch):
         part = rows[i : i + batch]
-        batches.append([(insert, part), (upsert, _rollup_deltas(part, seen))])
+        new = []
+        for row in part:
+            if row[1] not in seen:
+                seen.add(row[1])
+                new.append(row)
+        batches.append(
+            [(keys, [row[:2] for row in part]), (insert, new), (upsert, _rollup_deltas(new))]
+        )
     with backend.app_writer() as write:
         write(_newcomers(backend.name, data, rows[0][10]))
-        start = time.perf_counter()
+        clock = Clock()
         for statements in batches:
             write(statements)
-        return time.perf_counter() - start, ()
+        return clock.read(), ()
 
 
-def _rollup_deltas(rows: list[tuple], seen: set[str]) -> list[tuple]:
-    """daily_usage deltas of the rows not seen before (resends count once; aliases ignored)."""
+def _rollup_deltas(rows: list[tuple]) -> list[tuple]:
+    """daily_usage deltas of new rows (aliases ignored)."""
     cells: dict[tuple, list] = {}
     for row in rows:
-        if row[1] in seen:
-            continue
-        seen.add(row[1])
         cell = cells.setdefault((row[2], row[3], row[4], row[6]), [0, 0, 0, 0.0])
         if row[7] == "error":
             cell[1] += 1
@@ -372,15 +412,16 @@ def domain(backend, data: Dataset, batch: int):
     """`ingest_batch` and a commit per batch, on the events as JSON would decode them."""
     with backend.fresh_app_db() as url:
         engine = make_engine(url)
+        backend.configure(engine)
         sessions = make_sessionmaker(engine)
         counts = [0, 0, 0]
-        start = time.perf_counter()
+        clock = Clock()
         for chunk in data.batches(batch):
             with sessions() as session:
                 result = ingest_batch(session, source=SOURCE, events=chunk, now=datetime.now(UTC))
                 session.commit()
             _count(counts, result.accepted, result.duplicates, result.quarantined)
-        elapsed = time.perf_counter() - start
+        elapsed = clock.read()
         engine.dispose()
     return elapsed, tuple(counts)
 
@@ -389,12 +430,13 @@ def http(backend, data: Dataset, batch: int, token: str, gzipped: bool, workdir:
     """POST /api/v1/events through Flask's test client, JSON encoding (and gzip) included."""
     with backend.fresh_app_db() as url:
         app = create_app(Settings(url, secret_key="bench", instance_path=pathlib.Path(workdir)))
+        backend.configure(app.extensions["uptake"].engine)
         client = app.test_client()
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         if gzipped:
             headers["Content-Encoding"] = "gzip"
         counts = [0, 0, 0]
-        start = time.perf_counter()
+        clock = Clock()
         for chunk in data.batches(batch):
             body = json.dumps(chunk).encode()
             if gzipped:
@@ -404,7 +446,7 @@ def http(backend, data: Dataset, batch: int, token: str, gzipped: bool, workdir:
                 raise SystemExit(f"HTTP {response.status_code}: {response.get_data(as_text=True)}")
             got = response.json
             _count(counts, got["accepted"], got["duplicates"], got["quarantined"])
-        elapsed = time.perf_counter() - start
+        elapsed = clock.read()
         app.extensions["uptake"].engine.dispose()
     return elapsed, tuple(counts)
 
@@ -431,6 +473,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--no-floor", action="store_true", help="skip the app's tables fed prepared rows"
     )
     parser.add_argument("--profile", action="store_true", help="profile one HTTP run instead")
+    parser.add_argument(
+        "--sqlite-pragma",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="what if: run PRAGMA NAME=VALUE on every SQLite connection of every path",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.batch <= 10_000:
         parser.error("--batch must be between 1 and 10,000 (the API's limit)")
@@ -445,11 +494,12 @@ def main(argv=None) -> None:
     with ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="uptake-bench-"))
         if args.database == "sqlite":
-            backend = SqliteBackend(workdir)
+            backend = SqliteBackend(workdir, tuple(args.sqlite_pragma))
         else:
             backend = PostgresBackend(args.pg_url)
         stack.callback(backend.close)
         token = build_template(backend, data)
+        freeze_heap()
         post = functools.partial(http, backend, data, args.batch, token, args.gzip, workdir)
         if args.profile:
             return profile(post, len(data.events))
@@ -473,12 +523,21 @@ def main(argv=None) -> None:
         report(backend, data, args, paths)
 
 
+def freeze_heap() -> None:
+    """Keep the run's own data (every event, in three forms) out of the garbage collector's
+    full passes: a server or an import holds one batch, not the whole run, and would not pay
+    for scanning them."""
+    gc.collect()
+    gc.freeze()
+
+
 def measure(paths: list[Measured], repeat: int, events: int) -> None:
     for i in range(repeat):
         turn = i % len(paths)  # rotate, so drift on a noisy machine is not always on one path
         for path in paths[turn:] + paths[:turn]:
-            elapsed, outcome = path.run()
+            (elapsed, cpu), outcome = path.run()
             path.rates.append(events / elapsed)
+            path.cpu_rates.append(events / cpu)
             if path.outcome is not None and outcome != path.outcome:
                 print(f"warning: {path.name} counted {outcome}, before {path.outcome}")
             path.outcome = outcome
@@ -500,9 +559,13 @@ def report(backend, data: Dataset, args, paths: list[Measured]) -> None:
                 f"{path.name.split(':')[0]}: {accepted:,} accepted, {duplicates:,} duplicates, "
                 f"{quarantined:,} quarantined"
             )
+    # On SQLite all the work is this process's, so its CPU time is a second measure that other
+    # programs on the machine disturb far less than wall time; on PostgreSQL the server's is not.
+    cpu = args.database == "sqlite"
+    cpu_head = f" {'CPU ÷ uk':>9}" if cpu else ""
     print(
         f"\n{'path':<27} {'events/s':>10} {'÷ baseline':>11} {'÷ unique key':>13} "
-        f"{'target':>7} {'met':>4}   each run (events/s)"
+        f"{'target':>7} {'met':>4}{cpu_head}   each run (events/s)"
     )
     base, unique = paths[0].rates, paths[1].rates
     for path in paths:
@@ -512,10 +575,14 @@ def report(backend, data: Dataset, args, paths: list[Measured]) -> None:
         target, met = "", ""
         if path.target is not None:
             target, met = f"≥ {path.target:.2f}", "yes" if share >= path.target else "no"
+        cpu_share = ""
+        if cpu:
+            pairs = zip(path.cpu_rates, paths[1].cpu_rates, strict=True)
+            cpu_share = f" {statistics.median(r / u for r, u in pairs):>9.4f}"
         runs = ", ".join(f"{rate:,.0f}" for rate in path.rates)
         print(
             f"{path.name:<27} {statistics.median(path.rates):>10,.0f} {ratio:>11.4f} "
-            f"{share:>13.4f} {target:>7} {met:>4}   {runs}"
+            f"{share:>13.4f} {target:>7} {met:>4}{cpu_share}   {runs}"
         )
 
 
@@ -528,12 +595,12 @@ def profile(post: Callable, events: int) -> None:
         import pstats
 
         profiler = cProfile.Profile()
-        elapsed, _ = profiler.runcall(post)
+        (elapsed, _), _ = profiler.runcall(post)
         pstats.Stats(profiler).strip_dirs().sort_stats("cumulative").print_stats(45)
     else:
         profiler = Profiler(interval=0.001)
         with profiler:
-            elapsed, _ = post()
+            (elapsed, _), _ = post()
         print(profiler.output_text(color=False, show_all=False))
     print(f"under the profiler: {events / elapsed:,.0f} events/s (the profiler slows it)")
 

@@ -1,7 +1,9 @@
 """Event ingestion: validate → resolve → dedupe → insert the batch as a set → update rollups.
 
 One call is one batch and runs inside the caller's transaction, so a batch lands whole or not
-at all. Invalid events are never dropped: they go to the quarantine with their reasons.
+at all. Invalid events are never dropped: they go to the quarantine with their reasons. The
+rows go to the database as multi-row statements (`adoption.ingest.bulk`) or, for a file import
+on PostgreSQL, by COPY (`adoption.ingest.pgcopy`); both write the same rows in the same order.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from adoption.ingest import bulk, quarantine, registry
+from adoption.ingest import bulk, pgcopy, quarantine, registry
 from adoption.ingest.bulk import select_in
 from adoption.ingest.validation import ValidEvent, validate_event
 from adoption.masterdata.cleaning import key_of
@@ -68,8 +70,14 @@ def ingest_batch(
     events: Sequence[object],
     now: datetime,
     allowed_sites: frozenset[str] | None = None,
+    copy: bool = False,
 ) -> IngestResult:
-    """Store a batch of raw events; `allowed_sites` (site keys) limits a site-scoped token."""
+    """Store a batch of raw events; `allowed_sites` (site keys) limits a site-scoped token.
+
+    `copy` writes through `adoption.ingest.pgcopy` on PostgreSQL (COPY and array statements, for
+    the large batches of a file import); SQLite, and every batch without it, takes the
+    multi-row statements of `adoption.ingest.bulk`. Both store the same rows.
+    """
     result = IngestResult()
     staged, rejected = place_events(session, events, now, allowed_sites)
     for index, raw, reasons in rejected:
@@ -79,7 +87,7 @@ def ingest_batch(
     unique: dict[str, _Staged] = {}
     for item in staged:
         unique.setdefault(item.event.event_id, item)
-    result.accepted = store_events(session, source, list(unique.values()), now)
+    result.accepted = store_events(session, source, list(unique.values()), now, copy=copy)
     result.duplicates = len(staged) - result.accepted
     return result
 
@@ -147,7 +155,9 @@ def _sites_by_key(session: Session, keys: set[str]) -> dict[str, tuple[int, str]
     return {key: (site_id, tz) for key, site_id, tz in rows}
 
 
-def store_events(session: Session, source: str, staged: list[_Staged], now: datetime) -> int:
+def store_events(
+    session: Session, source: str, staged: list[_Staged], now: datetime, *, copy: bool = False
+) -> int:
     """Insert events that are new for `source` (ON CONFLICT DO NOTHING), roll up what landed."""
     if not staged:
         return 0
@@ -158,18 +168,28 @@ def store_events(session: Session, source: str, staged: list[_Staged], now: date
     feature_ids = {action: ref.feature_id for action, ref in features.items()}
     insert = _event_writer(session)
     rows, usage = _event_rows(insert, source, staged, employee_ids, feature_ids, now)
+    copy = copy and session.get_bind().dialect.name == "postgresql"
     # Keys in sorted order, so that concurrent batches sharing keys wait on each other instead
     # of deadlocking on PostgreSQL.
-    keys = sorted((source, row[1]) for row in rows)
-    landed = _key_writer(session).insert(session, keys)
-    if len(landed) < len(rows):
-        kept = {event_id for (event_id,) in landed}
-        new = [i for i, row in enumerate(rows) if row[1] in kept]
+    if copy:
+        ids = sorted(row[1] for row in rows)
+        stored = pgcopy.insert_keys(session, EventKey.__table__, source, ids)
+        landed = len(rows) - len(stored)
+        new = [i for i, row in enumerate(rows) if row[1] not in stored] if stored else None
+    else:
+        keys = sorted((source, row[1]) for row in rows)
+        kept = {event_id for (event_id,) in _key_writer(session).insert(session, keys)}
+        landed = len(kept)
+        new = [i for i, row in enumerate(rows) if row[1] in kept] if landed < len(rows) else None
+    if new is not None:
         rows, usage = [rows[i] for i in new], [usage[i] for i in new]
-    insert.insert(session, rows)
+    if copy:
+        pgcopy.copy_rows(session, Event.__table__, EVENT_COLUMNS, rows)
+    else:
+        insert.insert(session, rows)
     canonical = {f.feature_id: f.canonical_id for f in features.values()}
-    add_to_rollups(session, usage, canonical)
-    return len(landed)
+    add_to_rollups(session, usage, canonical, arrays=copy)
+    return landed
 
 
 def _event_rows(

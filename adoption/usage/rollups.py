@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from adoption.ingest import pgcopy
 from adoption.ingest.bulk import Writer, memo, writer
 from adoption.models import DailyUsage
 
@@ -38,14 +39,24 @@ def rollup_deltas(rows: Iterable[UsageRow], canonical: dict[int, int]) -> dict[t
     return acc
 
 
-def add_to_rollups(session: Session, rows: Iterable[UsageRow], canonical: dict[int, int]) -> None:
+def add_to_rollups(
+    session: Session, rows: Iterable[UsageRow], canonical: dict[int, int], *, arrays: bool = False
+) -> None:
     """Add the events just stored to daily_usage: their deltas summed per rollup row first, then
-    one upsert statement run for each row (DBAPI executemany), in key order, so concurrent
-    batches lock shared rows in the same order and cannot deadlock on PostgreSQL."""
+    upserted in key order, so concurrent batches lock shared rows in the same order and cannot
+    deadlock on PostgreSQL. One upsert statement runs for each row (DBAPI executemany); with
+    `arrays` on PostgreSQL, one statement takes them all as one array per column."""
     deltas = rollup_deltas(rows, canonical)
     if not deltas:
         return
-    upsert = _upsert(session.get_bind().dialect)
+    dialect = session.get_bind().dialect
+    upsert = _upsert(dialect)
+    if arrays and dialect.name == "postgresql":
+        params = [(*key, *counts) for key, counts in sorted(deltas.items())]
+        table = DailyUsage.__table__
+        typed = [(name, table.c[name].type.compile(dialect=dialect)) for name in upsert.names]
+        pgcopy.upsert_arrays(session, table, typed, upsert.tail, params)
+        return
     day = memo(upsert.convert("local_day"))
     params = [
         (employee_id, site_id, feature_id, day(local_day), *counts)

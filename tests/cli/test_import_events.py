@@ -273,3 +273,22 @@ def test_source_that_cannot_name_events_is_a_usage_error(store, runner, tmp_path
     path = write_csv(tmp_path / "events.csv", [csv_row(1)])
     result = runner.invoke(main, ["import", "events", str(path), "--source", source])
     assert result.exit_code == 2 and "--source" in result.output
+
+
+def test_a_file_that_stops_being_readable_keeps_the_batches_before_and_resumes(
+    store, runner, tmp_path, session
+):
+    """The batches before the bad line are stored, the error is the readable one, and the run
+    after the fix stores the rest and nothing twice."""
+    rows = [csv_row(n) for n in range(400)]  # about 40 kB: the bad byte is past the first reads
+    path = write_csv(tmp_path / "events.csv", rows)
+    good = path.read_bytes()
+    path.write_bytes(good + b"e-bad,Jos\xe9,S001\n")
+    result = runner.invoke(main, ["import", "events", str(path), "--batch-size", "50"])
+    assert result.exit_code == 2 and "not UTF-8" in result.output
+    kept = [event_id for _, event_id, *_ in stored_events(session)]
+    assert 0 < len(kept) < 400 and len(kept) % 50 == 0
+    assert kept == [f"e-{n}" for n in range(len(kept))]
+    path.write_bytes(good)
+    summary = run_import(runner, path, "--batch-size", "50")
+    assert summary == {"accepted": 400 - len(kept), "duplicates": len(kept), "quarantined": 0}

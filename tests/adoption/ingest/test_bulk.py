@@ -31,6 +31,11 @@ DB_EXAMPLES = settings(
 
 @pytest.fixture
 def store(make_site, make_employee, session):
+    seed(make_site, make_employee, session)
+
+
+def seed(make_site, make_employee, session) -> None:
+    """Three sites in three zones, two rostered people, a feature and its alias."""
     for code, zone in SITES.items():
         make_site(code, zone)
     make_employee("E001", "S001")
@@ -238,3 +243,13 @@ def test_a_failure_after_the_events_are_written_leaves_no_half_batch(store, sess
     assert session.scalars(select(Event.event_id)).all() == []
     monkeypatch.undo()
     assert ingest_batch(session, source="pos", events=sent, now=NOW).accepted == 1
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 999, 1000, 1001, 2047, 5000])
+def test_pages_cover_every_row_once_in_few_shapes(count):
+    spans = list(bulk.pages(count, 1000))
+    assert [start for start, _ in spans] == [
+        sum(size for _, size in spans[:i]) for i in range(len(spans))
+    ]
+    assert sum(size for _, size in spans) == count
+    assert {size for _, size in spans} <= {1000} | {2**k for k in range(10)}
