@@ -170,6 +170,17 @@ def recount(session, sent: list[list[dict]]) -> dict[tuple, tuple]:
     return {key: (s, e, n, math.fsum(logs)) for key, (s, e, n, logs) in cells.items()}
 
 
+def assert_rollups_recount(session, sent, accepted: int) -> None:
+    """The rollups hold exactly a recount of the events `sent`, of which `accepted` landed."""
+    expected = recount(session, sent)
+    got = rollups(session)
+    assert accepted == sum(s + e for s, e, _, _ in expected.values())
+    assert got.keys() == expected.keys()
+    for key, (s, e, n, log_sum) in expected.items():
+        assert got[key][:3] == (s, e, n)
+        assert got[key][3] == pytest.approx(log_sum, rel=1e-12, abs=1e-12)
+
+
 def rollups(session) -> dict[tuple, tuple]:
     rows = session.execute(
         select(
@@ -200,13 +211,7 @@ def test_rollups_equal_a_recount_of_the_events_whatever_the_batches_repeat(store
         assert result.quarantined == 0
         assert result.accepted + result.duplicates == len(batch)
         accepted += result.accepted
-    expected = recount(session, sent)
-    got = rollups(session)
-    assert accepted == sum(s + e for s, e, _, _ in expected.values())
-    assert got.keys() == expected.keys()
-    for key, (s, e, n, log_sum) in expected.items():
-        assert got[key][:3] == (s, e, n)
-        assert got[key][3] == pytest.approx(log_sum, rel=1e-12, abs=1e-12)
+    assert_rollups_recount(session, sent, accepted)
 
 
 def test_a_batch_larger_than_a_statement_holds_is_split_and_stored_whole(

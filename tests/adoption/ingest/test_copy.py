@@ -15,7 +15,14 @@ from adoption.db import make_engine, make_sessionmaker
 from adoption.ingest import pgcopy
 from adoption.ingest.batch import ingest_batch
 from adoption.models import DailyUsage, Employee, Event, EventKey, Feature, Quarantine
-from tests.adoption.ingest.test_bulk import DB_EXAMPLES, NOW, batches, recount, rollups, seed
+from tests.adoption.ingest.test_bulk import (
+    DB_EXAMPLES,
+    NOW,
+    assert_rollups_recount,
+    batches,
+    rollups,
+    seed,
+)
 
 
 @pytest.fixture
@@ -98,13 +105,7 @@ def test_copy_stores_what_the_multi_row_path_stores(store, session, sent):
 def test_copy_rollups_equal_a_recount_of_the_events(store, session, sent):
     wipe(session)
     accepted = sum(counts[0] for counts in ingest_all(session, sent, copy=True))
-    expected = recount(session, sent)
-    got = rollups(session)
-    assert accepted == sum(s + e for s, e, _, _ in expected.values())
-    assert got.keys() == expected.keys()
-    for key, (s, e, n, log_sum) in expected.items():
-        assert got[key][:3] == (s, e, n)
-        assert got[key][3] == pytest.approx(log_sum, rel=1e-12, abs=1e-12)
+    assert_rollups_recount(session, sent, accepted)
 
 
 def test_a_retried_batch_changes_nothing(store, session):
