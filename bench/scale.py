@@ -254,7 +254,7 @@ def ledger_baseline(url: str, month: str, figures: Figures) -> None:
     else:
         import psycopg
 
-        conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+        conn = psycopg.connect(libpq_url(url))
         params, marker = (first, last), "%s"
     query = sql.format(p=marker)
     samples = []
@@ -279,7 +279,7 @@ def new_events_file(url: str, directory: Path, now: datetime) -> Path:
     else:
         import psycopg
 
-        conn = psycopg.connect(url)
+        conn = psycopg.connect(libpq_url(url))
     people = conn.execute(
         "SELECT e.external_id, s.code FROM employee e JOIN site s ON s.id = e.site_id "
         f"WHERE e.rostered ORDER BY e.id LIMIT {NEW_PEOPLE}"
@@ -330,7 +330,7 @@ def age_world(url: str) -> None:
     else:
         import psycopg
 
-        conn = psycopg.connect(url)
+        conn = psycopg.connect(libpq_url(url))
         shift = "{c} - interval '1 day'"
     aged = {
         "event": ("received_at",),
@@ -367,6 +367,11 @@ def admin_token(env: dict) -> str:
     return out.strip().splitlines()[-1]
 
 
+def libpq_url(url: str) -> str:
+    """The SQLAlchemy URL of a PostgreSQL database as libpq reads it (no driver name)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
 def count_rows(url: str) -> tuple[int, int, tuple[str, ...]]:
     """Stored events, rostered people, and the three board scopes: the first site (its code has
     more digits past 999 sites), the first site's region, and the chain."""
@@ -375,7 +380,7 @@ def count_rows(url: str) -> tuple[int, int, tuple[str, ...]]:
     else:
         import psycopg
 
-        conn = psycopg.connect(url)
+        conn = psycopg.connect(libpq_url(url))
     events = conn.execute("SELECT COUNT(*) FROM event").fetchone()[0]
     people = conn.execute("SELECT COUNT(*) FROM employee WHERE rostered").fetchone()[0]
     code, region = conn.execute("SELECT code, region FROM site ORDER BY code LIMIT 1").fetchone()
@@ -472,6 +477,7 @@ def main() -> None:
     parser.add_argument("--large", type=World.parse, default=None)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--pg-url", default=None)
+    parser.add_argument("--skip-sqlite", action="store_true", help="with --pg-url: PostgreSQL only")
     parser.add_argument("--worlds", type=Path, default=ROOT / "bench" / ".worlds")
     args = parser.parse_args()
     small = args.small or (World(20, 0, 4) if args.reduced else World(40, 0, 12))
@@ -481,16 +487,17 @@ def main() -> None:
         f"Python {platform.python_version()}, {platform.platform()}; "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
-    results = {}
-    for world in (small, large):
-        figures = Figures()
-        kept = sqlite_world(world, args.worlds, figures)
-        with tempfile.TemporaryDirectory(prefix="uptake-scale-") as tmp:
-            copy = Path(tmp) / "uptake.sqlite3"
-            shutil.copy(kept, copy)
-            measure(f"sqlite:///{copy}", Path(tmp) / "instance", args.repeat, figures)
-        results[("SQLite", world)] = figures
-    print(table("SQLite", results[("SQLite", small)], results[("SQLite", large)], large))
+    if not args.skip_sqlite:
+        results = {}
+        for world in (small, large):
+            figures = Figures()
+            kept = sqlite_world(world, args.worlds, figures)
+            with tempfile.TemporaryDirectory(prefix="uptake-scale-") as tmp:
+                copy = Path(tmp) / "uptake.sqlite3"
+                shutil.copy(kept, copy)
+                measure(f"sqlite:///{copy}", Path(tmp) / "instance", args.repeat, figures)
+            results[("SQLite", world)] = figures
+        print(table("SQLite", results[("SQLite", small)], results[("SQLite", large)], large))
     if args.pg_url:
         pg_figures = {
             world: postgres_figures(world, args.pg_url, args.repeat) for world in (small, large)
