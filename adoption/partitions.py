@@ -164,13 +164,7 @@ def drop_before(session: Session, table: str, before: Month, now: datetime) -> D
         _limit_lock_waits(session)
         for month, name in sorted(monthly_partitions(session, table).items()):
             if month < before:
-                rows += int(
-                    session.scalar(
-                        text("SELECT greatest(reltuples, 0) FROM pg_class WHERE relname = :name"),
-                        {"name": name},
-                    )
-                    or 0
-                )
+                rows += _estimated_rows(session, name)
                 session.execute(text(f"DROP TABLE {name}"))
                 dropped.append(name)
         result = session.execute(
@@ -209,25 +203,30 @@ def horizon(session: Session, table: str = "event") -> date | None:
 
 
 def partition_report(session: Session) -> list[dict]:
-    """Each partitioned table's partitions with their estimated rows, oldest first (PostgreSQL);
-    on SQLite each table's row count by month, so the command reads the same on both."""
+    """Each partitioned table's partitions with their estimated rows, oldest first, and the
+    month each holds (None for the default partition) on PostgreSQL; on SQLite the events'
+    exact count by month, so the command reads the same on both."""
     report = []
     if enabled(session):
         for table in PARTITIONED:
-            names = [
-                *(name for _, name in sorted(monthly_partitions(session, table).items())),
-                f"{table}_{DEFAULT}",
-            ]
-            for name in names:
-                estimate = session.scalar(
-                    text("SELECT greatest(reltuples, 0) FROM pg_class WHERE relname = :name"),
-                    {"name": name},
-                )
-                report.append({"table": table, "partition": name, "rows": int(estimate or 0)})
+            months = sorted(monthly_partitions(session, table).items())
+            for month, name in [*months, (None, f"{table}_{DEFAULT}")]:
+                rows = _estimated_rows(session, name)
+                report.append({"table": table, "partition": name, "month": month, "rows": rows})
         return report
     month = func.strftime("%Y-%m", Event.local_day)
     for key, count in session.execute(
         select(month, func.count()).group_by(month).order_by(month)
     ).all():
-        report.append({"table": "event", "partition": key, "rows": count})
+        report.append(
+            {"table": "event", "partition": key, "month": Month.parse(key), "rows": count}
+        )
     return report
+
+
+def _estimated_rows(session: Session, name: str) -> int:
+    """PostgreSQL's estimate of a partition's rows (its statistics; 0 before the first ANALYZE)."""
+    estimate = session.scalar(
+        text("SELECT greatest(reltuples, 0) FROM pg_class WHERE relname = :name"), {"name": name}
+    )
+    return int(estimate or 0)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TypedDict
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from adoption.models import DailyUsage, Employee, Feature, ScoreSnapshot, Site, SnapshotState
@@ -166,24 +166,27 @@ def fresh_snapshot_employees(
 Coverage = dict[int, tuple[date, date]]
 
 
-def _fresh_states(session: Session, version: int):
-    """SELECT of the `snapshot_state` rows of `version` that are fresh (`fresh_snapshot_employees`
-    has the rule): (employee_id, first_day, through)."""
+def fresh_state_conditions(session: Session) -> list[ColumnElement[bool]]:
+    """What makes a `snapshot_state` row fresh (`fresh_snapshot_employees` has the rule), for a
+    query that joins the row's employee and home site."""
     state = SnapshotState
-    stmt = (
+    conditions = [state.rebuilt_at >= Employee.updated_at, state.rebuilt_at >= Site.updated_at]
+    catalog_changed = session.scalar(select(func.max(Feature.scores_changed_at)))
+    if catalog_changed is not None:
+        conditions.append(state.rebuilt_at >= catalog_changed)
+    return conditions
+
+
+def _fresh_states(session: Session, version: int):
+    """SELECT of the `snapshot_state` rows of `version` that are fresh:
+    (employee_id, first_day, through)."""
+    state = SnapshotState
+    return (
         select(state.employee_id, state.first_day, state.through)
         .join(Employee, Employee.id == state.employee_id)
         .join(Site, Site.id == Employee.site_id)
-        .where(
-            state.config_version == version,
-            state.rebuilt_at >= Employee.updated_at,
-            state.rebuilt_at >= Site.updated_at,
-        )
+        .where(state.config_version == version, *fresh_state_conditions(session))
     )
-    catalog_changed = session.scalar(select(func.max(Feature.scores_changed_at)))
-    if catalog_changed is not None:
-        stmt = stmt.where(state.rebuilt_at >= catalog_changed)
-    return stmt
 
 
 def _read_states(session: Session, stmt, employee_ids: list[int] | None) -> list[tuple]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CTE, and_, delete, func, or_, select
+from sqlalchemy import CTE, and_, delete, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from adoption import generations
@@ -20,14 +20,20 @@ from adoption.models import (
     DailyUsage,
     Employee,
     Event,
-    Feature,
     ScoreSnapshot,
     Site,
     SnapshotState,
     arrived_since,
 )
 from adoption.scoring.components import SCORE_COLUMNS, score_frame
-from adoption.scoring.proficiency import first_active_days, fresh_unused, snapshot_coverage
+from adoption.scoring.proficiency import (
+    NO_USAGE,
+    first_active_days,
+    fresh_state_conditions,
+    fresh_unused,
+    snapshot_coverage,
+    usage_marks,
+)
 from adoption.scoring.rules import ScoringRules, load_rules
 
 CHUNK = 5000
@@ -104,11 +110,9 @@ def _record_unused(
     need not look at them again until an event makes them dirty; forget that record for people
     who have usage now but no success yet (their score moves with every event). Returns whether
     any state changed."""
-    du, state = DailyUsage, SnapshotState.__table__
-    used: set[int] = set()
-    for start in range(0, len(never_active), CHUNK):
-        chunk = never_active[start : start + CHUNK]
-        used.update(session.scalars(select(du.employee_id).where(du.employee_id.in_(chunk))))
+    state = SnapshotState.__table__
+    marks = usage_marks(session, never_active)
+    used = {eid for eid, mark in marks.items() if mark != NO_USAGE}
     gone = [eid for eid in never_active if eid in used]
     removed = 0
     for start in range(0, len(gone), CHUNK):
@@ -186,19 +190,11 @@ def _not_fresh(session: Session, rules: ScoringRules) -> set[int]:
     at an edited site, or everyone after an edit of what scores rest on."""
     state = SnapshotState
     joined = and_(state.employee_id == Employee.id, state.config_version == rules.version)
-    stale = [
-        state.employee_id.is_(None),
-        state.rebuilt_at < Employee.updated_at,
-        state.rebuilt_at < Site.updated_at,
-    ]
-    catalog_changed = session.scalar(select(func.max(Feature.scores_changed_at)))
-    if catalog_changed is not None:
-        stale.append(state.rebuilt_at < catalog_changed)
     stmt = (
         select(Employee.id)
         .join(Site, Site.id == Employee.site_id)
         .outerjoin(state, joined)
-        .where(or_(*stale))
+        .where(or_(state.employee_id.is_(None), not_(and_(*fresh_state_conditions(session)))))
     )
     return set(session.scalars(stmt))
 

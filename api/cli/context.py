@@ -14,8 +14,10 @@ from datetime import date
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
+from adoption.calendar import Month
 from adoption.config import Settings
 from adoption.db import make_engine, make_sessionmaker, unit_of_work
+from adoption.errors import Invalid
 
 
 class Context:
@@ -55,6 +57,16 @@ def date_option(_ctx, _param, value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not a YYYY-MM-DD date.") from exc
+
+
+def month_option(_ctx, _param, value: str | None) -> Month | None:
+    """A click callback: an optional YYYY-MM option as a Month, or a usage error."""
+    if value is None:
+        return None
+    try:
+        return Month.parse(value)
+    except Invalid as exc:
+        raise click.BadParameter(f"{value!r} is not a YYYY-MM month.") from exc
 
 
 def format_option(default: str = "json"):

@@ -6,8 +6,7 @@ import click
 
 from adoption import partitions, schema
 from adoption.calendar import Month, chain_today_of
-from adoption.errors import Invalid
-from api.cli.context import Context, pass_ctx, table
+from api.cli.context import Context, month_option, pass_ctx, table
 from api.clock import utcnow
 
 
@@ -41,16 +40,12 @@ def db_partitions(ctx: Context) -> None:
     click.echo(table(("table", "partition", "rows"), rows))
 
 
-def _month(_ctx, _param, value: str) -> Month:
-    try:
-        return Month.parse(value)
-    except Invalid as exc:
-        raise click.BadParameter(f"{value!r} is not a YYYY-MM month.") from exc
-
-
 @db.command("retention")
 @click.option(
-    "--before", required=True, callback=_month, help="Drop raw events of months before this one."
+    "--before",
+    required=True,
+    callback=month_option,
+    help="Drop raw events of months before this one.",
 )
 @click.option("--yes", is_flag=True, help="Do it; without --yes, only say what would go.")
 @pass_ctx
@@ -69,7 +64,7 @@ def db_retention(ctx: Context, before: Month, yes: bool) -> None:
             )
         report = [r for r in partitions.partition_report(session) if r["table"] == "event"]
         if not yes:
-            going = [r for r in report if _month_of(r["partition"]) < before]
+            going = [r for r in report if r["month"] is not None and r["month"] < before]
             for r in going:
                 click.echo(f"would drop {r['partition']} ({r['rows']} rows)")
             click.echo(f"{len(going)} month(s) before {before}; run again with --yes to drop them")
@@ -79,11 +74,3 @@ def db_retention(ctx: Context, before: Month, yes: bool) -> None:
         f"dropped {len(dropped.partitions)} partition(s), {dropped.rows} events;"
         f" events now start on {dropped.before}"
     )
-
-
-def _month_of(partition: str) -> Month:
-    """'event_p202611' or '2026-11' → that month; the default partition sorts last."""
-    digits = partition.rsplit("_p", 1)[-1].replace("-", "")
-    if not digits.isdigit():
-        return Month(9999, 12)
-    return Month(int(digits[:4]), int(digits[4:]))

@@ -7,10 +7,8 @@ import sys
 
 import click
 
-from adoption.calendar import Month
-from adoption.errors import Invalid
 from api import jobs
-from api.cli.context import date_option, pass_ctx
+from api.cli.context import date_option, month_option, pass_ctx
 
 
 @click.group("jobs")
@@ -21,29 +19,20 @@ def jobs_group() -> None:
 JOB_NAMES = jobs.JOB_NAMES
 
 
-def _month(_ctx, _param, value):
-    if value is None:
-        return None
-    try:
-        return str(Month.parse(value))
-    except Invalid as exc:
-        raise click.BadParameter(f"{value!r} is not a YYYY-MM month.") from exc
-
-
 @jobs_group.command("run")
 @click.argument("name", type=click.Choice(JOB_NAMES))
 @click.option(
     "--from", "first", callback=date_option, help="rollups, points: first day to rebuild."
 )
 @click.option("--to", "last", callback=date_option, help="rollups, points: last day to rebuild.")
-@click.option("--month", callback=_month, help="close-month: the month to close (YYYY-MM).")
+@click.option("--month", callback=month_option, help="close-month: the month to close (YYYY-MM).")
 @pass_ctx
 def jobs_run(ctx, name, first, last, month) -> None:
     """Run one job now, under the scheduler's lock, recorded (start, end, outcome) like it.
 
     Exits 1 without running when another process holds the job's lock.
     """
-    options = {"first": first, "last": last, "month": month}
+    options = {"first": first, "last": last, "month": None if month is None else str(month)}
     result = jobs.run_job(ctx.sessions, name, options=options, settings=ctx.settings)
     if result.run is None:
         click.echo(f"{name}: skipped ({result.skipped})", err=True)
