@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from adoption.models.base import Base, UTCDateTime
@@ -55,6 +55,25 @@ class Account(Base):
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised by logout-everywhere, a password change, a reset or disabling: a session cookie
+    # carries the version it was issued under and is refused once they differ.
+    session_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sites: Mapped[list[Site]] = relationship(secondary=account_site, lazy="selectin")
     employee: Mapped[Employee | None] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per account and per client address, shared by every worker.
+
+    `key` is "account:<username key>" or "address:<ip>"; `blocked_until` grows exponentially
+    with the failures past the free tries, and a successful sign-in clears the account's row.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

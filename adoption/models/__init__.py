@@ -15,10 +15,11 @@ from adoption.models.events import (
     arrived_since,
 )
 from adoption.models.masterdata import Employee, Feature, Site
-from adoption.models.ops import AuditLog, ReadModelGeneration
+from adoption.models.ops import AccessLog, AuditLog, ReadModelGeneration
 from adoption.models.scoring import ScoreSnapshot, ScoringConfig, SnapshotState
 
 __all__ = [
+    "AccessLog",
     "AuditLog",
     "Base",
     "DailyUsage",

@@ -40,6 +40,8 @@ class Employee(Base):
     left_on: Mapped[date | None] = mapped_column(Date)
     public_opt_out: Mapped[bool] = mapped_column(Boolean, server_default=false())
     rostered: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # Set by `uptake employees forget`: personal fields replaced by a pseudonym, events erased.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Indexed: the newest change is part of every cached board's key (`rewards.board_cache`).
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

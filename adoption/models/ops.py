@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adoption.models.base import Base, BigId, UTCDateTime
@@ -35,3 +35,21 @@ class ReadModelGeneration(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AccessLog(Base):
+    """One read of one person's individual data by someone other than that person.
+
+    Written only in works-council mode (`UPTAKE_ACCESS_LOG=on`); HR and admin export it.
+    """
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_employee_at", "employee_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    viewer: Mapped[str] = mapped_column(String(128))
+    viewer_role: Mapped[str] = mapped_column(String(32))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    what: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(300))
