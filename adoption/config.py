@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adoption.errors import Invalid
+from adoption.partitions import MIN_RETENTION_DAYS
 
 DEFAULT_INSTANCE = Path.cwd() / "instance"
 
@@ -24,7 +26,24 @@ class Settings:
     close_hour: int = 6  # … at this local hour, unless HR closed it already
     ineligible_roles: tuple[str, ...] = ("manager",)  # roles that cannot be monthly champion
     # Raw events are kept for the current month and this many before it; 0 keeps them all.
+    # Deprecated: `retention_days` (UPTAKE_RETENTION_DAYS) is the documented setting.
     event_retention_months: int = 0
+    # Raw events older than this many days are purged nightly; 0 keeps them all (docs/privacy.md).
+    retention_days: int = 0
+    # Works-council mode: every read of one person's data by someone else is logged.
+    access_log: bool = False
+    # Aggregates over fewer people are withheld from all but hr and admin (docs/privacy.md).
+    min_group: int = 5
+    # Clerks see their own store's rankings by name ("colleagues") or as Anonymous rows but
+    # their own ("private", the default; docs/privacy.md).
+    board_names: str = "private"
+    # Web sessions and the HTTP front (docs/operations.md): a session ends after this long
+    # without a request, and this long after sign-in whatever happens.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    cookie_secure: bool = True  # the session cookie is only sent over HTTPS (and HSTS is sent)
+    proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
+    tv_frame_ancestors: str | None = None  # CSP sources that may frame the ?tv=1 board
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -50,7 +69,20 @@ class Settings:
             close_hour=_int_env(env, "UPTAKE_CLOSE_HOUR", 6, 0, 23),
             ineligible_roles=_roles_env(env, "UPTAKE_INELIGIBLE_ROLES", "manager"),
             event_retention_months=_retention_env(env, "UPTAKE_EVENT_RETENTION_MONTHS"),
+            retention_days=_retention_days_env(env),
+            access_log=_switch_env(env, "UPTAKE_ACCESS_LOG", False),
+            min_group=_int_env(env, "UPTAKE_MIN_GROUP", 5, 1, 1000),
+            board_names=_choice_env(env, "UPTAKE_BOARD_NAMES", ("private", "colleagues")),
+            **_web_env(env),
         )
+
+
+def _choice_env(env, name: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, the first by default."""
+    text = env.get(name, "").strip().lower() or choices[0]
+    if text not in choices:
+        raise Invalid({name: [f"Must be one of {', '.join(choices)}, not {text!r}."]})
+    return text
 
 
 def _int_env(env, name: str, default: int, low: int, high: int) -> int:
@@ -66,6 +98,32 @@ def _retention_env(env, name: str) -> int:
     if 0 < months < 3:
         raise Invalid({name: [f"Must be 0 (keep all) or at least 3, not {months}."]})
     return months
+
+
+def _retention_days_env(env) -> int:
+    """0 (keep every event) or at least MIN_RETENTION_DAYS; never together with the deprecated
+    UPTAKE_EVENT_RETENTION_MONTHS, so that one setting decides."""
+    name = "UPTAKE_RETENTION_DAYS"
+    days = _int_env(env, name, 0, 0, 100_000)
+    if 0 < days < MIN_RETENTION_DAYS:
+        raise Invalid(
+            {
+                name: [
+                    f"Must be 0 (keep all) or at least {MIN_RETENTION_DAYS} days, not {days}:"
+                    " points are re-derived from the events of every month not yet closed."
+                ]
+            }
+        )
+    if days and env.get("UPTAKE_EVENT_RETENTION_MONTHS", "").strip() not in {"", "0"}:
+        raise Invalid(
+            {
+                name: [
+                    "Set UPTAKE_RETENTION_DAYS or the deprecated UPTAKE_EVENT_RETENTION_MONTHS,"
+                    " not both."
+                ]
+            }
+        )
+    return days
 
 
 def _roles_env(env, name: str, default: str) -> tuple[str, ...]:
@@ -91,3 +149,36 @@ def instance_secret(instance: Path) -> str:
         finally:
             draft.unlink()
     return path.read_text().strip()
+
+
+def _web_env(env) -> dict:
+    """The session, cookie, proxy and framing settings (docs/operations.md)."""
+    return {
+        "session_idle_minutes": _int_env(env, "UPTAKE_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
+        "session_max_hours": _int_env(env, "UPTAKE_SESSION_MAX_HOURS", 12, 1, 24 * 30),
+        "cookie_secure": _switch_env(env, "UPTAKE_COOKIE_SECURE", True),
+        "proxy_hops": _int_env(env, "UPTAKE_PROXY_HOPS", 0, 0, 5),
+        "tv_frame_ancestors": _frame_ancestors_env(env, "UPTAKE_TV_FRAME_ANCESTORS"),
+    }
+
+
+def _switch_env(env, name: str, default: bool) -> bool:
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text not in {"on", "off", "true", "false", "1", "0"}:
+        raise Invalid({name: [f"Must be on or off, not {text!r}."]})
+    return text in {"on", "true", "1"}
+
+
+FRAME_SOURCE = re.compile(r"'self'|https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _frame_ancestors_env(env, name: str) -> str | None:
+    """Space-separated CSP sources (`'self'`, `https://host[:port]`, `https://*.domain`); unset
+    or empty: nobody may frame any page."""
+    sources = env.get(name, "").split()
+    bad = [s for s in sources if not FRAME_SOURCE.fullmatch(s)]
+    if bad:
+        raise Invalid({name: [f"Not a frame source: {bad[0]!r} (use 'self' or https://host)."]})
+    return " ".join(sources) or None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_S = 5
+#: The connection execution option that says how a transaction begins on SQLite (`_on_begin`).
+SQLITE_BEGIN = "uptake_sqlite_begin"
+IMMEDIATE, DEFERRED = "IMMEDIATE", "DEFERRED"
 
 
 def normalise_url(url: str) -> str:
@@ -63,7 +67,16 @@ def _postgres_engine(url: str, **kwargs) -> Engine:
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys and a busy timeout; let SQLAlchemy, not pysqlite, begin transactions."""
+    """WAL, foreign keys and a busy timeout; SQLAlchemy, not pysqlite, begins transactions (the
+    recipe of SQLAlchemy's SQLite dialect documentation), so that a writer can begin IMMEDIATE.
+
+    Why IMMEDIATE: a DEFERRED transaction takes the write lock at its first write. When it has
+    read before (a request reads its token first), SQLite does not wait for the lock, busy
+    timeout or not, and answers SQLITE_BUSY at once: waiting could deadlock two readers that
+    both want to write, and a snapshot older than the last commit cannot be written on anyway.
+    BEGIN IMMEDIATE takes the write lock before anything is read, and waits for it up to the
+    busy timeout. Readers (DEFERRED) never wait in WAL mode, nor make writers wait.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -77,7 +90,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        mode = conn.get_execution_options().get(SQLITE_BEGIN, DEFERRED)
+        if mode not in (IMMEDIATE, DEFERRED):
+            raise ValueError(f"{SQLITE_BEGIN} must be {IMMEDIATE} or {DEFERRED}, not {mode!r}")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite's "database is locked": its write lock could not be had (within
+    the busy timeout for a transaction begun IMMEDIATE, at once for a DEFERRED one that has
+    read, or whose snapshot an other connection's commit made stale)."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and "database is locked" in str(orig)
 
 
 @contextmanager
@@ -98,12 +122,31 @@ def scratch_postgres(server_url: str, prefix: str) -> Iterator[str]:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions of the app, jobs and CLI; each raises the master data generation when it writes
-    people, sites or features (`adoption.generations`)."""
+    people, sites or features (`adoption.generations`).
+
+    Its sessions are writers: on SQLite each of their transactions begins IMMEDIATE (it waits
+    up to the busy timeout for the write lock, then holds it until it ends). A unit of work
+    that only reads takes `reader_session` instead. The engine's own connections (a readiness
+    probe, a migration) begin DEFERRED.
+    """
     from adoption.generations import watch_master_data  # it needs the models, which need this
 
+    if engine is not None and engine.dialect.name == "sqlite":
+        engine = engine.execution_options(**{SQLITE_BEGIN: IMMEDIATE})
     factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
     watch_master_data(factory)
     return factory
+
+
+def reader_session(factory: sessionmaker[Session]) -> Session:
+    """A session of `factory` for a unit of work that reads (a GET request): on SQLite its
+    transactions begin DEFERRED, take no lock that writers wait for and never wait themselves.
+    It may still write, but on SQLite a write after a read cannot wait for the lock: under
+    contention it fails at once with "database is locked"."""
+    bind = factory.kw["bind"]
+    if bind.dialect.name != "sqlite":
+        return factory()
+    return factory(bind=bind.execution_options(**{SQLITE_BEGIN: DEFERRED}))
 
 
 @contextmanager

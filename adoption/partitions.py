@@ -7,23 +7,27 @@ partition covers, such as a backfill of last year or a device clock far ahead. S
 fails for want of a partition. The `partitions` job creates the months ahead and moves any rows
 the default partition holds into partitions of their own.
 
-Retention drops the raw events of whole months: a `DROP TABLE` of the month's partition on
-PostgreSQL, a `DELETE` on SQLite (which has no partitions). It then raises the event horizon
-(`StorageHorizon`), and the jobs that re-derive from raw events never reach before it. The
-rollups and the ledger are kept: every screen reads them, and the ledger is the payroll record.
-Deduplication does not depend on the dropped events: their keys stay in `event_key`.
+Retention removes the raw events before a cut day (`cut_before`): on PostgreSQL a `DROP TABLE`
+of each month's partition that lies wholly before it and a `DELETE` of the older rows of the
+month the cut falls in; on SQLite (no partitions) a `DELETE`. The cut is `UPTAKE_RETENTION_DAYS`
+before the chain's current day (`retention_cut_days`), or a month boundary (`retention_cut`,
+`uptake db retention --before`). It then raises the event horizon (`StorageHorizon`) to the cut
+day, and the jobs that re-derive from raw events never reach before it. The rollups and the
+ledger are kept: every screen reads them, and the ledger is the payroll record. Deduplication
+does not depend on the removed events: their keys stay in `event_key`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
+from adoption.errors import Invalid
 from adoption.models import Event, StorageHorizon
 
 PARTITIONED = ("event", "daily_usage", "points_ledger")
@@ -36,6 +40,10 @@ DEFAULT = "pdefault"
 #: (the job then fails, and runs again the next night). A DDL lock that waits longer would queue
 #: every new read of the table behind it.
 LOCK_TIMEOUT = "10s"
+#: The shortest retention in days. The cut then never reaches the previous month (at most 61 days
+#: back, on the 31st of a month after a 31-day month), whose points are re-derived from its
+#: events until it is closed.
+MIN_RETENTION_DAYS = 62
 _PARTITION = re.compile(rf"({'|'.join(PARTITIONED)})_p([0-9]{{6}}|default)")
 
 
@@ -150,25 +158,31 @@ class Dropped:
 
 
 def drop_before(session: Session, table: str, before: Month, now: datetime) -> Dropped:
-    """Remove every row of `table` from months before `before` and raise its horizon there.
+    """Remove every row of `table` from months before `before` and raise its horizon there."""
+    return cut_before(session, table, before.first_day, now)
 
-    On PostgreSQL whole partitions are dropped (and the default partition's older rows
-    deleted); on SQLite the rows are deleted. Only RETAINABLE tables may be cut.
+
+def cut_before(session: Session, table: str, first: date, now: datetime) -> Dropped:
+    """Remove every row of `table` whose local day is before `first`; raise its horizon there.
+
+    On PostgreSQL the partitions of months wholly before `first` are dropped, and the older rows
+    of the month `first` falls in (and of the default partition) deleted; on SQLite the rows are
+    deleted. Only RETAINABLE tables may be cut.
     """
     if table not in RETAINABLE:
         raise ValueError(f"retention does not drop {table}: only {', '.join(RETAINABLE)}")
-    first = before.first_day
     dropped: list[str] = []
     rows = 0
     if enabled(session):
         _limit_lock_waits(session)
         for month, name in sorted(monthly_partitions(session, table).items()):
-            if month < before:
+            if month.next().first_day <= first:
                 rows += _estimated_rows(session, name)
                 session.execute(text(f"DROP TABLE {name}"))
                 dropped.append(name)
+        # Only the month of `first` and the default partition can still hold older rows.
         result = session.execute(
-            text(f"DELETE FROM {table}_{DEFAULT} WHERE local_day < :first"), {"first": first}
+            text(f"DELETE FROM {table} WHERE local_day < :first"), {"first": first}
         )
         rows += result.rowcount
     else:
@@ -179,11 +193,74 @@ def drop_before(session: Session, table: str, before: Month, now: datetime) -> D
 
 
 def retention_cut(session: Session, today: date, months: int, now: datetime) -> Dropped:
-    """Keep the raw events of `today`'s month and the `months` before it; drop older ones."""
+    """Keep the raw events of `today`'s month and the `months` before it; drop older ones.
+    The deprecated month setting (UPTAKE_EVENT_RETENTION_MONTHS)."""
     keep_from = Month.of(today)
     for _ in range(months):
         keep_from = keep_from.previous()
     return drop_before(session, "event", keep_from, now)
+
+
+def days_cut(today: date, days: int) -> date:
+    """The first day kept when events older than `days` days go: `today` − `days`.
+
+    Fewer than MIN_RETENTION_DAYS is refused (Invalid), so the cut never reaches a month that
+    is still open."""
+    if days < MIN_RETENTION_DAYS:
+        raise Invalid(
+            {
+                "days": [
+                    f"Keep at least {MIN_RETENTION_DAYS} days of events, not {days}: points are"
+                    " re-derived from the events of every month not yet closed."
+                ]
+            }
+        )
+    return today - timedelta(days=days)
+
+
+def retention_cut_days(session: Session, today: date, days: int, now: datetime) -> Dropped:
+    """Purge the raw events older than `days` days (UPTAKE_RETENTION_DAYS): every event whose
+    local day is before `days_cut(today, days)`."""
+    return cut_before(session, "event", days_cut(today, days), now)
+
+
+@dataclass(frozen=True)
+class Going:
+    """What `cut_before` would remove: a whole partition (rows: PostgreSQL's estimate), or the
+    older rows of one (exact); on SQLite, a month's events (exact)."""
+
+    what: str
+    rows: int
+    whole: bool
+
+
+def rows_before(session: Session, first: date) -> list[Going]:
+    """What cutting the events before `first` would remove, oldest first (a dry run)."""
+    if not enabled(session):
+        month = func.strftime("%Y-%m", Event.local_day)
+        counted = session.execute(
+            select(month, func.count())
+            .where(Event.local_day < first)
+            .group_by(month)
+            .order_by(month)
+        ).all()
+        return [Going(key, n, Month.parse(key).next().first_day <= first) for key, n in counted]
+    going = []
+    for month, name in sorted(monthly_partitions(session, "event").items()):
+        if month.next().first_day <= first:
+            going.append(Going(name, _estimated_rows(session, name), True))
+        elif month.first_day < first:
+            going.append(Going(name, _count_before(session, name, first), False))
+    default = f"event_{DEFAULT}"
+    if older := _count_before(session, default, first):
+        going.append(Going(default, older, False))
+    return going
+
+
+def _count_before(session: Session, name: str, first: date) -> int:
+    return session.scalar(
+        text(f"SELECT count(*) FROM {name} WHERE local_day < :first"), {"first": first}
+    )
 
 
 def _raise_horizon(session: Session, table: str, first: date, now: datetime) -> None:

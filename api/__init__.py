@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adoption.config import Settings
 from adoption.db import make_engine, make_sessionmaker
 from adoption.ingest.validation import MAX_BODY_BYTES
-from api import database, errors
+from api import database, errors, security
 from api.schemas.errors import ErrorSchema
 from api.schemas.events import EventBatchSchema, EventSchema
 
@@ -56,8 +56,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         API_TITLE="Uptake",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
@@ -72,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     engine = make_engine(settings.database_url)
     app.extensions["uptake"] = Uptake(settings, engine, make_sessionmaker(engine))
     app.teardown_appcontext(database.close_session)
+    security.configure(app, settings)  # cookie flags, proxies, headers on every response
     _register(app)
     logging.basicConfig(level=logging.INFO)
     if settings.scheduler:  # in every worker: the run-once lock makes each job run once
@@ -85,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _register(app: Flask) -> None:
     from api import web
     from api.http import (
+        accounts,
         adoption,
         champions,
         events,
@@ -93,6 +93,7 @@ def _register(app: Flask) -> None:
         leaderboards,
         masterdata,
         pilots,
+        privacy,
         quarantine,
         waves,
     )
@@ -103,6 +104,8 @@ def _register(app: Flask) -> None:
     for module in (events, masterdata, quarantine, adoption, waves, leaderboards, jobs, champions):
         api.register_blueprint(module.bp, url_prefix=API_PREFIX)
     api.register_blueprint(pilots.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(accounts.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(privacy.bp, url_prefix=API_PREFIX)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
     errors.register(app)

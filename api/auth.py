@@ -5,6 +5,9 @@ Used by the JSON API (`requires`) and the pages (`api.web.render.page`, the logi
 - Callers: `current_principal()` is the bearer token's holder (`Authorization: Bearer`), else the
   web login of the session cookie; `session_principal()` is only the web login (pages ignore
   `Authorization` headers). Both are cached in `g.principal` for the request.
+- Sessions (`api.session_cookie`, re-exported here): `sign_in` writes the account id, its
+  session version and the sign-in time into the signed cookie; `session_account` accepts it
+  only while `adoption.identity.sessions` says so; `sign_out` ends every session of the account.
 - CSRF: each browser session holds one random token (`session["csrf_token"]`, made on first use,
   renewed at login). Any unsafe request (not GET/HEAD/OPTIONS) made with the session cookie must
   send it: a page form in its hidden `csrf_token` field or the `X-CSRF-Token` header (else the
@@ -23,22 +26,31 @@ import secrets
 from collections.abc import Callable, Iterable
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask import session as web_session
 from sqlalchemy.orm import Session
 
 from adoption.errors import Forbidden, NotFound, Unauthorized, Unreadable
 from adoption.identity import credentials
+from adoption.identity.access_log import record_access
 from adoption.identity.credentials import Principal
 from adoption.masterdata.records import get_site
 from adoption.models import Site
+from adoption.privacy import Viewer
 from api import database
 from api.clock import utcnow
+from api.session_cookie import (  # noqa: F401  (part of this module's interface)
+    ACCOUNT_KEY,
+    CSRF_KEY,
+    client_address,
+    renew_session,
+    session_account,
+    sign_in,
+    sign_out,
+)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CSRF_KEY = "csrf_token"  # the session key and the forms' hidden field
 CSRF_HEADER = "X-CSRF-Token"
-ACCOUNT_KEY = "account_id"
 ALL_READERS = ("admin", "hr", "rollout_lead", "manager", "employee")
 FORM_EXPIRED = "This form has expired or did not come from this site. Reload and try again."
 API_NEEDS_CSRF = "A signed-in browser must send its X-CSRF-Token header to change anything."
@@ -70,30 +82,12 @@ def _bearer(header: str) -> Principal:
 
 
 def session_principal() -> Principal | None:
-    """The web login of this session (an enabled account), or None."""
+    """The web login of this session while it counts (`session_account`), or None."""
     if "principal" in g:
         return g.principal
-    principal = None
-    account_id = web_session.get(ACCOUNT_KEY)
-    if account_id is not None:
-        account = credentials.account_by_id(database.session(), account_id)
-        principal = credentials.principal_for_account(account) if account else None
-    g.principal = principal
-    return principal
-
-
-def sign_in(account_id: int) -> None:
-    """Start a fresh session for this account: nothing of the pre-login session is kept (no
-    fixation) and the CSRF token is new."""
-    web_session.clear()
-    web_session[CSRF_KEY] = secrets.token_urlsafe(32)
-    web_session[ACCOUNT_KEY] = account_id
-    g.pop("principal", None)
-
-
-def sign_out() -> None:
-    web_session.clear()
-    g.pop("principal", None)
+    account = session_account()
+    g.principal = credentials.principal_for_account(account) if account is not None else None
+    return g.principal
 
 
 def csrf_token() -> str:
@@ -122,14 +116,11 @@ def has_role(principal: Principal, roles: Iterable[str]) -> bool:
     return principal.role == "admin" or principal.role in set(roles)
 
 
-# Pay-relevant roles see opted-out people by name; everyone else sees "Anonymous" (DESIGN:
-# opted-out people are hidden on public boards, still eligible for pay).
-SEES_OPTED_OUT = frozenset({"hr", "admin"})
-
-
-def reveals_opted_out(principal: Principal) -> bool:
-    """Whether boards show this principal opted-out people by name."""
-    return principal.role in SEES_OPTED_OUT
+def viewer(principal: Principal) -> Viewer:
+    """Who looks, for the one rule of who sees whom by name (`adoption.privacy`,
+    docs/privacy.md), with the chain's setting for colleagues' names on store boards."""
+    settings = current_app.extensions["uptake"].settings
+    return Viewer.of(principal, colleague_names=settings.board_names == "colleagues")
 
 
 def requires(*roles: str) -> Callable:
@@ -151,32 +142,78 @@ def requires(*roles: str) -> Callable:
     return decorate
 
 
+def requires_account() -> Callable:
+    """A signed-in web account (a browser session): 401 without credentials, 403 for a bearer
+    token, which has no password of its own."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if principal is None:
+                raise Unauthorized("Authentication is required.")
+            if principal.kind != "account":
+                raise Forbidden("Only a signed-in account has a password to change.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def require_site(principal: Principal, site_id: int, code: str) -> None:
-    """403 when a scoped role asks for a site outside its scope."""
+    """403 when a scoped role asks for a site outside its scope. `code` must be the code as the
+    caller sent it (never the stored spelling): the answer is then the same as `visible_site`'s
+    for a code that does not exist."""
     if not principal.can_see_site(site_id):
-        raise Forbidden(f"Site {code!r} is outside your scope.", {"site_id": code})
+        raise _outside_scope(code)
+
+
+def _outside_scope(code: str) -> Forbidden:
+    return Forbidden(f"Site {code!r} is outside the sites of your login.", {"site_id": code})
 
 
 def visible_site(session: Session, principal: Principal, code: str) -> Site:
-    """The site, if the principal may see it. A scoped role (manager, employee) gets 403 for an
-    unknown code as for another site's, so probing codes tells nothing about other sites."""
-    outside = Forbidden(f"Site {code!r} is outside the sites of your login.", {"site_id": code})
+    """The site, if the principal may see it. A scoped role (manager, employee) gets the same 403
+    for an unknown code as for another site's, so probing codes tells nothing about other sites
+    (docs/privacy.md). Every handler that reads a site by code for any role goes through here."""
     try:
         site = get_site(session, code)
     except NotFound:
-        if principal.scoped:
-            raise outside from None
-        raise
-    if not principal.can_see_site(site.id):
-        raise outside
+        if not principal.scoped:
+            raise
+        raise _outside_scope(code) from None
+    require_site(principal, site.id, code)
     return site
 
 
 def require_person(principal: Principal, employee, what: str) -> None:
-    """An employee may read only itself (`what`: e.g. "record"); others as `require_site`."""
-    if principal.role == "employee" and employee.id != principal.employee_id:
-        raise Forbidden(f"An employee may only read their own {what}.")
-    require_site(principal, employee.site_id, employee.site.code)
+    """Whether the principal may read this person's `what` (e.g. "progress"): anyone itself; hr,
+    admin anyone; a manager the people of its sites. Anyone else gets the 404 an unknown user
+    id gets, byte for byte (the id as the path gave it, `records.get_employee`'s message), so
+    probing ids tells nothing about who exists elsewhere (docs/privacy.md).
+
+    A read of someone else's data is written to the access log when `UPTAKE_ACCESS_LOG` is on:
+    every handler of one person's data calls this after `records.get_employee`."""
+    allowed = employee.id == principal.employee_id or (
+        principal.role != "employee" and principal.can_see_site(employee.site_id)
+    )
+    if not allowed:
+        asked = (request.view_args or {}).get("user_id", employee.external_id)
+        raise NotFound(f"No employee {asked!r}.", {"user_id": asked})
+    if (
+        employee.id != principal.employee_id
+        and current_app.extensions["uptake"].settings.access_log
+    ):
+        record_access(
+            database.session(),
+            viewer=principal.name,
+            viewer_role=principal.role,
+            employee_id=employee.id,
+            what=what,
+            path=request.path,
+            now=utcnow(),
+        )
 
 
 def visible_site_ids(principal: Principal) -> set[int] | None:

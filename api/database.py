@@ -14,6 +14,15 @@ The commit happens inside the view call, so a failing commit (e.g. a locked SQLi
 still goes through the error handlers (503), and the messages the view flashed for the next
 page are withdrawn: nothing may say "closed" or "replayed" when the commit did not happen.
 The app's teardown closes the session.
+
+Readers and writers (SQLite, `adoption.db.make_sessionmaker`): a request whose method changes
+things (POST, PUT, PATCH, DELETE) is a writer: its transaction begins IMMEDIATE, so it waits for
+SQLite's one write lock, up to the busy timeout, before it reads anything (its token first). A
+GET, HEAD or OPTIONS request is a reader: its transaction begins DEFERRED and neither waits for
+writers nor makes them wait. A reader that writes after all (an audited export, an access log
+row) cannot wait for the lock once it has read: when SQLite refuses it the lock, its work is
+rolled back and the view runs again, once, as a writer. So a request answers 503 only when the
+busy timeout has really elapsed.
 """
 
 from __future__ import annotations
@@ -22,18 +31,27 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask import session as cookie
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from adoption.db import is_locked, reader_session
+
 T = TypeVar("T")
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def session() -> Session:
-    """The request's session, opened on first use."""
+    """The request's session, opened on first use: a reader's or a writer's (above)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["uptake"].sessions()
+        sessions = current_app.extensions["uptake"].sessions
+        g.db_session = sessions() if _writer() else reader_session(sessions)
     return g.db_session
+
+
+def _writer() -> bool:
+    return request.method not in READ_METHODS or g.get("db_writer", False)
 
 
 def keep_on_error() -> None:
@@ -51,7 +69,22 @@ def attempt() -> Iterator[None]:
 
 
 def in_unit_of_work(view: Callable[[], T]) -> T:
-    """Run the view, then commit the request's session once, or roll it back (see above)."""
+    """Run the view, then commit the request's session once, or roll it back (see above); a
+    reader that SQLite refused the write lock runs again as a writer."""
+    before = set(g)
+    try:
+        return _run_and_commit(view)
+    except OperationalError as exc:
+        if _writer() or not is_locked(exc):
+            raise
+    close_session()
+    for name in set(g) - before:  # what the first run cached (its principal, its account …)
+        g.pop(name)
+    g.db_writer = True
+    return _run_and_commit(view)
+
+
+def _run_and_commit(view: Callable[[], T]) -> T:
     flashed = len(cookie.get("_flashes", []))
     try:
         result = view()

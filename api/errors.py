@@ -4,7 +4,9 @@
 422 and werkzeug's HTTP exceptions (404 for an unknown URL, 405, 413 …) are looked up in the same
 table. The JSON API answers `{"error": {"code", "message", "details"}}` (`error_response`); the
 pages render error.html with the same status (`api.web.errors`). Transient database contention is
-503 `unavailable` with `Retry-After`; anything else is a logged 500 `internal_error`.
+503 `unavailable` with `Retry-After`: on SQLite, a write lock still taken when the busy timeout has
+elapsed (writers wait for it, `api.database`), on PostgreSQL a deadlock or a serialization
+failure. Anything else is a logged 500 `internal_error`.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from adoption.calendar import chain_today_of
 from adoption.config import Settings
 from adoption.errors import Invalid, NotFound
 from adoption.jobs.runs import RunResult, events_since, run_once_recorded
-from adoption.partitions import ensure_partitions, retention_cut
+from adoption.partitions import ensure_partitions, retention_cut, retention_cut_days
 from adoption.scoring.snapshots import snapshot_scores
 from adoption.usage.rollups import rebuild_rollups_job
 from api.clock import utcnow
@@ -96,20 +96,30 @@ def close_month(session: Session, now: datetime, **options) -> dict:
     return close_previous_month_job(session, now=now, **options)
 
 
-def partitions(session: Session, now: datetime, *, retention_months: int = 0) -> dict:
-    """Create the coming months' partitions (PostgreSQL); with a retention, drop older events."""
+def partitions(
+    session: Session, now: datetime, *, retention_days: int = 0, retention_months: int = 0
+) -> dict:
+    """Create the coming months' partitions (PostgreSQL); with a retention (UPTAKE_RETENTION_DAYS,
+    or the deprecated month setting), purge the older raw events."""
     today = chain_today_of(session, now)
     created = ensure_partitions(session, today)
     details: dict = {"created": created}
-    if retention_months:
+    dropped = None
+    if retention_days:
+        dropped = retention_cut_days(session, today, retention_days, now)
+    elif retention_months:
         dropped = retention_cut(session, today, retention_months, now)
+    if dropped is not None:
         details |= {"events_before": dropped.before, "dropped": dropped.partitions}
         details["events_removed"] = dropped.rows
     return details
 
 
 def _retention_settings(settings: Settings) -> dict:
-    return {"retention_months": settings.event_retention_months}
+    return {
+        "retention_days": settings.retention_days,
+        "retention_months": settings.event_retention_months,
+    }
 
 
 def _close_settings(settings: Settings) -> dict:
@@ -141,7 +151,7 @@ JOBS: dict[str, Job] = {
         Job("badges", "Award badges.", badges),
         Job(
             "partitions",
-            "Create monthly partitions ahead; drop raw events past the retention.",
+            "Create monthly partitions ahead; purge raw events past the retention.",
             partitions,
             configured=_retention_settings,
         ),

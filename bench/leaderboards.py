@@ -33,6 +33,7 @@ from adoption.db import make_engine, make_sessionmaker, scratch_postgres, unit_o
 from adoption.ingest.batch import ingest_batch
 from adoption.masterdata import imports
 from adoption.models import DailyUsage, Event, Site
+from adoption.privacy import OPERATOR
 from adoption.simulation import chain
 from rewards.leaderboards import leaderboard, parse_period, resolve_scope
 from rewards.models import PointsLedger
@@ -157,7 +158,7 @@ def board_query(factory, board: Board, now: datetime) -> Callable[[], dict]:
                 period=board.period,
                 metric=board.metric,
                 limit=1000,
-                reveal_opted_out=True,
+                viewer=OPERATOR,
                 now=now,
             )
 

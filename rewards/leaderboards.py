@@ -4,9 +4,10 @@ Points are read from the per-period totals kept beside the ledger (`rewards.ledg
 and improvement are the score of e on day d, read from fresh stored snapshots and computed from the
 daily_usage rollup for the rest (`adoption.scoring.proficiency.stored_scores_on`). Nothing here
 reads raw events. Entrants: rostered, home site in scope, employed on a day of the period
-(`adoption.calendar.employed_sql`). Opted-out people are anonymous unless the caller passes
-`reveal_opted_out` (hr and admin); `ranked_board` is the board before that choice, for callers (the
-team board, /me) that add their own columns.
+(`adoption.calendar.employed_sql`). Who is named to whom is `adoption.privacy.named_in_ranking`
+(docs/privacy.md): the rows of everyone else are "Anonymous" and keep their rank and value;
+`ranked_board` is the board before that choice, for callers (the team board, /me) that add their
+own columns.
 
 Points count every ledger row of the period's local days, today's included while the period runs.
 Proficiency is the score on the period's last day, and improvement runs to that day; for the
@@ -32,6 +33,7 @@ from adoption.calendar import Month, chain_today, employed_sql, site_timezones
 from adoption.errors import Invalid, NotFound
 from adoption.masterdata.records import get_site
 from adoption.models import Employee, Site
+from adoption.privacy import Person, Viewer, as_seen_by
 from adoption.scoring.components import round_half_up
 from adoption.scoring.proficiency import (
     Coverage,
@@ -47,7 +49,6 @@ from rewards.models import PointsTotal
 
 METRICS = ("points", "proficiency", "improvement")
 MAX_LIMIT = 1000
-ANONYMOUS = "Anonymous"
 WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 MALFORMED = "Use YYYY-MM, an ISO week YYYY-Www, or all."
 
@@ -135,7 +136,12 @@ class Entrant:
     display_name: str
     opted_out: bool
     site_code: str
+    site_id: int  # the home site
     value: int | float | None = None
+
+    @property
+    def person(self) -> Person:
+        return Person(self.employee_id, self.site_id, self.opted_out)
 
 
 @dataclass(frozen=True)
@@ -184,19 +190,19 @@ def leaderboard(
     period: str | None,
     metric: str,
     limit: int,
-    reveal_opted_out: bool,
+    viewer: Viewer,
     now: datetime,
 ) -> dict:
     """The contract's board: ranked entries of the scope's entrants for the period and metric.
 
-    `period` None means the month holding yesterday. Opted-out people are anonymous unless
-    `reveal_opted_out` (the caller decides: hr and admin see them), and keep their rank.
+    `period` None means the month holding yesterday. Each row is named or "Anonymous" as the
+    viewer may see it (`adoption.privacy.named_in_ranking`); every row keeps its rank and value.
     """
     _check_metric(metric)
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
     board = ranked_board(session, scope=scope, period=period, metric=metric, now=now)
-    entries = [entry(e, rank, reveal_opted_out) for rank, e in board.ranked[:limit]]
+    entries = [entry(e, rank, viewer) for rank, e in board.ranked[:limit]]
     return {
         "scope": board.scope.label,
         "period": board.period.label,
@@ -232,6 +238,7 @@ def _entrants(session: Session, scope: Scope, period: Period) -> list[Entrant]:
             Employee.display_name,
             Employee.public_opt_out,
             Site.code,
+            Employee.site_id,
         )
         .join(Site, Site.id == Employee.site_id)
         .where(Employee.rostered.is_(True), employed_sql(period.first or date.min, period.until))
@@ -334,13 +341,13 @@ def competition_ranking(entrants: list[Entrant]) -> list[tuple[int, Entrant]]:
     return ranked
 
 
-def entry(entrant: Entrant, rank: int, reveal_opted_out: bool) -> dict:
-    """One row of the contract's board; an opted-out person is anonymous unless revealed."""
-    hidden = entrant.opted_out and not reveal_opted_out
-    return {
+def entry(entrant: Entrant, rank: int, viewer: Viewer) -> dict:
+    """One row of the contract's board, named or "Anonymous" as the viewer may see it."""
+    row = {
         "rank": rank,
-        "user_id": None if hidden else entrant.user_id,
-        "display_name": ANONYMOUS if hidden else entrant.display_name,
+        "user_id": entrant.user_id,
+        "display_name": entrant.display_name,
         "site_id": entrant.site_code,
         "value": entrant.value,
     }
+    return as_seen_by(viewer, entrant.person, row, ranking=True)

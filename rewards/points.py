@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
 from adoption.ingest.registry import canonical_map
-from adoption.models import Event, Feature, Site, arrived_since
+from adoption.models import Employee, Event, Feature, Site, arrived_since
 from adoption.partitions import horizon
 from rewards.champions.periods import frozen_months
 from rewards.ledger import book
@@ -128,14 +128,16 @@ def derive_points(session: Session, pairs: set[tuple[int, date]], *, now: dateti
     """Bring the ledger in line with the events of these (employee, day) pairs; returns rows added.
 
     Pairs in frozen months are skipped, so late events never alter a closed month; so are days
-    before the event horizon, whose events retention dropped. Each day is derived and booked on
-    its own, so memory holds one day's bookings, not the history's.
+    before the event horizon, whose events retention dropped, and erased people, whose events
+    were deleted (`adoption.masterdata.erasure`). Each day is derived and booked on its own, so
+    memory holds one day's bookings, not the history's.
     """
     frozen = frozen_months(session)
     kept_from = horizon(session, "event") or date.min
+    erased = set(session.scalars(select(Employee.id).where(Employee.erased_at.is_not(None))))
     days: dict[date, set[tuple[int, date]]] = defaultdict(set)
     for pair in pairs:
-        if pair[1] >= kept_from and str(Month.of(pair[1])) not in frozen:
+        if pair[1] >= kept_from and str(Month.of(pair[1])) not in frozen and pair[0] not in erased:
             days[pair[1]].add(pair)
     catalog = points_catalog(session)
     return sum(_derive_day(session, days.pop(day), catalog, now) for day in sorted(days))

@@ -7,8 +7,9 @@ time, at the site's today; "this week" has no complete day on a Monday and "this
 1st, so asking for them then falls back to this week, or last week on a Monday, with a note (a wall
 screen left on "this week" keeps working on Monday morning). Levels are the score's level
 (`adoption.scoring.proficiency.stored_scores_on`, as boards read scores) on the site's yesterday,
-the last complete day; badges are the titles of the person's awards, oldest first. An anonymous
-(opted-out, not revealed) row carries no level or badges: nothing that would point at the person.
+the last complete day; badges are the titles of the person's awards, oldest first. Who is named
+to whom is `adoption.privacy.named_in_ranking` (docs/privacy.md); an anonymous row carries no
+level or badges: nothing that would point at the person.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from sqlalchemy.orm import Session
 from adoption.calendar import Month, local_today
 from adoption.errors import Invalid
 from adoption.models import Site
+from adoption.privacy import Viewer, named_in_ranking
 from adoption.scoring.proficiency import stored_scores_on
 from adoption.scoring.rules import load_rules
-from adoption.usage.coaching import Coaching, site_coaching
+from adoption.usage.coaching import Coaching
+from adoption.usage.visible import visible_coaching
 from rewards.badges import BY_NAME
 from rewards.leaderboards import (
     METRICS,
@@ -80,7 +83,7 @@ def pick_period(choices: list[PeriodChoice], key: str | None) -> tuple[PeriodCho
 class TeamRow:
     rank: int
     name: str
-    user_id: str | None  # None for an anonymous (opted-out) row
+    user_id: str | None  # None for an anonymous row
     value: int | float | None
     level: str | None = None
     badges: list[str] = field(default_factory=list)
@@ -107,13 +110,12 @@ def team_board(
     *,
     period: str | None,
     metric: str,
-    reveal_opted_out: bool,
+    viewer: Viewer,
     now: datetime,
-    me: int | None = None,
 ) -> TeamBoard:
     """The site's board for the period choice (a key of `period_choices`, None: the default)
-    and metric; `me` (an employee id) marks the viewer's row unless it is anonymous.
-    Opted-out people are anonymous unless `reveal_opted_out` (the caller decides)."""
+    and metric, each row named or "Anonymous" as the viewer may see it; `me` marks the
+    viewer's own row."""
     if metric not in METRICS:
         raise Invalid({"metric": [f"Must be one of: {', '.join(METRICS)}."]})
     today = local_today(site.timezone, now)
@@ -129,7 +131,7 @@ def team_board(
     as_of = today - timedelta(days=1)
     shown_period = parse_period(choice.value, today)
     rows = []
-    known = [e.employee_id for _, e in board.ranked if reveal_opted_out or not e.opted_out]
+    known = [e.employee_id for _, e in board.ranked if named_in_ranking(viewer, e.person)]
     levels = {
         eid: s.level
         for eid, s in stored_scores_on(
@@ -138,7 +140,7 @@ def team_board(
     }
     badges = badge_titles(session, known)
     for rank, entrant in board.ranked:
-        shown = entry(entrant, rank, reveal_opted_out)
+        shown = entry(entrant, rank, viewer)
         eid = entrant.employee_id if shown["user_id"] is not None else None
         rows.append(
             TeamRow(
@@ -148,7 +150,7 @@ def team_board(
                 value=entrant.value,
                 level=levels.get(eid),
                 badges=badges.get(eid, []),
-                me=me is not None and eid == me,  # never on an anonymous row
+                me=eid is not None and eid == viewer.employee_id,
             )
         )
     return TeamBoard(
@@ -179,23 +181,15 @@ def team_page(
     *,
     period: str | None,
     metric: str,
-    reveal_opted_out: bool,
+    viewer: Viewer,
     with_coaching: bool,
     now: datetime,
-    me: int | None = None,
 ) -> TeamPage:
     """The team board (`team_board`) and, with `with_coaching`, the site's "who needs help"
-    (`adoption.usage.coaching.site_coaching`) in one read model."""
-    board = team_board(
-        session,
-        site,
-        period=period,
-        metric=metric,
-        reveal_opted_out=reveal_opted_out,
-        now=now,
-        me=me,
-    )
-    return TeamPage(board, site_coaching(session, site, now) if with_coaching else None)
+    (`adoption.usage.visible.visible_coaching`), both as the viewer may see them."""
+    board = team_board(session, site, period=period, metric=metric, viewer=viewer, now=now)
+    coaching = visible_coaching(session, site, now, viewer) if with_coaching else None
+    return TeamPage(board, coaching)
 
 
 def badge_titles(session: Session, employee_ids: list[int]) -> dict[int, list[str]]:

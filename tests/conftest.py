@@ -10,7 +10,7 @@ import gzip
 import json
 import os
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from adoption import schema
 from adoption.config import Settings
-from adoption.db import make_engine, scratch_postgres
+from adoption.db import make_engine, reader_session, scratch_postgres
 from adoption.identity import credentials
 from adoption.masterdata import records
 from adoption.models import Base
@@ -90,8 +90,12 @@ def backend(database_url) -> str:
 
 @pytest.fixture
 def settings(database_url, tmp_path) -> Settings:
+    # min_group 1: the test worlds are a handful of people; tests/*/test_privacy*.py set 5.
     return Settings(
-        database_url=database_url, secret_key="test-secret", instance_path=tmp_path / "instance"
+        database_url=database_url,
+        secret_key="test-secret",
+        instance_path=tmp_path / "instance",
+        min_group=1,
     )
 
 
@@ -110,7 +114,9 @@ def client(app):
 
 @pytest.fixture
 def session(app):
-    db = app.extensions["uptake"].sessions()
+    # Deferred on SQLite, like a reader's: a writer's session would hold the write lock from its
+    # first read on, and the app's requests would wait for it (adoption.db.make_sessionmaker).
+    db = reader_session(app.extensions["uptake"].sessions)
     yield db
     db.rollback()
     db.close()
@@ -189,3 +195,25 @@ def send_events(client, ingest_headers):
         return client.post("/api/v1/events", data=body, headers=headers)
 
     return send
+
+
+class AppClock:
+    """The app's clock (`api.clock.utcnow`), standing still until a test moves it."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def app_clock(monkeypatch) -> AppClock:
+    """Every `api.clock.utcnow()` of the web layer answers `app_clock.now` (NOW at first)."""
+    clock = AppClock(NOW)
+    monkeypatch.setattr("api.clock.utcnow", clock)
+    return clock

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from adoption.db import make_engine, make_sessionmaker
+from adoption.db import make_engine, make_sessionmaker, reader_session
 
 
 @pytest.fixture
 def session(database_url):
     engine = make_engine(database_url)
-    db = make_sessionmaker(engine)()
+    db = reader_session(make_sessionmaker(engine))  # deferred on SQLite, as tests/conftest.py says
     yield db
     db.rollback()
     db.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +20,7 @@ from adoption.db import make_engine, make_sessionmaker
 from adoption.errors import Invalid
 from adoption.jobs.locks import run_once
 from adoption.jobs.models import JobRun
-from adoption.jobs.runs import LOCK_HELD
+from adoption.jobs.runs import LOCK_HELD, ORPHANED
 from adoption.masterdata import records
 from api import create_app, jobs
 from api.cli.main import main
@@ -337,3 +338,42 @@ def test_uptake_scheduler_runs_until_sigterm(runner, monkeypatch):
 
 def test_registry_names_the_contracts_jobs():
     assert set(jobs.JOB_NAMES) >= {"rollups", "snapshots", "badges", "close-month"}
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended (reused only after the kernel wraps around)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_killed_holders_lock_is_taken_over_at_once(factories, database_url):
+    # SQLite keeps the lock as a row; a run killed with SIGKILL never deletes it. Its holder's
+    # process is gone, so the next run takes the lock instead of waiting out the 2 h TTL.
+    # (PostgreSQL's advisory lock ends with the killed connection: nothing to take over there.)
+    holder = f"{socket.gethostname()}:{dead_pid()}:MainThread"
+    with run_once(factories[0], "points", now=NOW, holder=holder, ttl=HOUR) as first:
+        assert first
+        # The killed process never releases: leave the row as SIGKILL would, by not exiting.
+        with run_once(factories[1], "points", now=NOW, holder="next:1:t", ttl=HOUR) as second:
+            assert second is database_url.startswith("sqlite")
+
+
+@pytest.mark.parametrize("who", ["this process", "another machine"])
+def test_a_live_or_remote_holders_lock_is_not_taken_over(factories, who):
+    alive = f"{socket.gethostname()}:{os.getpid()}:MainThread"
+    holder = alive if who == "this process" else f"elsewhere.example:{dead_pid()}:MainThread"
+    with run_once(factories[0], "points", now=NOW, holder=holder, ttl=HOUR) as first:
+        assert first
+        with run_once(factories[1], "points", now=NOW, holder="next:1:t", ttl=HOUR) as second:
+            assert not second
+
+
+def test_a_run_left_running_by_a_killed_process_is_closed_as_failed_by_the_next(factories):
+    with factories[0].begin() as session:
+        session.add(JobRun(job="snapshots", started_at=NOW - HOUR, outcome="running"))
+    result = run_job(factories[0], "snapshots", clock=clock_at(NOW))
+    assert result.run.outcome == "ok"
+    with factories[0]() as session:
+        orphan = session.scalars(select(JobRun).order_by(JobRun.id)).first()
+    assert (orphan.outcome, orphan.message, orphan.finished_at) == ("failed", ORPHANED, NOW)

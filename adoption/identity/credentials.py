@@ -11,6 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ TOKEN_PREFIX = "upt_"
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MAX_TOKEN_NAME = 64  # api_token.name and event.source
 MAX_USERNAME = 128
+MAX_PASSWORD = 1024  # longer passwords are wrong without hashing them
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,12 @@ def hash_password(password: str) -> str:
     return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${salt.hex()}${digest.hex()}"
 
 
+@cache
+def _equaliser() -> str:
+    """A hash to check passwords against when there is no account, made once per process."""
+    return hash_password("timing-equaliser")
+
+
 def verify_password(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
@@ -223,30 +231,40 @@ def create_account(
 
 def authenticate_account(session: Session, username: str, password: str) -> Principal | None:
     """The principal of the enabled account with this username and password, else None."""
-    account = _checked_account(session, username, password)
+    account = check_login(session, username, password).account
     return None if account is None else principal_for_account(account)
 
 
-def _checked_account(session: Session, username: str, password: str) -> Account | None:
-    """The enabled account if the password is right; None, whichever part was wrong (an
-    unknown username costs the same hashing time as a wrong password)."""
-    account = session.scalar(select(Account).where(Account.username_key == key_of(username)))
-    if account is None or account.disabled_at is not None:
-        verify_password(password, hash_password("timing-equaliser"))
+@dataclass(frozen=True)
+class LoginCheck:
+    """The enabled account when the username and password are right; else None and why (for
+    the audit log only: the caller is told the same whichever part was wrong)."""
+
+    account: Account | None
+    reason: str | None  # "unknown_username", "disabled", "wrong_password" or "too_long"
+
+
+def find_account(session: Session, username: str) -> Account | None:
+    """The account of this username (any case, trimmed), disabled or not."""
+    key = key_of(username)
+    if not key or len(key) > MAX_USERNAME:
         return None
-    return account if verify_password(password, account.password_hash) else None
+    return session.scalar(select(Account).where(Account.username_key == key))
+
+
+def check_login(session: Session, username: str, password: str) -> LoginCheck:
+    """Check a username and password. An unknown username or a disabled account costs the same
+    hashing time as a wrong password; a password over MAX_PASSWORD is wrong without hashing."""
+    if len(password) > MAX_PASSWORD:
+        return LoginCheck(None, "too_long")
+    account = find_account(session, username)
+    if account is None or account.disabled_at is not None:
+        verify_password(password, _equaliser())
+        return LoginCheck(None, "unknown_username" if account is None else "disabled")
+    if not verify_password(password, account.password_hash):
+        return LoginCheck(None, "wrong_password")
+    return LoginCheck(account, None)
 
 
 def principal_for_account(account: Account) -> Principal:
     return _principal("account", account.username, account.role, account.sites, account.employee)
-
-
-def account_by_id(session: Session, account_id: int) -> Account | None:
-    account = session.get(Account, account_id)
-    return account if account is not None and account.disabled_at is None else None
-
-
-def login_account_id(session: Session, username: str, password: str) -> int | None:
-    """The id of the enabled account with this username and password (`_checked_account`)."""
-    account = _checked_account(session, username, password)
-    return None if account is None else account.id

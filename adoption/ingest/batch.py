@@ -158,7 +158,12 @@ def _sites_by_key(session: Session, keys: set[str]) -> dict[str, tuple[int, str]
 def store_events(
     session: Session, source: str, staged: list[_Staged], now: datetime, *, copy: bool = False
 ) -> int:
-    """Insert events that are new for `source` (ON CONFLICT DO NOTHING), roll up what landed."""
+    """Insert events that are new for `source` (ON CONFLICT DO NOTHING), roll up what landed.
+
+    The keys go first: only events whose keys are new register unknown users and actions, so a
+    resent event changes nothing at all, even when the person it names was erased since."""
+    copy = copy and session.get_bind().dialect.name == "postgresql"
+    staged = _new_for_source(session, source, staged, copy)
     if not staged:
         return 0
     user_keys, wanted = _employee_keys(staged)
@@ -168,28 +173,30 @@ def store_events(
     feature_ids = {action: ref.feature_id for action, ref in features.items()}
     insert = _event_writer(session)
     rows, usage = _event_rows(insert, source, staged, employee_ids, feature_ids, now)
-    copy = copy and session.get_bind().dialect.name == "postgresql"
-    # Keys in sorted order, so that concurrent batches sharing keys wait on each other instead
-    # of deadlocking on PostgreSQL.
-    if copy:
-        ids = sorted(row[1] for row in rows)
-        stored = pgcopy.insert_keys(session, EventKey.__table__, source, ids)
-        landed = len(rows) - len(stored)
-        new = [i for i, row in enumerate(rows) if row[1] not in stored] if stored else None
-    else:
-        keys = sorted((source, row[1]) for row in rows)
-        kept = {event_id for (event_id,) in _key_writer(session).insert(session, keys)}
-        landed = len(kept)
-        new = [i for i, row in enumerate(rows) if row[1] in kept] if landed < len(rows) else None
-    if new is not None:
-        rows, usage = [rows[i] for i in new], [usage[i] for i in new]
     if copy:
         pgcopy.copy_rows(session, Event.__table__, EVENT_COLUMNS, rows)
     else:
         insert.insert(session, rows)
     canonical = {f.feature_id: f.canonical_id for f in features.values()}
     add_to_rollups(session, usage, canonical, arrays=copy)
-    return landed
+    return len(staged)
+
+
+def _new_for_source(
+    session: Session, source: str, staged: list[_Staged], copy: bool
+) -> list[_Staged]:
+    """Store the events' keys; the events whose keys were new, in batch order. Keys go in
+    sorted order, so that concurrent batches sharing keys wait on each other instead of
+    deadlocking on PostgreSQL."""
+    if not staged:
+        return staged
+    if copy:
+        ids = sorted(s.event.event_id for s in staged)
+        stored = pgcopy.insert_keys(session, EventKey.__table__, source, ids)
+        return [s for s in staged if s.event.event_id not in stored] if stored else staged
+    keys = sorted((source, s.event.event_id) for s in staged)
+    kept = {event_id for (event_id,) in _key_writer(session).insert(session, keys)}
+    return staged if len(kept) == len(staged) else [s for s in staged if s.event.event_id in kept]
 
 
 def _event_rows(

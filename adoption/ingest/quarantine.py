@@ -18,12 +18,8 @@ from adoption import audit
 from adoption.db import dialect_insert
 from adoption.errors import Conflict, Invalid, NotFound
 from adoption.ingest import batch
-from adoption.ingest.validation import (
-    MAX_EVENTS_PER_BATCH,
-    OversizedNumber,
-    UnreadableJson,
-    read_json,
-)
+from adoption.ingest.json_input import OversizedNumber, UnreadableJson, read_json
+from adoption.ingest.validation import MAX_EVENTS_PER_BATCH
 from adoption.models import Quarantine
 
 STATUSES = ("open", "replayed", "discarded")
@@ -116,7 +112,9 @@ def store_events(
         payload = payload_bytes(raw)
         key, event_id = dedup_key(raw, payload)
         rows.setdefault(key, _row(source, key, event_id, "event", payload, reasons, now))
-    _insert(session, list(rows.values()))
+    # In key order, as every multi-row write of ingest: two batches quarantining the same events
+    # in different orders then wait for each other instead of deadlocking (PostgreSQL).
+    _insert(session, [rows[key] for key in sorted(rows)])
 
 
 def store_body(session: Session, source: str, body: bytes, reasons: dict, now: datetime) -> None:
@@ -265,10 +263,10 @@ def discard(session: Session, item_id: int, *, now: datetime, actor: str) -> Qua
 
 
 def decode_payload(item: Quarantine) -> object:
-    """The stored JSON; a body that never was JSON cannot be replayed without a correction."""
+    """The stored JSON; a body that cannot be read (not JSON, not UTF-8, nested too deeply)
+    cannot be replayed without a correction, and the reason says why."""
     try:
         return read_json(item.payload)
     except UnreadableJson as exc:
-        raise Invalid(
-            {"body": ["The stored body is not JSON: send a corrected event to replay it."]}
-        ) from exc
+        reason = f"{exc.message} Send a corrected event to replay it."
+        raise Invalid({"body": [reason]}, "The stored body cannot be replayed as it is.") from exc

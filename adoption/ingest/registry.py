@@ -1,7 +1,11 @@
 """Registers what events name but master data lacks: unrostered employees, unmapped actions.
 
 Neither is an error (CONTRACT "Events"); both are inserted set-wise with ON CONFLICT DO NOTHING
-so concurrent batches naming the same newcomer agree on one row.
+so concurrent batches naming the same newcomer agree on one row: the second waits for the
+first to commit, then skips the row and reads the first one's id. Newcomers are inserted in key
+order (employees by external_key, features by action), like every other row the ingest
+transaction writes, so two batches naming the same newcomers in different orders wait on each
+other instead of deadlocking on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ def ensure_employees(
 ) -> dict[str, int]:
     """Map employee keys to ids; unknown keys become unrostered employees of the event's site."""
     found = _employee_ids(session, set(wanted))
-    missing = [key for key in wanted if key not in found]
+    missing = sorted(key for key in wanted if key not in found)
     if missing:
         rows = [
             {
@@ -68,7 +72,7 @@ def _employee_ids(session: Session, keys: set[str]) -> dict[str, int]:
 def ensure_features(session: Session, actions: set[str], now: datetime) -> dict[str, FeatureRef]:
     """Map actions to features; unknown actions become unmapped, non-core, 0-point features."""
     known = _features(session, actions)
-    missing = [a for a in actions if a not in known]
+    missing = sorted(a for a in actions if a not in known)
     if missing:
         rows = [
             {

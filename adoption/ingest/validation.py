@@ -6,9 +6,8 @@ OpenAPI document only describes the event (`api.schemas.events.EventSchema`). It
 so a reason reads like any other 422 `validation_error`.
 
 Hostile input never raises here: absurd dates, numbers no int holds, text no database stores and
-deeply nested properties all come back as errors naming the field. `read_json` reads a body so
-that a JSON number too long for Python's int (over 4,300 digits) is an `OversizedNumber` instead
-of a ValueError, and nesting too deep is an `UnreadableJson` instead of a RecursionError.
+deeply nested properties all come back as errors naming the field. Bodies are read by
+`adoption.ingest.json_input.read_json` (re-exported here), which never raises for them either.
 """
 
 from __future__ import annotations
@@ -20,7 +19,9 @@ from datetime import UTC, datetime, timedelta
 from numbers import Integral
 from typing import NamedTuple
 
-from adoption.errors import Unreadable
+from adoption.ingest.json_input import OversizedNumber
+from adoption.ingest.json_input import UnreadableJson as UnreadableJson  # re-exported
+from adoption.ingest.json_input import read_json as read_json  # re-exported
 
 MAX_EVENTS_PER_BATCH = 10_000
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -32,8 +33,6 @@ MAX_PROPERTIES_DEPTH = 32
 #: No event happened before the Unix epoch; older dates are typos (0001-01-01) and would leave no
 #: room for the date arithmetic of rollups and scoring windows.
 EARLIEST_OCCURRED_AT = datetime(1970, 1, 1, tzinfo=UTC)
-#: Longer digit runs are not read as int (Python refuses above 4,300 digits; any of them is absurd).
-MAX_INT_DIGITS = 4000
 OUTCOMES = ("success", "error")
 DEFAULT_OUTCOME = "success"
 
@@ -88,42 +87,6 @@ def _dumps(value: dict) -> str:
 _MISSING = object()
 
 
-class OversizedNumber:
-    """A JSON integer too long to read as an int; `text` keeps its digits as sent."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, OversizedNumber) and other.text == self.text
-
-    def __hash__(self) -> int:
-        return hash(self.text)
-
-    def __repr__(self) -> str:
-        return f"OversizedNumber({len(self.text)} characters)"
-
-
-class UnreadableJson(Unreadable):
-    """Bytes that are not JSON (or not UTF-8, or nested too deeply to read); `message` says why."""
-
-
-def _parse_int(text: str) -> int | OversizedNumber:
-    return int(text) if len(text) <= MAX_INT_DIGITS else OversizedNumber(text)
-
-
-def read_json(body: bytes | str) -> object:
-    """Parse JSON without ever raising anything but UnreadableJson."""
-    try:
-        return json.loads(body, parse_int=_parse_int)
-    except RecursionError as exc:
-        raise UnreadableJson("The body's JSON is nested too deeply.") from exc
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
-        raise UnreadableJson(f"The body is not valid JSON: {exc}.") from exc
-
-
 class ValidEvent(NamedTuple):
     """A cleaned event (a named tuple: a batch makes thousands, a frozen dataclass costs 5×)."""
 
@@ -154,6 +117,9 @@ def validate_event(raw: object, now: datetime) -> tuple[ValidEvent | None, dict[
         action = action.lower()
         if len(action) > MAX_ID_LENGTH:  # lower() can lengthen a string ("İ" → "i̇")
             errors["action"] = [MSG_LENGTH]
+    # The employee's matching key is the case-folded id, and folding lengthens ("ß" → "ss").
+    if user_id is not None and not user_id.isascii() and len(user_id.casefold()) > MAX_ID_LENGTH:
+        errors["user_id"] = [MSG_LENGTH]
     occurred_at = _occurred_at(get("occurred_at", _MISSING), now + MAX_FUTURE, errors)
     outcome = _outcome(get("outcome"), errors)
     duration_ms = _duration_ms(get("duration_ms"), errors)

@@ -22,10 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from adoption.db import unit_of_work
+from adoption.db import reader_session, unit_of_work
 from adoption.jobs.locks import run_once
 from adoption.jobs.models import JobRun
 
@@ -132,14 +132,32 @@ def run_once_recorded(
         if skipped:
             log.info("job %s: skipped (%s)", name, skipped)
             return RunResult(name, None, skipped)
+        close_orphaned_runs(factory, name, clock())
         run = run_recorded(factory, name, clock, lambda s, _run: work(s, clock()))
     seconds = (run.finished_at - run.started_at).total_seconds()
     log.info("job %s: %s in %.1fs %s", name, run.outcome, seconds, run.details)
     return RunResult(name, run)
 
 
+ORPHANED = "the process ended during the run (found by the next run of the job)"
+
+
+def close_orphaned_runs(factory: sessionmaker[Session], job: str, now: datetime) -> int:
+    """Mark the job's runs still "running" as failed; call it holding the job's lock, when no
+    run of the job can be alive (a killed process leaves its run "running" forever)."""
+    with unit_of_work(factory) as session:
+        orphans = session.execute(
+            update(JobRun)
+            .where(JobRun.job == job, JobRun.outcome == "running")
+            .values(outcome="failed", message=ORPHANED, finished_at=now)
+        ).rowcount
+    if orphans:
+        log.warning("job %s: %d earlier run(s) had ended with their process", job, orphans)
+    return orphans
+
+
 def _ran_recently(factory: sessionmaker[Session], name: str, since: datetime) -> str | None:
-    with factory() as session:
+    with reader_session(factory) as session:
         last = last_success(session, name)
     if last is not None and last >= since:
         return f"already ran at {last.isoformat()}"

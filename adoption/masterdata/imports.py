@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import json
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from adoption.errors import Invalid, NotFound
-from adoption.ingest.validation import UnreadableJson, read_json
+from adoption.ingest.json_input import UnreadableJson, parse_int, read_json
 from adoption.masterdata import records
 from adoption.masterdata.cleaning import Rejected, clean_records, read_records, write_rejected
 
@@ -110,11 +109,11 @@ def _upsert(session, kind, values, now, actor, default_tz) -> str:
         user_id = values.pop("user_id")
         values.setdefault("rostered", True)
         before = _snapshot(session, records.get_employee, user_id)
-        obj, created = records.put_employee(session, user_id, values, now=now)
+        obj, created = records.put_employee(session, user_id, values, now=now, actor=actor)
     else:
         action = values.pop("action")
         before = _snapshot(session, records.get_feature, action)
-        obj, created = records.put_feature(session, action, values, now=now)
+        obj, created = records.put_feature(session, action, values, now=now, actor=actor)
     if created:
         return "created"
     return "updated" if obj.updated_at != before else "unchanged"
@@ -192,11 +191,11 @@ def _typed_csv_row(row: dict[str, str | None]) -> dict:
         key = key.strip()
         out[key] = value
         if key == "duration_ms" and _INTEGER.fullmatch(value):
-            out[key] = int(value)
+            out[key] = parse_int(value.strip())  # 5,000 digits: out of range, not a crash
         elif key == "properties":
             try:
-                out[key] = json.loads(value)
-            except (json.JSONDecodeError, RecursionError):
+                out[key] = read_json(value)
+            except UnreadableJson:
                 out[key] = value
     return out
 
@@ -225,7 +224,7 @@ def _parquet_value(key: str, value):
         return int(value)
     if key == "properties" and isinstance(value, str):
         try:
-            return json.loads(value)
-        except (json.JSONDecodeError, RecursionError):
+            return read_json(value)
+        except UnreadableJson:
             return value
     return value

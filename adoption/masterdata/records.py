@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from adoption import audit
 from adoption.calendar import chain_today_of
 from adoption.errors import Invalid, NotFound
 from adoption.ingest.registry import module_of
+from adoption.limits import DAILY_CAP, EXPECTED_MS, POINTS, WAVE, check_values
 from adoption.masterdata.cleaning import key_of, normalise_action, normalise_text
 from adoption.models import Employee, Feature, Site
 from adoption.usage.insights import unmapped_actions
@@ -32,10 +34,11 @@ FEATURE_FIELDS = ("module", "is_core", "expected_ms", "points", "daily_cap", "al
 UNMAPPED_WINDOW_DAYS = 28
 DEFAULT_POINTS = 1  # a feature's points when an admin maps it without giving any
 MAX_MAPPED_SHOWN = 1000
+T = TypeVar("T")
 
 
 def get_site(session: Session, code: str) -> Site:
-    site = session.scalar(select(Site).where(Site.code_key == key_of(code)))
+    site = _find(session, Site, Site.code_key, key_of(code))
     if site is None:
         raise NotFound(f"No site {code!r}.", {"site_id": code})
     return site
@@ -55,10 +58,11 @@ def list_sites(
 def put_site(
     session: Session, code: str, values: dict, *, now: datetime, actor: str, default_tz: str
 ) -> tuple[Site, bool]:
-    """Create (with defaults) or replace; an omitted field keeps its stored value."""
+    """Create (with defaults) or replace; an omitted field keeps its stored value. Audited."""
     code = _required_key(code, "site_id", max_length=64)
     if "timezone" in values:
         _check_timezone(values["timezone"])
+    check_values(values, {"wave": WAVE}, ("go_live_on", "program_started_on"))
     site = session.scalar(select(Site).where(Site.code_key == key_of(code)))
     created = site is None
     if created:
@@ -69,9 +73,14 @@ def put_site(
         )
         session.add(site)
     old_tz = None if created else site.timezone
+    before = audit.snapshot(None if created else site, SITE_FIELDS)
     if apply_values(site, values, SITE_FIELDS) or created:
         site.updated_at = now
     session.flush()
+    after = audit.snapshot(site, SITE_FIELDS)
+    audit.record_put(
+        session, "site", site.code, before, after, created=created, actor=actor, now=now
+    )
     if old_tz is not None and old_tz != site.timezone:
         from adoption.masterdata.timezones import rederive_site_days
 
@@ -110,13 +119,24 @@ def _required_key(value: str, field: str, max_length: int = 128) -> str:
     text = normalise_text(value)
     if not text:
         raise Invalid({field: ["Must not be empty."]})
-    if len(text) > max_length:
+    # The matching key is case-folded and can be longer ("ß" folds to "ss"); both are stored.
+    if max(len(text), len(text.casefold())) > max_length:
         raise Invalid({field: [f"Length must be between 1 and {max_length}."]})
+    if "\x00" in text:
+        raise Invalid({field: ["Must not contain a NUL character."]})
     return text
 
 
+def _find(session: Session, model: type[T], column, key: str | None) -> T | None:
+    """The row whose `column` is `key`. A key with a NUL character is no row's key, and looking
+    it up would fail in PostgreSQL's driver (a 500) instead of finding nothing."""
+    if key is None or "\x00" in key:
+        return None
+    return session.scalar(select(model).where(column == key))
+
+
 def get_employee(session: Session, user_id: str) -> Employee:
-    emp = session.scalar(select(Employee).where(Employee.external_key == key_of(user_id)))
+    emp = _find(session, Employee, Employee.external_key, key_of(user_id))
     if emp is None:
         raise NotFound(f"No employee {user_id!r}.", {"user_id": user_id})
     return emp
@@ -146,14 +166,15 @@ def list_employees(
 
 
 def put_employee(
-    session: Session, user_id: str, values: dict, *, now: datetime
+    session: Session, user_id: str, values: dict, *, now: datetime, actor: str = "system"
 ) -> tuple[Employee, bool]:
-    """Create or replace an employee; `values["site_id"]` is a site code.
+    """Create or replace an employee; `values["site_id"]` is a site code. Audited.
 
     Roster data about someone first seen in events makes them rostered unless told otherwise.
     Everything is checked before the session is touched, so a rejected row leaves nothing behind.
     """
     user_id = _required_key(user_id, "user_id")
+    check_values(values, {}, ("hired_on", "left_on"))
     values = dict(values)
     emp = session.scalar(select(Employee).where(Employee.external_key == key_of(user_id)))
     created = emp is None
@@ -184,23 +205,36 @@ def put_employee(
         )
         session.add(emp)
     moved = not created and values.get("site_id", emp.site_id) != emp.site_id
+    before = _employee_snapshot(session, None if created else emp)
     if apply_values(emp, values, EMPLOYEE_FIELDS) or created:
         emp.updated_at = now
     session.flush()
     if moved:
         session.expire(emp, ["site"])  # the loaded home site is the old one
+    after = _employee_snapshot(session, emp)
+    audit.record_put(
+        session, "employee", emp.external_id, before, after, created=created, actor=actor, now=now
+    )
     return emp, created
 
 
+def _employee_snapshot(session: Session, emp: Employee | None) -> dict:
+    """The audited fields, the home site by its code (the id means nothing to a reader)."""
+    values = audit.snapshot(emp, EMPLOYEE_FIELDS)
+    if emp is not None:
+        values["site_id"] = session.get(Site, emp.site_id).code
+    return values
+
+
 def get_site_id(session: Session, code: str) -> int:
-    site_id = session.scalar(select(Site.id).where(Site.code_key == key_of(code)))
-    if site_id is None:
+    site = _find(session, Site, Site.code_key, key_of(code))
+    if site is None:
         raise Invalid({"site_id": [f"Unknown site {code!r}."]})
-    return site_id
+    return site.id
 
 
 def get_feature(session: Session, action: str) -> Feature:
-    feature = session.scalar(select(Feature).where(Feature.action == normalise_action(action)))
+    feature = _find(session, Feature, Feature.action, normalise_action(action))
     if feature is None:
         raise NotFound(f"No feature {action!r}.", {"action": action})
     return feature
@@ -245,7 +279,7 @@ def mapping_queue(session: Session, now: datetime) -> MappingQueue:
 
 
 def map_feature(
-    session: Session, action: str, values: dict, *, now: datetime
+    session: Session, action: str, values: dict, *, now: datetime, actor: str = "system"
 ) -> tuple[Feature, bool]:
     """Map an action as an admin does it (the admin page and `PUT /features/{action}`).
 
@@ -265,7 +299,7 @@ def map_feature(
     alias = values.get("alias_of")
     if alias is not None:
         target = normalise_action(alias)
-        known = session.scalar(select(Feature.id).where(Feature.action == target))
+        known = _find(session, Feature, Feature.action, target)
         if known is None and target != normalise_action(action):
             raise Invalid({"alias_of": [f"No feature {alias!r}."]})
     if "points" not in values:
@@ -274,14 +308,16 @@ def map_feature(
         )
         if not mapped:
             values["points"] = DEFAULT_POINTS
-    return put_feature(session, action, values, now=now)
+    return put_feature(session, action, values, now=now, actor=actor)
 
 
 def put_feature(
-    session: Session, action: str, values: dict, *, now: datetime
+    session: Session, action: str, values: dict, *, now: datetime, actor: str = "system"
 ) -> tuple[Feature, bool]:
-    """Create or replace a feature; saving it maps it. A changed alias re-derives rollups."""
+    """Create or replace a feature; saving it maps it. A changed alias re-derives rollups.
+    Audited: points and caps feed the bonus run."""
     action = normalise_action(_required_key(action, "action"))
+    check_values(values, {"expected_ms": EXPECTED_MS, "points": POINTS, "daily_cap": DAILY_CAP})
     values = dict(values)
     if values.get("alias_of") is not None:
         values["alias_of"] = normalise_action(values["alias_of"])
@@ -300,6 +336,7 @@ def put_feature(
         session.add(feature)
     old_alias = None if created else feature.alias_of
     scored = (feature.is_core, feature.expected_ms, feature.alias_of)
+    before = audit.snapshot(None if created else feature, (*FEATURE_FIELDS, "mapped"))
     if apply_values(feature, {**values, "mapped": True}, (*FEATURE_FIELDS, "mapped")) or created:
         feature.updated_at = now
     if (feature.is_core, feature.expected_ms, feature.alias_of) != scored or (
@@ -307,6 +344,10 @@ def put_feature(
     ):
         feature.scores_changed_at = now
     session.flush()
+    after = audit.snapshot(feature, (*FEATURE_FIELDS, "mapped"))
+    audit.record_put(
+        session, "feature", feature.action, before, after, created=created, actor=actor, now=now
+    )
     if not created and old_alias != feature.alias_of:
         _rebuild_for_alias_change(session, feature, old_alias)
     elif created:

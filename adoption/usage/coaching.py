@@ -16,12 +16,13 @@ The team is the site's rostered employees whose home site it is and who are empl
   Sorted by user id.
 
 The three lists are disjoint: a dormant person had successes, a struggling one core attempts.
-Opted-out people are listed by name: public-board anonymity is not about their manager.
+Opted-out people are listed by name: public-board anonymity is not about their manager. Who
+sees whom by name is `adoption.usage.visible.visible_coaching` (docs/privacy.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -33,7 +34,7 @@ from adoption.models import DailyUsage, Employee, Feature, Site
 from adoption.scoring.components import score_frame
 from adoption.scoring.cube import core_catalog
 from adoption.scoring.rules import ScoringRules, load_rules
-from adoption.usage.insights import dormant_employees
+from adoption.usage.insights import dormant_people
 
 STRUGGLING_ACCURACY = 0.6
 STRUGGLING_MIN_ATTEMPTS = 5
@@ -41,12 +42,13 @@ STRUGGLING_MIN_ATTEMPTS = 5
 
 @dataclass(frozen=True)
 class Dormant:
-    user_id: str
+    user_id: str | None  # None: anonymous to the viewer (`adoption.usage.visible`)
     display_name: str
     last_active_day: date
     days_silent: int
     active_days_before: int
     measured: str
+    employee_id: int = field(repr=False, compare=False)  # whom the row is about
 
 
 @dataclass(frozen=True)
@@ -58,19 +60,21 @@ class WorstFeature:
 
 @dataclass(frozen=True)
 class Struggling:
-    user_id: str
+    user_id: str | None
     display_name: str
     accuracy: float  # smoothed core accuracy over the window
     core_attempts: int
     feature: WorstFeature | None
+    employee_id: int = field(repr=False, compare=False)  # whom the row is about
 
 
 @dataclass(frozen=True)
 class NeverStarted:
-    user_id: str
+    user_id: str | None
     display_name: str
     hired_on: date | None
     days_employed: int | None  # days from hired_on to `last`, both counted; None if unknown
+    employee_id: int = field(repr=False, compare=False)  # whom the row is about
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,6 @@ def coaching(session: Session, site: Site, last: date, rules: ScoringRules) -> C
             )
         )
     }
-    employed = {e.external_id for e in team.values()}
     dormant = [
         Dormant(
             d["user_id"],
@@ -110,9 +113,10 @@ def coaching(session: Session, site: Site, last: date, rules: ScoringRules) -> C
             d["days_silent"],
             d["active_days_before"],
             d["measured"],
+            person.employee_id,
         )
-        for d in dormant_employees(session, {site.id}, last)
-        if d["user_id"] in employed
+        for person, d in dormant_people(session, {site.id}, last)
+        if person.employee_id in team
     ]
     return Coaching(
         site_id=site.code,
@@ -149,7 +153,7 @@ def struggling(
     first = last - timedelta(days=rules.window_days - 1)
     worst = worst_features(session, [eid for eid, _, _ in low], first, last)
     items = [
-        Struggling(team[eid].external_id, team[eid].display_name, acc, n, worst.get(eid))
+        Struggling(team[eid].external_id, team[eid].display_name, acc, n, worst.get(eid), eid)
         for eid, acc, n in low
     ]
     items.sort(key=lambda i: (i.accuracy, i.user_id))
@@ -205,6 +209,7 @@ def never_started(session: Session, team: dict[int, Employee], last: date) -> li
             e.display_name,
             e.hired_on,
             None if e.hired_on is None else (last - e.hired_on).days + 1,
+            eid,
         )
         for eid, e in team.items()
         if eid not in started

@@ -1,5 +1,8 @@
 """Insights: where people fail, what nobody uses, who went quiet, what awaits mapping, and
-which sites fall behind their wave. Every item carries the figures it rests on."""
+which sites fall behind their wave. Every item carries the figures it rests on.
+
+What a viewer may see of them is `adoption.usage.visible.visible_insights` (docs/privacy.md).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 from adoption.calendar import last_complete_day, last_complete_week, site_timezones, week_window
 from adoption.ingest.registry import canonical_map
 from adoption.models import DailyUsage, Employee, Feature, Site
+from adoption.privacy import Person
 from adoption.scoring.rules import ScoringRules
 from adoption.usage.metrics import Window, site_metrics
 
@@ -45,7 +49,7 @@ class UnusedModule(TypedDict):
 
 
 class DormantEmployee(TypedDict):
-    user_id: str
+    user_id: str | None  # None: anonymous to this viewer
     display_name: str
     site_id: str
     last_active_day: date
@@ -65,6 +69,7 @@ class SiteBehind(TypedDict):
     site_id: str
     wave: int
     week: int
+    population: int
     adoption_rate: float
     wave_median: float
     gap: float
@@ -207,6 +212,11 @@ def unused_modules(session, site_ids, first, last) -> list[UnusedModule]:
 
 def dormant_employees(session, site_ids, last) -> list[DormantEmployee]:
     """Active in the 28 days before the window's last 7 days, silent in those 7: resistance."""
+    return [item for _person, item in dormant_people(session, site_ids, last)]
+
+
+def dormant_people(session, site_ids, last) -> list[tuple[Person, DormantEmployee]]:
+    """`dormant_employees`, each with whom it is about (for `adoption.privacy`)."""
     quiet_from = last - timedelta(days=DORMANT_SILENT_DAYS - 1)
     look_from = quiet_from - timedelta(days=DORMANT_LOOKBACK_DAYS)
     du = DailyUsage
@@ -226,19 +236,23 @@ def dormant_employees(session, site_ids, last) -> list[DormantEmployee]:
     for emp, last_active, active_days in rows:
         if last_active >= quiet_from:
             continue
+        person = Person(emp.id, emp.site_id, emp.public_opt_out)
         items.append(
-            {
-                "user_id": emp.external_id,
-                "display_name": emp.display_name,
-                "site_id": emp.site.code,
-                "last_active_day": last_active,
-                "days_silent": (last - last_active).days,
-                "active_days_before": active_days,
-                "measured": f"active {look_from}..{quiet_from - timedelta(days=1)}, "
-                f"no success {quiet_from}..{last}",
-            }
+            (
+                person,
+                {
+                    "user_id": emp.external_id,
+                    "display_name": emp.display_name,
+                    "site_id": emp.site.code,
+                    "last_active_day": last_active,
+                    "days_silent": (last - last_active).days,
+                    "active_days_before": active_days,
+                    "measured": f"active {look_from}..{quiet_from - timedelta(days=1)}, "
+                    f"no success {quiet_from}..{last}",
+                },
+            )
         )
-    items.sort(key=lambda i: (-i["days_silent"], i["site_id"], i["user_id"]))
+    items.sort(key=lambda i: (-i[1]["days_silent"], i[1]["site_id"], i[1]["user_id"]))
     return items
 
 
@@ -272,10 +286,15 @@ def unmapped_actions(session, site_ids, first, last) -> list[UnmappedAction]:
 def sites_behind(
     session, sites: list[Site], now: datetime, rules: ScoringRules
 ) -> list[SiteBehind]:
-    """Sites whose adoption rate in their latest complete week trails their wave's median there."""
-    waves: dict[int, list[Site]] = {}
-    for site in session.scalars(
-        select(Site).where(Site.wave.is_not(None), Site.go_live_on.is_not(None))
+    """Sites whose adoption rate in their latest complete week trails their wave's median there.
+
+    Wave and go-live come from the rows this query matched, never from Site objects the session
+    loaded earlier: another transaction may have set them since (READ COMMITTED; sessions keep
+    loaded rows), and a stale object without them once made this a TypeError."""
+    waves: dict[int, list] = {}
+    columns = (Site.id, Site.code, Site.wave, Site.go_live_on, Site.timezone)
+    for site in session.execute(
+        select(*columns).where(Site.wave.is_not(None), Site.go_live_on.is_not(None))
     ):
         waves.setdefault(site.wave, []).append(site)
     wanted = {s.id for s in sites}
@@ -293,10 +312,10 @@ def _behind_in_wave(session, wave, members, wanted, now, rules) -> list[SiteBehi
     if k < 0 or len(members) < 2:
         return []
     windows = [Window(s.id, *week_window(s.go_live_on, k)) for s in members]
-    rates = {
-        w.site_id: m["adoption_rate"]
-        for w, m in zip(windows, site_metrics(session, windows, rules), strict=True)
-    }
+    figures = dict(
+        zip((w.site_id for w in windows), site_metrics(session, windows, rules), strict=True)
+    )
+    rates = {site_id: m["adoption_rate"] for site_id, m in figures.items()}
     known = [r for r in rates.values() if r is not None]
     if not known:
         return []
@@ -306,6 +325,7 @@ def _behind_in_wave(session, wave, members, wanted, now, rules) -> list[SiteBehi
             "site_id": s.code,
             "wave": wave,
             "week": k,
+            "population": figures[s.id]["population"],
             "adoption_rate": rates[s.id],
             "wave_median": wave_median,
             "gap": wave_median - rates[s.id],

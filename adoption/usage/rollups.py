@@ -87,13 +87,13 @@ def rebuild_rollups(
 
     `feature_ids` names features after aliasing: their rollup rows and every event counting as
     one of them are rebuilt. The result equals what incremental maintenance produces. Days
-    before the event horizon (retention dropped their events) are never touched: their rollups
-    are all that is left of them.
+    before the event horizon (retention dropped their events) and erased people (their events
+    were deleted) are never touched: their rollups are all that is left of them.
     """
     from sqlalchemy import delete, select
 
     from adoption.ingest.registry import canonical_map
-    from adoption.models import Event
+    from adoption.models import Employee, Event
     from adoption.partitions import horizon
 
     kept_from = horizon(session, "event")
@@ -111,6 +111,9 @@ def rebuild_rollups(
         Event.outcome,
         Event.duration_ms,
     ).order_by(Event.id)
+    erased = select(Employee.id).where(Employee.erased_at.is_not(None))
+    wipe = wipe.where(table.c.employee_id.not_in(erased))
+    read = read.where(Event.employee_id.not_in(erased))
     if site_ids is not None:
         wipe = wipe.where(table.c.site_id.in_(site_ids))
         read = read.where(Event.site_id.in_(site_ids))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 
 from adoption import partitions, schema
 from adoption.calendar import Month, chain_today_of
+from adoption.errors import Invalid
 from api.cli.context import Context, month_option, pass_ctx, table
 from api.clock import utcnow
 
@@ -41,36 +44,54 @@ def db_partitions(ctx: Context) -> None:
 
 
 @db.command("retention")
+@click.option("--before", callback=month_option, help="Drop raw events of months before this one.")
 @click.option(
-    "--before",
-    required=True,
-    callback=month_option,
-    help="Drop raw events of months before this one.",
+    "--days",
+    type=click.IntRange(min=0),
+    help="Purge raw events older than this many days (default: UPTAKE_RETENTION_DAYS).",
 )
 @click.option("--yes", is_flag=True, help="Do it; without --yes, only say what would go.")
 @pass_ctx
-def db_retention(ctx: Context, before: Month, yes: bool) -> None:
-    """Drop the raw events of every month before --before: whole partitions on PostgreSQL, rows
-    on SQLite. Rollups, the points ledger and the keys that keep ingest exactly-once stay, and
-    jobs never re-derive before the new horizon. Refused for the previous and current month."""
+def db_retention(ctx: Context, before: Month | None, days: int | None, yes: bool) -> None:
+    """Purge the raw events older than --days days (or UPTAKE_RETENTION_DAYS), or of every month
+    before --before: whole partitions on PostgreSQL, rows on SQLite. Rollups, the points ledger
+    and the keys that keep ingest exactly-once stay, and jobs never re-derive before the new
+    horizon. Refused for the previous and current month (and for fewer than 62 days)."""
     now = utcnow()
     with ctx.unit_of_work() as session:
-        current = Month.of(chain_today_of(session, now))
+        today = chain_today_of(session, now)
+        first = _cut_day(ctx, today, before, days)
+        if not yes:
+            going = partitions.rows_before(session, first)
+            for g in going:
+                scope = "" if g.whole else f" before {first}"
+                click.echo(f"would remove {g.what}{scope} ({g.rows} rows)")
+            click.echo(f"events before {first} would go; run again with --yes to remove them")
+            return
+        dropped = partitions.cut_before(session, "event", first, now)
+    click.echo(
+        f"dropped {len(dropped.partitions)} partition(s), {dropped.rows} events;"
+        f" events now start on {dropped.before}"
+    )
+
+
+def _cut_day(ctx: Context, today: date, before: Month | None, days: int | None) -> date:
+    """The first day kept: --before's first day, or --days (else the configured days) back."""
+    if before is not None and days is not None:
+        raise click.UsageError("Give --before or --days, not both.")
+    if before is not None:
+        current = Month.of(today)
         if before > current.previous():
             raise click.BadParameter(
                 f"{before} would drop events of {current.previous()} or later; those months"
                 " can still change.",
                 param_hint="--before",
             )
-        report = [r for r in partitions.partition_report(session) if r["table"] == "event"]
-        if not yes:
-            going = [r for r in report if r["month"] is not None and r["month"] < before]
-            for r in going:
-                click.echo(f"would drop {r['partition']} ({r['rows']} rows)")
-            click.echo(f"{len(going)} month(s) before {before}; run again with --yes to drop them")
-            return
-        dropped = partitions.drop_before(session, "event", before, now)
-    click.echo(
-        f"dropped {len(dropped.partitions)} partition(s), {dropped.rows} events;"
-        f" events now start on {dropped.before}"
-    )
+        return before.first_day
+    days = ctx.settings.retention_days if days is None else days
+    if not days:
+        raise click.UsageError("Give --days or --before (UPTAKE_RETENTION_DAYS is not set).")
+    try:
+        return partitions.days_cut(today, days)
+    except Invalid as exc:
+        raise click.BadParameter(exc.details["days"][0], param_hint="--days") from exc

@@ -10,10 +10,12 @@ import sys
 import click
 
 from adoption.errors import DomainError
+from api.cli.access_log import access_log_group
 from api.cli.accounts import accounts
 from api.cli.champions import champions
 from api.cli.db import db
 from api.cli.demo import demo
+from api.cli.employees import employees
 from api.cli.imports import import_group
 from api.cli.jobs import jobs_group
 from api.cli.pilots import pilots
@@ -46,10 +48,12 @@ def main() -> None:
     """Uptake: is the new system really used, and who learned it?"""
 
 
+main.add_command(access_log_group)
 main.add_command(accounts)
 main.add_command(champions)
 main.add_command(db)
 main.add_command(demo)
+main.add_command(employees)
 main.add_command(import_group)
 main.add_command(jobs_group)
 main.add_command(pilots)

@@ -16,6 +16,7 @@ import json
 import click
 
 from adoption.masterdata.records import get_employee, get_site
+from adoption.privacy import OPERATOR
 from adoption.scoring.rules import load_rules
 from adoption.usage import by_site
 from adoption.usage.coaching import site_coaching
@@ -155,7 +156,7 @@ def report_team(ctx, site_code, period, metric, fmt) -> None:
             get_site(session, site_code),
             period=period,
             metric=metric,
-            reveal_opted_out=True,  # the terminal is an hr/admin tool, like `report adoption`
+            viewer=OPERATOR,  # the terminal is an hr/admin tool, like `report adoption`
             now=utcnow(),
         )
     click.echo(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from flask import g
-from flask_smorest import Blueprint
+from flask import current_app, g
 
 from adoption.calendar import (
     check_window,
@@ -18,12 +17,12 @@ from adoption.masterdata import records
 from adoption.scoring import proficiency
 from adoption.scoring.rules import create_rules, list_rules, load_rules
 from adoption.usage import by_site, metrics
-from adoption.usage.coaching import site_coaching
-from adoption.usage.insights import insights
+from adoption.usage.visible import visible_adoption, visible_coaching, visible_insights
 from api import database
-from api.auth import require_person, require_site, requires, visible_site, visible_site_ids
+from api.auth import require_person, requires, viewer, visible_site, visible_site_ids
 from api.clock import utcnow
-from api.pagination import decode_cursor, next_link, parse_cursor
+from api.http.blueprint import Blueprint, path
+from api.pagination import day_of, decode_cursor, next_link, parse_cursor
 from api.schemas.adoption import (
     AdoptionArgs,
     AdoptionListArgs,
@@ -50,9 +49,12 @@ def _scope(site_code: str | None) -> set[int] | None:
     visible = visible_site_ids(g.principal)
     if site_code is None:
         return visible
-    site = records.get_site(session, site_code)
-    require_site(g.principal, site.id, site.code)
-    return {site.id}
+    return {visible_site(session, g.principal, site_code).id}
+
+
+def _min_group() -> int:
+    """Aggregates over fewer people are withheld from managers and rollout leads."""
+    return current_app.extensions["uptake"].settings.min_group
 
 
 def _check_dates(args) -> None:
@@ -82,18 +84,18 @@ def adoption_sites(args):
             last=args["to"],
             site_ids={s.id for s in page},
         )
+    rows = visible_adoption(viewer(g.principal), rows, _min_group())
     return rows, 200, next_link(page, limit, lambda s: s.code_key)
 
 
-@bp.get("/adoption/sites/<site_id>/series")
+@bp.get("/adoption/sites/<site_id>/series", parameters=path("site_id"))
 @requires("rollout_lead", "manager")
 @bp.arguments(SeriesArgs, location="query")
 @bp.response(200, SeriesPointSchema(many=True))
 def adoption_series(args, site_id):
     _check_dates(args)
     session = database.session()
-    site = records.get_site(session, site_id)
-    require_site(g.principal, site.id, site.code)
+    site = visible_site(session, g.principal, site_id)
     key = "day" if args["by"] == "day" else "week"
     limit = args["limit"]
     points = by_site.site_series(
@@ -104,9 +106,10 @@ def adoption_series(args, site_id):
         rules=load_rules(session),
         first=args["from_"],
         last=args["to"],
-        after=parse_cursor(args["cursor"], date.fromisoformat if key == "day" else int),
+        after=parse_cursor(args["cursor"], day_of if key == "day" else int),
         limit=limit,
     )
+    points = visible_adoption(viewer(g.principal), points, _min_group())
     return points, 200, next_link(points, limit, lambda p: p[key])
 
 
@@ -121,8 +124,15 @@ def adoption_insights(args):
     sites = list(metrics.sites_by_id(session, scope).values())
     now = utcnow()
     first, last = _insights_window(sites, now, args)
-    return insights(
-        session, sites=sites, first=first, last=last, now=now, rules=load_rules(session)
+    return visible_insights(
+        session,
+        viewer=viewer(g.principal),
+        min_group=_min_group(),
+        sites=sites,
+        first=first,
+        last=last,
+        now=now,
+        rules=load_rules(session),
     )
 
 
@@ -134,35 +144,35 @@ def _insights_window(sites, now, args):
     )
 
 
-def _person(user_id: str):
-    """The employee, if the caller may read their proficiency (self, own site, hr, admin)."""
+def _person(user_id: str, what: str):
+    """The employee, if the caller may read their `what` (self, own site, hr, admin)."""
     session = database.session()
     employee = records.get_employee(session, user_id)
-    require_person(g.principal, employee, "progress")
+    require_person(g.principal, employee, what)
     return session, employee
 
 
-@bp.get("/employees/<user_id>/proficiency")
+@bp.get("/employees/<user_id>/proficiency", parameters=path("user_id"))
 @requires("hr", "manager", "employee")
 @bp.arguments(ProficiencyArgs, location="query")
 @bp.response(200, ProficiencySchema)
 def employee_proficiency(args, user_id):
-    session, employee = _person(user_id)
+    session, employee = _person(user_id, "proficiency")
     as_of = args["as_of"] or yesterday(employee.site.timezone, utcnow())
     rules = load_rules(session, args["config_version"])
     return proficiency.employee_proficiency(session, employee, as_of, rules)
 
 
-@bp.get("/employees/<user_id>/history")
+@bp.get("/employees/<user_id>/history", parameters=path("user_id"))
 @requires("hr", "manager", "employee")
 @bp.arguments(HistoryArgs, location="query")
 @bp.response(200, HistoryPointSchema(many=True))
 def employee_history(args, user_id):
-    session, employee = _person(user_id)
+    session, employee = _person(user_id, "history")
     _check_dates(args)
     first, last = _history_window(employee, args)
     rules = load_rules(session, args["config_version"])
-    after, limit = parse_cursor(args["cursor"], date.fromisoformat), args["limit"]
+    after, limit = parse_cursor(args["cursor"], day_of), args["limit"]
     if after is not None:
         first = max(first, after + timedelta(days=1))
     points = []
@@ -195,17 +205,19 @@ def create_scoring_config(changes):
     return rules.as_dict()
 
 
-@bp.get("/sites/<site_id>/coaching")
+@bp.get("/sites/<site_id>/coaching", parameters=path("site_id"))
 @requires("manager", "hr", "rollout_lead")
 @bp.response(200, CoachingSchema)
 def site_coaching_list(site_id):
     """Who needs help at the site as of its yesterday: dormant, struggling and never-started
-    people of its team, each with the figures it rests on (`adoption.usage.coaching`)."""
+    people of its team, each with the figures it rests on (`adoption.usage.coaching`), named as
+    the caller may see them (`adoption.usage.visible.visible_coaching`)."""
     session = database.session()
-    return site_coaching(session, visible_site(session, g.principal, site_id), utcnow())
+    site = visible_site(session, g.principal, site_id)
+    return visible_coaching(session, site, utcnow(), viewer(g.principal))
 
 
-@bp.get("/employees/<user_id>/progress")
+@bp.get("/employees/<user_id>/progress", parameters=path("user_id"))
 @requires("hr", "manager", "employee")
 @bp.response(200, ProgressSchema)
 def employee_progress(user_id):

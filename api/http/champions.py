@@ -9,14 +9,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, current_app, g
-from flask_smorest import Blueprint
 
-from adoption.calendar import Month
 from adoption.masterdata import records
 from api import database
 from api.auth import require_person, requires
 from api.clock import utcnow
-from api.pagination import next_link, parse_cursor
+from api.http.blueprint import Blueprint, month_of, path
+from api.pagination import day_of, next_link, parse_cursor
 from api.schemas.champions import (
     BadgeListArgs,
     BadgeSchema,
@@ -36,7 +35,7 @@ def _roles() -> tuple[str, ...]:
     return current_app.extensions["uptake"].settings.ineligible_roles
 
 
-@bp.get("/champions/<month>")
+@bp.get("/champions/<month>", parameters=path("month"))
 @requires("hr")
 @bp.arguments(MonthArgs, location="query")
 @bp.response(200, ChampionMonthReviewSchema)
@@ -45,19 +44,20 @@ def get_month(args, month):
     (`can_close`) and the sites still living its last day (`running_sites`)."""
     return review.month_review(
         database.session(),
-        Month.parse(month),
+        month_of(month),
         args["version"],
         now=utcnow(),
         ineligible_roles=_roles(),
     )
 
 
-@bp.post("/champions/<month>/close")
+@bp.post("/champions/<month>/close", parameters=path("month"))
 @requires("hr")
 @bp.response(200, ChampionMonthSchema)
 def close_month(month):
     """Freeze the month; a closed month is returned unchanged; 409 month_not_over before its
     last local day has ended at every site."""
+    month_of(month)
     session = database.session()
     result = months.close_month(
         session, month, now=utcnow(), actor=g.principal.name, ineligible_roles=_roles()
@@ -65,12 +65,13 @@ def close_month(month):
     return result
 
 
-@bp.post("/champions/<month>/reopen")
+@bp.post("/champions/<month>/reopen", parameters=path("month"))
 @requires()
 @bp.arguments(ReopenSchema, required=False)
 @bp.response(200, ChampionMonthSchema)
 def reopen_month(body, month):
     """A new draft version of a closed month (admin only, audited)."""
+    month_of(month)
     session = database.session()
     result = months.reopen_month(
         session,
@@ -83,11 +84,12 @@ def reopen_month(body, month):
     return result
 
 
-@bp.get("/champions/<month>/export")
+@bp.get("/champions/<month>/export", parameters=path("month"))
 @requires("hr")
 @bp.arguments(ExportArgs, location="query")
 @bp.response(200, description="CSV (UTF-8 with BOM) or XLSX; the file name says DRAFT for drafts.")
 def export_month(args, month):
+    month_of(month)
     session = database.session()
     file = exports.export_month(
         session,
@@ -105,7 +107,7 @@ def export_month(args, month):
     )
 
 
-@bp.get("/employees/<user_id>/badges")
+@bp.get("/employees/<user_id>/badges", parameters=path("user_id"))
 @requires("hr", "manager", "employee")
 @bp.arguments(BadgeListArgs, location="query")
 @bp.response(200, BadgeSchema(many=True))
@@ -126,4 +128,4 @@ def _badge_key(text: str) -> tuple[date, str]:
     day, sep, badge = text.partition(" ")
     if not sep or not badge:
         raise ValueError(text)
-    return date.fromisoformat(day), badge
+    return day_of(day), badge

@@ -10,11 +10,8 @@ from flask_smorest import Blueprint
 from adoption.errors import TooLarge, Unreadable, UnsupportedEncoding
 from adoption.ingest import quarantine
 from adoption.ingest.batch import ingest_batch
-from adoption.ingest.validation import (
-    MAX_BODY_BYTES,
-    MAX_EVENTS_PER_BATCH,
-    read_json,
-)
+from adoption.ingest.json_input import read_json
+from adoption.ingest.validation import MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH
 from api import database
 from api.auth import requires
 from api.clock import utcnow
@@ -52,9 +49,10 @@ def post_events():
     try:
         events = parse_batch(decoded_body(raw))
     except Unreadable as exc:  # unreadable input is kept, never dropped; 413/415 store nothing
-        quarantine.store_body(session, source, raw, {"body": [exc.message]}, now)
+        reasons = {"body": [exc.message]}
+        quarantine.store_body(session, source, raw, reasons, now)
         database.keep_on_error()
-        return error_response(*status_and_code(exc), exc.message)
+        return error_response(*status_and_code(exc), exc.message, reasons)
     allowed = (
         g.principal.site_keys if g.principal.role == "ingest" and g.principal.site_keys else None
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
+from adoption import limits
 from adoption.jobs.runs import recent_runs
 from api import database
 from api.auth import requires
-from api.pagination import next_link, parse_cursor
+from api.http.blueprint import Blueprint
+from api.pagination import id_cursor, next_link
 from api.schemas.jobs import JobRunListArgs, JobRunSchema
 
 bp = Blueprint("jobs", __name__, description="Scheduled job runs (start, end, outcome).")
@@ -24,6 +24,6 @@ def list_runs(args):
         database.session(),
         job=args["job"],
         limit=limit,
-        before=parse_cursor(args["cursor"], int),
+        before=id_cursor(args["cursor"], limits.Whole(0, limits.INT32_MAX)),
     )
     return runs, 200, next_link(runs, limit, lambda r: r.id)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from adoption.errors import Forbidden
 from adoption.identity.credentials import Principal
 from api import database
-from api.auth import require_site, requires, reveals_opted_out, visible_site
+from api.auth import requires, viewer, visible_site
 from api.clock import utcnow
+from api.http.blueprint import Blueprint, path
 from api.schemas.boards import LeaderboardArgs, LeaderboardSchema, TeamArgs, TeamBoardSchema
 from rewards import leaderboards
 from rewards.leaderboards import Scope
@@ -25,20 +25,19 @@ bp = Blueprint("boards", __name__, description="Leaderboards of points, proficie
 def get_leaderboard(args):
     """A site, region or chain board; a manager sees its sites' boards, an employee its home's."""
     session = database.session()
-    scope = leaderboards.resolve_scope(session, args["scope"])
-    _authorise(g.principal, scope)
+    scope = _visible_scope(session, g.principal, args["scope"])
     return leaderboards.leaderboard(
         session,
         scope=scope,
         period=args["period"],
         metric=args["metric"],
         limit=args["limit"],
-        reveal_opted_out=reveals_opted_out(g.principal),
+        viewer=viewer(g.principal),
         now=utcnow(),
     )
 
 
-@bp.get("/sites/<site_id>/team")
+@bp.get("/sites/<site_id>/team", parameters=path("site_id"))
 @requires("hr", "rollout_lead", "manager", "employee")
 @bp.arguments(TeamArgs, location="query")
 @bp.response(200, TeamBoardSchema)
@@ -51,19 +50,21 @@ def get_team_board(args, site_id):
         visible_site(session, g.principal, site_id),
         period=args["period"],
         metric=args["metric"],
-        reveal_opted_out=reveals_opted_out(g.principal),
+        viewer=viewer(g.principal),
         now=utcnow(),
-        me=g.principal.employee_id,
     )
 
 
-def _authorise(principal: Principal, scope: Scope) -> None:
-    """Scoped roles see site boards within their scope only; region and chain boards are 403."""
-    if not principal.scoped:
-        return
-    if scope.kind != "site":
-        raise Forbidden(
-            f"A {principal.role} may only see the boards of its own sites.", {"scope": scope.label}
-        )
-    (site_id,) = scope.site_ids
-    require_site(principal, site_id, scope.label.removeprefix("site:"))
+def _visible_scope(session, principal: Principal, text: str) -> Scope:
+    """The board's scope, if the principal may see it. Scoped roles see the boards of their own
+    sites only; to them an unknown site is the same 403 as another site's (`visible_site`), and
+    every region or chain board is 403 whether it exists or not (docs/privacy.md)."""
+    if principal.scoped:
+        kind, _, name = text.strip().partition(":")
+        if kind.strip().lower() == "site" and name.strip():
+            visible_site(session, principal, name.strip())
+        elif kind.strip().lower() in {"region", "chain"}:
+            raise Forbidden(
+                f"A {principal.role} may only see the boards of its own sites.", {"scope": text}
+            )
+    return leaderboards.resolve_scope(session, text)

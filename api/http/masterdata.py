@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from flask import current_app, g
-from flask_smorest import Blueprint
 
 from adoption.errors import Forbidden, NotFound
 from adoption.masterdata import records
 from api import database
-from api.auth import ALL_READERS, require_site, requires, visible_site_ids
+from api.auth import ALL_READERS, require_person, requires, visible_site, visible_site_ids
 from api.clock import utcnow
+from api.http.blueprint import Blueprint, path
 from api.pagination import PageArgs, decode_cursor, next_link
 from api.schemas.masterdata import (
     EmployeeListArgs,
     EmployeePutSchema,
     EmployeeSchema,
+    FeatureBodySchema,
     FeatureListArgs,
-    FeaturePutSchema,
     FeatureSchema,
     SitePutSchema,
     SiteSchema,
@@ -42,16 +42,14 @@ def list_sites(args):
     return sites, 200, next_link(sites, limit, lambda s: s.code_key)
 
 
-@bp.get("/sites/<site_id>")
+@bp.get("/sites/<site_id>", parameters=path("site_id"))
 @requires(*ALL_READERS)
 @bp.response(200, SiteSchema)
 def get_site(site_id):
-    site = records.get_site(database.session(), site_id)
-    require_site(g.principal, site.id, site.code)
-    return site
+    return visible_site(database.session(), g.principal, site_id)
 
 
-@bp.put("/sites/<site_id>")
+@bp.put("/sites/<site_id>", parameters=path("site_id"))
 @requires("rollout_lead")
 @bp.arguments(SitePutSchema)
 @bp.response(200, SiteSchema)
@@ -95,9 +93,7 @@ def list_employees(args):
     principal = g.principal
     site_ids = visible_site_ids(principal)
     if args["site_id"] is not None:
-        site = records.get_site(session, args["site_id"])
-        require_site(principal, site.id, site.code)
-        site_ids = {site.id}
+        site_ids = {visible_site(session, principal, args["site_id"]).id}
     limit = args["limit"]
     people = records.list_employees(
         session,
@@ -110,26 +106,25 @@ def list_employees(args):
     return people, 200, next_link(people, limit, lambda e: e.external_key)
 
 
-@bp.get("/employees/<user_id>")
+@bp.get("/employees/<user_id>", parameters=path("user_id"))
 @requires("hr", "manager", "employee")
 @bp.response(200, EmployeeSchema)
 def get_employee(user_id):
     employee = records.get_employee(database.session(), user_id)
-    principal = g.principal
-    if principal.role == "employee" and employee.id != principal.employee_id:
-        raise Forbidden("An employee may only read their own record.")
-    require_site(principal, employee.site_id, employee.site.code)
+    require_person(g.principal, employee, "record")
     return employee
 
 
-@bp.put("/employees/<user_id>")
+@bp.put("/employees/<user_id>", parameters=path("user_id"))
 @requires()
 @bp.arguments(EmployeePutSchema)
 @bp.response(200, EmployeeSchema)
 @bp.alt_response(201, schema=EmployeeSchema, description="Created")
 def put_employee(values, user_id):
     session = database.session()
-    employee, created = records.put_employee(session, user_id, values, now=utcnow())
+    employee, created = records.put_employee(
+        session, user_id, values, now=utcnow(), actor=g.principal.name
+    )
     return employee, 201 if created else 200
 
 
@@ -148,16 +143,16 @@ def list_features(args):
     return features, 200, next_link(features, limit, lambda f: f.action)
 
 
-@bp.get("/features/<path:action>")
+@bp.get("/features/<path:action>", parameters=path("action"))
 @requires(*ALL_READERS)
 @bp.response(200, FeatureSchema)
 def get_feature(action):
     return records.get_feature(database.session(), action)
 
 
-@bp.put("/features/<path:action>")
+@bp.put("/features/<path:action>", parameters=path("action"))
 @requires()
-@bp.arguments(FeaturePutSchema)
+@bp.arguments(FeatureBodySchema)
 @bp.response(200, FeatureSchema)
 @bp.alt_response(201, schema=FeatureSchema, description="Created")
 def put_feature(values, action):
@@ -165,5 +160,7 @@ def put_feature(values, action):
     the action is mapped, then kept; any other omitted field keeps its value (its default on
     create); an `alias_of` naming no known feature is 422 validation_error naming it."""
     session = database.session()
-    feature, created = records.map_feature(session, action, values, now=utcnow())
+    feature, created = records.map_feature(
+        session, action, values, now=utcnow(), actor=g.principal.name
+    )
     return feature, 201 if created else 200

@@ -4,13 +4,13 @@ readiness gate with its rules (rollout leads and admins)."""
 from __future__ import annotations
 
 from flask import Response, g
-from flask_smorest import Blueprint
 
 from adoption.scoring.rules import load_rules
 from adoption.usage.insights import chain_hotspots
 from api import database
 from api.auth import requires
 from api.clock import utcnow
+from api.http.blueprint import Blueprint
 from api.schemas.did import DidArgs, DidSchema
 from api.schemas.pilots import (
     ChainHotspotsSchema,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask import g, request
-from flask_smorest import Blueprint
 
-from adoption.errors import Invalid
+from adoption import limits
 from adoption.ingest import quarantine
 from adoption.ingest.validation import read_json
 from api import database
 from api.auth import requires
 from api.clock import utcnow
-from api.pagination import decode_cursor, next_link
+from api.http.blueprint import Blueprint, check_id, path
+from api.pagination import id_cursor, next_link
 from api.schemas.masterdata import QuarantineListArgs, QuarantineSchema, ReplayResultSchema
 
 bp = Blueprint("quarantine", __name__, description="Bad input, kept until fixed or discarded.")
@@ -22,20 +22,17 @@ bp = Blueprint("quarantine", __name__, description="Bad input, kept until fixed 
 @bp.arguments(QuarantineListArgs, location="query")
 @bp.response(200, QuarantineSchema(many=True))
 def list_quarantine(args):
-    cursor = decode_cursor(args["cursor"])
-    if cursor is not None and not cursor.isdigit():
-        raise Invalid({"cursor": ["Not a valid cursor."]})
     status = None if args["status"] == "all" else args["status"]
     items = quarantine.list_items(
         database.session(),
         status=status,
         limit=args["limit"],
-        after_id=int(cursor) if cursor else None,
+        after_id=id_cursor(args["cursor"], limits.Whole(0, limits.INT64_MAX)),
     )
     return items, 200, next_link(items, args["limit"], lambda i: i.id)
 
 
-@bp.post("/quarantine/<int:item_id>/replay")
+@bp.post("/quarantine/<int:item_id>/replay", parameters=path("item_id"))
 @requires()
 @bp.doc(
     requestBody={
@@ -46,6 +43,7 @@ def list_quarantine(args):
 )
 @bp.response(200, ReplayResultSchema)
 def replay(item_id):
+    check_id("item_id", item_id, limits.ID)
     session = database.session()
     corrected = _optional_json()
     outcome = quarantine.replay(
@@ -54,10 +52,11 @@ def replay(item_id):
     return outcome
 
 
-@bp.post("/quarantine/<int:item_id>/discard")
+@bp.post("/quarantine/<int:item_id>/discard", parameters=path("item_id"))
 @requires()
 @bp.response(200, QuarantineSchema)
 def discard(item_id):
+    check_id("item_id", item_id, limits.ID)
     session = database.session()
     item = quarantine.discard(session, item_id, now=utcnow(), actor=g.principal.name)
     return item

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
-from adoption.errors import Invalid
+from adoption import limits
 from api import database
 from api.auth import requires
 from api.clock import utcnow
-from api.pagination import PageArgs, decode_cursor, next_link
+from api.http.blueprint import Blueprint, check_id, path
+from api.pagination import PageArgs, id_cursor, next_link
 from api.schemas.waves import (
     WavePutSchema,
     WaveSchema,
@@ -24,29 +24,27 @@ bp = Blueprint("waves", __name__, description="Rollout waves.")
 @bp.arguments(PageArgs, location="query")
 @bp.response(200, WaveSchema(many=True))
 def list_waves(args):
-    cursor = decode_cursor(args["cursor"])
-    if cursor is not None and not cursor.isdigit():
-        raise Invalid({"cursor": ["Not a valid cursor."]})
     limit = args["limit"]
     items = waves.list_waves(
-        database.session(), limit=limit, after=int(cursor) if cursor is not None else None
+        database.session(), limit=limit, after=id_cursor(args["cursor"], limits.WAVE)
     )
     return items, 200, next_link(items, limit, lambda w: w["wave"])
 
 
-@bp.get("/waves/<int:n>")
+@bp.get("/waves/<int:n>", parameters=path("n"))
 @requires("rollout_lead")
 @bp.response(200, WaveSchema)
 def get_wave(n):
-    return waves.get_wave(database.session(), n)
+    return waves.get_wave(database.session(), check_id("n", n, limits.WAVE))
 
 
-@bp.put("/waves/<int:n>")
+@bp.put("/waves/<int:n>", parameters=path("n"))
 @requires("rollout_lead")
 @bp.arguments(WavePutSchema)
 @bp.response(200, WaveSchema)
 @bp.alt_response(201, schema=WaveSchema, description="Created")
 def put_wave(values, n):
     session = database.session()
+    check_id("n", n, limits.WAVE)
     wave, created = waves.put_wave(session, n, values, now=utcnow(), actor=g.principal.name)
     return wave, 201 if created else 200

@@ -4,24 +4,34 @@ from __future__ import annotations
 
 from datetime import date
 
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
+from adoption import limits
+from adoption.calendar import MAX_WINDOW_DAYS
 from api.pagination import PageArgs
 from api.schemas.champions import BadgeSchema
-from api.schemas.events import TrimmedString
+from api.schemas.fields import Day, Number, text, whole
 
 RATE = {"allow_none": True, "metadata": {"description": "A fraction in [0, 1]; null if undefined."}}
 
 
 class WindowArgs(Schema):
-    from_ = fields.Date(
-        data_key="from", load_default=None, metadata={"description": "First local day (inclusive)."}
+    from_ = Day(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "First local day (inclusive); not after `to`."},
     )
-    to = fields.Date(load_default=None, metadata={"description": "Last local day (inclusive)."})
+    to = Day(
+        load_default=None,
+        metadata={
+            "description": f"Last local day (inclusive); at most {MAX_WINDOW_DAYS} days "
+            "after `from`."
+        },
+    )
 
 
 class AdoptionArgs(WindowArgs):
-    site_id = TrimmedString(load_default=None)
+    site_id = text(64, load_default=None)
 
 
 class AdoptionListArgs(AdoptionArgs, PageArgs):
@@ -30,6 +40,14 @@ class AdoptionListArgs(AdoptionArgs, PageArgs):
 
 class SeriesArgs(WindowArgs, PageArgs):
     by = fields.String(load_default="day", validate=validate.OneOf(["day", "week_since_go_live"]))
+
+
+# docs/privacy.md: figures about fewer than UPTAKE_MIN_GROUP people, for managers and rollout leads.
+SUPPRESSED = {"metadata": {"description": "True when the figures are withheld (null)."}}
+SUPPRESSED_REASON = {
+    "allow_none": True,
+    "metadata": {"description": "Why, e.g. 'fewer than 5 people'."},
+}
 
 
 class MetricsFields(Schema):
@@ -42,6 +60,8 @@ class MetricsFields(Schema):
     proficient_share = fields.Float(**RATE)
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
+    suppressed = fields.Boolean(**SUPPRESSED)
+    suppressed_reason = fields.String(**SUPPRESSED_REASON)
 
 
 class AdoptionRowSchema(MetricsFields):
@@ -68,22 +88,22 @@ class IsoDict(fields.Dict):
 class InsightsSchema(Schema):
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
-    error_hotspots = fields.List(IsoDict())
-    unused_modules = fields.List(IsoDict())
+    error_hotspots = fields.List(IsoDict(), allow_none=True)
+    unused_modules = fields.List(IsoDict(), allow_none=True)
     dormant_employees = fields.List(IsoDict())
-    unmapped_actions = fields.List(IsoDict())
+    unmapped_actions = fields.List(IsoDict(), allow_none=True)
     sites_behind = fields.List(IsoDict())
+    suppressed = fields.Boolean(**SUPPRESSED)
+    suppressed_reason = fields.String(**SUPPRESSED_REASON)
 
 
 class ProficiencyArgs(Schema):
-    as_of = fields.Date(
-        load_default=None, metadata={"description": "Default: yesterday at the home site."}
-    )
-    config_version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    as_of = Day(load_default=None, metadata={"description": "Default: yesterday at the home site."})
+    config_version = whole(limits.VERSION, query=True, load_default=None)
 
 
 class HistoryArgs(WindowArgs, PageArgs):
-    config_version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    config_version = whole(limits.VERSION, query=True, load_default=None)
 
 
 class ComponentsSchema(Schema):
@@ -110,18 +130,33 @@ class HistoryPointSchema(Schema):
     level = fields.String()
 
 
+WEIGHT = {
+    "validate": validate.Range(min=0, max=1),
+    "metadata": {"description": "In [0, 1]; the four weights sum to 1."},
+}
+THRESHOLD = {
+    "validate": validate.Range(min=0, max=100),
+    "metadata": {"description": "0 ≤ developing_at ≤ proficient_at ≤ expert_at ≤ 100."},
+}
+
+
 class ScoringConfigSchema(Schema):
+    """A version as listed; as a POST body, the fields to change (the rest are kept)."""
+
+    class Meta:
+        unknown = RAISE
+
     version = fields.Integer(dump_only=True)
-    w_breadth = fields.Float()
-    w_accuracy = fields.Float()
-    w_speed = fields.Float()
-    w_consistency = fields.Float()
-    developing_at = fields.Float()
-    proficient_at = fields.Float()
-    expert_at = fields.Float()
-    window_days = fields.Integer(validate=validate.Range(min=1, max=365))
-    min_core_attempts = fields.Integer(validate=validate.Range(min=0))
-    breadth_min_successes = fields.Integer(validate=validate.Range(min=1))
+    w_breadth = Number(**WEIGHT)
+    w_accuracy = Number(**WEIGHT)
+    w_speed = Number(**WEIGHT)
+    w_consistency = Number(**WEIGHT)
+    developing_at = Number(**THRESHOLD)
+    proficient_at = Number(**THRESHOLD)
+    expert_at = Number(**THRESHOLD)
+    window_days = whole(limits.Whole(1, 365))
+    min_core_attempts = whole(limits.Whole(0, limits.INT32_MAX))
+    breadth_min_successes = whole(limits.Whole(1, limits.INT32_MAX))
 
 
 class DormantSchema(Schema):

@@ -5,17 +5,34 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from adoption.limits import Whole
 from api.schemas.events import TrimmedString
+from api.schemas.fields import whole
 from rewards.leaderboards import MAX_LIMIT, METRICS
 from rewards.team import PERIOD_KEYS
+
+SCOPE = (
+    r"^\s*([Cc][Hh][Aa][Ii][Nn]\s*|([Ss][Ii][Tt][Ee]|[Rr][Ee][Gg][Ii][Oo][Nn])\s*:\s*\S[\s\S]*)$"
+)
+# A month or ISO week from 1900 to 2999, or all (a week 53 of a year without one is 422 too).
+PERIOD_RULE = "Use YYYY-MM or an ISO week YYYY-Www (years 1900 to 2999), or all."
+PERIOD = (
+    r"^\s*((19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2]|W(0[1-9]|[1-4][0-9]|5[0-3]))|[Aa][Ll][Ll])\s*$"
+)
 
 
 class LeaderboardArgs(Schema):
     scope = TrimmedString(
-        required=True, metadata={"description": "site:CODE, region:NAME or chain."}
+        required=True,
+        validate=[
+            validate.Length(max=200),
+            validate.Regexp(SCOPE, error="Use site:CODE, region:NAME or chain."),
+        ],
+        metadata={"description": "site:CODE, region:NAME or chain."},
     )
     period = TrimmedString(
         load_default=None,
+        validate=validate.Regexp(PERIOD, error=PERIOD_RULE),
         metadata={
             "description": "YYYY-MM, ISO week YYYY-Www or all; default: yesterday's month. "
             "Points count the period's days, today's too while it runs; proficiency and "
@@ -25,7 +42,7 @@ class LeaderboardArgs(Schema):
         },
     )
     metric = fields.String(load_default="points", validate=validate.OneOf(METRICS))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    limit = whole(Whole(1, MAX_LIMIT), query=True, load_default=50)
 
 
 class EntrySchema(Schema):

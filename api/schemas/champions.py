@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from adoption import limits
 from api.pagination import PageArgs
 from api.schemas.events import TrimmedString
+from api.schemas.fields import whole
 
 
 class MonthArgs(Schema):
-    version = fields.Integer(
+    version = whole(
+        limits.VERSION,
+        query=True,
         load_default=None,
-        validate=validate.Range(min=1),
         metadata={"description": "A version of the month; default: the newest."},
     )
 

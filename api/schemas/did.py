@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from adoption.limits import Whole
+from api.schemas.fields import whole
 from pilots.did.estimator import CONTROLS
 from pilots.did.panel import METRICS
 
@@ -22,9 +24,10 @@ class DidArgs(Schema):
         validate=validate.OneOf(CONTROLS),
         metadata={"description": "never: never-treated sites; notyet: also those treated later."},
     )
-    seed = fields.Integer(
+    seed = whole(
+        Whole(0, MAX_SEED),
+        query=True,
         load_default=0,
-        validate=validate.Range(min=0, max=MAX_SEED),
         metadata={"description": "Seed of numpy default_rng for the multiplier bootstrap."},
     )
 

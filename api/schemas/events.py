@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, RAISE, Schema, fields
 
 from adoption.ingest.validation import (
     DEFAULT_OUTCOME,
@@ -109,7 +109,7 @@ class EventSchema(DescriptionOnly):
         allow_none=True,
         metadata={
             "description": f"`{DEFAULT_OUTCOME}` (the default, also for null) or `error`.",
-            "enum": list(OUTCOMES),
+            "enum": [*OUTCOMES, None],
             "default": DEFAULT_OUTCOME,
             "example": "success",
         },
@@ -136,6 +136,9 @@ class EventSchema(DescriptionOnly):
 
 class EventBatchSchema(DescriptionOnly):
     """The body of `POST /api/v1/events`; a bare JSON array of events is accepted too."""
+
+    class Meta:
+        unknown = RAISE  # a batch object with other keys than `events` is refused (400)
 
     events = fields.List(
         fields.Nested(EventSchema),

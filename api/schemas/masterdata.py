@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from adoption import limits
 from api.pagination import PageArgs
-from api.schemas.events import TrimmedString
+from api.schemas.fields import Day, Flag, query_flag, text, whole
 
-NAME = validate.Length(min=1, max=200)
+NULLABLE = {"allow_none": True}
 
 
 def _timezone(value: str) -> None:
@@ -34,13 +35,15 @@ class SitePutSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = TrimmedString(validate=NAME)
-    region = TrimmedString(allow_none=True, validate=validate.Length(max=100))
-    timezone = TrimmedString(validate=_timezone)
-    is_pilot = fields.Boolean()
-    wave = fields.Integer(allow_none=True, validate=validate.Range(min=0))
-    go_live_on = fields.Date(allow_none=True)
-    program_started_on = fields.Date(allow_none=True)
+    name = text(200)
+    region = text(100, min_length=0, **NULLABLE)
+    timezone = text(
+        64, validate=_timezone, metadata={"description": "An IANA name, e.g. Europe/Berlin."}
+    )
+    is_pilot = Flag()
+    wave = whole(limits.WAVE, **NULLABLE)
+    go_live_on = Day(**NULLABLE)
+    program_started_on = Day(**NULLABLE)
 
 
 class EmployeeSchema(Schema):
@@ -58,13 +61,13 @@ class EmployeePutSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    display_name = TrimmedString(validate=NAME)
-    site_id = TrimmedString(validate=validate.Length(min=1, max=64))
-    role = TrimmedString(lower=True, validate=validate.Length(min=1, max=32))
-    hired_on = fields.Date(allow_none=True)
-    left_on = fields.Date(allow_none=True)
-    rostered = fields.Boolean()
-    public_opt_out = fields.Boolean()
+    display_name = text(200)
+    site_id = text(64, metadata={"description": "The home site's code; it must exist."})
+    role = text(32, lower=True)
+    hired_on = Day(**NULLABLE)
+    left_on = Day(**NULLABLE, metadata={"description": "Last day employed; not before hired_on."})
+    rostered = Flag()
+    public_opt_out = Flag()
 
 
 class FeatureSchema(Schema):
@@ -78,28 +81,43 @@ class FeatureSchema(Schema):
     mapped = fields.Boolean(metadata={"description": "False for actions first seen in events."})
 
 
-class FeaturePutSchema(Schema):
+class FeatureBodySchema(Schema):
+    """The body of `PUT /features/{action}`."""
+
     class Meta:
         unknown = RAISE
 
-    module = TrimmedString(validate=validate.Length(min=1, max=128))
-    is_core = fields.Boolean()
-    expected_ms = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    points = fields.Integer(validate=validate.Range(min=0, max=1_000_000))
-    daily_cap = fields.Integer(allow_none=True, validate=validate.Range(min=0))
-    alias_of = TrimmedString(lower=True, allow_none=True, validate=validate.Length(min=1, max=128))
+    module = text(128)
+    is_core = Flag()
+    expected_ms = whole(
+        limits.EXPECTED_MS, **NULLABLE, metadata={"description": "Expert task time."}
+    )
+    points = whole(limits.POINTS, metadata={"description": "Per success."})
+    daily_cap = whole(limits.DAILY_CAP, **NULLABLE, metadata={"description": "Null: uncapped."})
+    alias_of = text(
+        128, lower=True, **NULLABLE, metadata={"description": "A known action, not this one."}
+    )
+
+
+class FeaturePutSchema(FeatureBodySchema):
+    """The admin page's feature form (api/web/admin.py): the PUT body's fields and ranges, with
+    its numbers sent as text (digits)."""
+
+    expected_ms = whole(limits.EXPECTED_MS, query=True, **NULLABLE)
+    points = whole(limits.POINTS, query=True)
+    daily_cap = whole(limits.DAILY_CAP, query=True, **NULLABLE)
 
 
 class EmployeeListArgs(PageArgs):
-    site_id = TrimmedString(load_default=None)
-    rostered = fields.Boolean(
+    site_id = text(64, load_default=None)
+    rostered = query_flag(
         load_default=None,
         metadata={"description": "false: only people known from events, not on HR's roster."},
     )
 
 
 class FeatureListArgs(PageArgs):
-    unmapped = fields.Boolean(
+    unmapped = query_flag(
         load_default=None, metadata={"description": "true: only actions waiting to be mapped."}
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from adoption.limits import Whole
+from api.schemas.fields import whole
 from pilots.comparison import WEIGHTINGS
 from pilots.curves import MAX_WEEK, METRICS
 
@@ -24,17 +26,19 @@ class ChartArgs(Schema):
         validate=validate.OneOf(WEIGHTINGS),
         metadata={"description": "sites: each site counts once; rostered: by population."},
     )
-    seed = fields.Integer(
+    seed = whole(
+        Whole(0, MAX_SEED),
+        query=True,
         load_default=0,
-        validate=validate.Range(min=0, max=MAX_SEED),
         metadata={"description": "Seed of numpy default_rng for the bootstrap and permutations."},
     )
 
 
 class ComparisonArgs(ChartArgs):
-    week = fields.Integer(
+    week = whole(
+        Whole(0, MAX_WEEK),
+        query=True,
         required=True,
-        validate=validate.Range(min=0, max=MAX_WEEK),
         metadata={"description": "Week since go-live (≥ 0; negative weeks are on curves only)."},
     )
 

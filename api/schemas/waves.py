@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from adoption import limits
 from adoption.errors import Invalid
-from api.schemas.events import TrimmedString
+from api.schemas.fields import Day, Flag, Number, text, whole
 from pilots.readiness_rules import COMPARISONS, MAX_WEEKS, METRICS, SCOPES
 from pilots.waves import MAX_WAVE, check_canary_share
-
-SITE_CODE = validate.Length(min=1, max=64)
 
 
 def _share(value: float) -> None:
@@ -40,20 +39,30 @@ class WavePutSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = TrimmedString(allow_none=True, validate=validate.Length(max=100))
-    planned_go_live_on = fields.Date(allow_none=True)
-    canary_share = fields.Float(allow_none=True, validate=_share)
+    name = text(100, min_length=0, allow_none=True)
+    planned_go_live_on = Day(allow_none=True)
+    canary_share = Number(
+        allow_none=True,
+        validate=_share,
+        metadata={
+            "description": "In (0, 1]: greater than 0, at most 1.",
+            "minimum": 0,
+            "exclusiveMinimum": True,
+            "maximum": 1,
+        },
+    )
     sites = fields.List(
-        TrimmedString(validate=SITE_CODE),
+        text(64, metadata={"description": "A known site code."}),
         metadata={"description": "Replaces the wave's sites (they leave any other wave)."},
     )
     notes = fields.String(allow_none=True, validate=validate.Length(max=10_000))
 
 
 class ReadinessArgs(Schema):
-    wave = fields.Integer(
+    wave = whole(
+        limits.Whole(1, MAX_WAVE),
+        query=True,
         required=True,
-        validate=validate.Range(min=1, max=MAX_WAVE),
         metadata={"description": "The wave about to go live (wave 0 holds the pilots)."},
     )
 
@@ -63,13 +72,13 @@ class RuleSchema(Schema):
         unknown = RAISE
 
     # Accepted and ignored on PUT, so a GET body can be edited and sent back.
-    id = fields.Integer(metadata={"description": "Ignored on PUT; an unchanged rule keeps it."})
+    id = whole(limits.ID, metadata={"description": "Ignored on PUT; an unchanged rule keeps it."})
     metric = fields.String(required=True, validate=validate.OneOf(METRICS))
     comparison = fields.String(required=True, validate=validate.OneOf(COMPARISONS))
-    threshold = fields.Float(required=True, validate=validate.Range(min=0, max=1))
-    weeks = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_WEEKS))
+    threshold = Number(required=True, validate=validate.Range(min=0, max=1))
+    weeks = whole(limits.Whole(1, MAX_WEEKS), required=True)
     scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
-    enabled = fields.Boolean(load_default=True)
+    enabled = Flag(load_default=True)
     text = fields.String(metadata={"description": "The rule in words; ignored on PUT."})
 
 

@@ -1,7 +1,8 @@
 """Server-rendered pages (CONTRACT "Web pages"): the `web` blueprint, its templates and static.
 
 Everything a page needs is served by the app (no CDN); scripts come only from `static/app.js`.
-Modules: `login` (/login, /logout; the session, CSRF and roles are `api.auth`), `render` (page
+Modules: `login` (/login, /logout; the session, CSRF and roles are `api.auth`), `password`
+(/account/password: one's own password), `render` (page
 helpers below), `errors` (HTML 4xx/5xx),
 `pages` (/, /sites/<site_id>/leaderboard, /me: `rewards.team`, `adoption.usage.coaching`,
 `rewards.progress`), `admin` (/admin/quarantine, /admin/features), `champions`
@@ -73,4 +74,4 @@ bp = Blueprint(
     static_url_path="/static/web",
 )
 
-from api.web import admin, champions, errors, login, pages, rollout  # noqa: E402, F401  (routes attach to bp)
+from api.web import admin, champions, errors, login, pages, password, rollout  # noqa: E402, F401  (routes attach to bp)

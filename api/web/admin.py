@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 from flask import flash, g, redirect, request, url_for
 from marshmallow import ValidationError
 
-from adoption.errors import Conflict, Invalid
+from adoption.errors import Conflict, Invalid, Unreadable
 from adoption.ingest import quarantine
+from adoption.ingest.json_input import read_json
 from adoption.masterdata import records
 from api import database
 from api.schemas.masterdata import FeaturePutSchema
@@ -52,21 +52,37 @@ def _quarantine_page(item_id: int | None = None, error: str = "", draft: str = "
 
 def _shown(item) -> dict:
     """The item with its payload as readable text (pretty JSON when it is JSON)."""
-    text = item.payload.decode("utf-8", errors="replace")
-    with contextlib.suppress(json.JSONDecodeError, RecursionError):
-        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    text = _payload_text(item.payload)
     return {
         "id": item.id,
         "source": item.source,
         "event_id": item.event_id,
         "kind": item.kind,
         "received_at": item.received_at,
-        "reasons": json.dumps(item.reasons, indent=2, ensure_ascii=False, default=str),
+        "reasons": _utf8(json.dumps(item.reasons, indent=2, ensure_ascii=False, default=str)),
         "payload": text[:SHOWN_PAYLOAD_CHARS],
         "truncated": len(text) > SHOWN_PAYLOAD_CHARS,
         "error": "",
         "draft": "",
     }
+
+
+def _payload_text(payload: bytes) -> str:
+    """Indented JSON when the payload reads as JSON and indents (not an integer of 5,000 digits,
+    not nested too deeply), else the text as stored, bytes that are not UTF-8 shown as U+FFFD.
+    A payload longer than the page shows is not read at all (a body may hold 10 MB)."""
+    if len(payload) > SHOWN_PAYLOAD_CHARS:
+        return payload[: 4 * SHOWN_PAYLOAD_CHARS].decode("utf-8", errors="replace")
+    try:
+        return _utf8(json.dumps(read_json(payload), indent=2, ensure_ascii=False))
+    except (Unreadable, TypeError, RecursionError):  # TypeError: an OversizedNumber
+        return payload.decode("utf-8", errors="replace")
+
+
+def _utf8(text: str) -> str:
+    """`text` with each lone surrogate ("\\udfff", which no page can encode) written as its JSON
+    escape: in JSON text such a character only ever sits inside a string."""
+    return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
 
 
 @bp.post("/admin/quarantine/<int:item_id>/replay")
@@ -78,9 +94,10 @@ def quarantine_replay(item_id):
     corrected = None
     if text:
         try:
-            corrected = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            return _quarantine_page(item_id, f"The correction is not valid JSON: {exc}.", text, 422)
+            corrected = read_json(text)
+        except Unreadable as exc:
+            message = f"The correction is not valid JSON. {exc.message}"
+            return _quarantine_page(item_id, message, text, 422)
     if not confirmed():
         what = "the corrected event" if corrected is not None else "the stored event"
         return confirm_page(
@@ -167,7 +184,7 @@ def map_feature():
     form["is_core"] = request.form.get("is_core") == "on"
     try:
         values = FeaturePutSchema().load(_feature_values(form))
-        feature, _ = records.map_feature(session, action, values, now=now())
+        feature, _ = records.map_feature(session, action, values, now=now(), actor=g.principal.name)
     except ValidationError as exc:
         return _features_page({action: exc.messages}, {action: form}, 422)
     except Invalid as exc:

@@ -3,23 +3,29 @@
 The session, its CSRF token and the checks live in `api.auth`; this module only routes. Forms
 carry the token in a hidden field (`{{ csrf_field() }}`); a POST to any web route whose field (or
 `X-CSRF-Token` header) does not match gets the 400 page before the view runs. Logging in clears
-the session (no fixation of a pre-login session, and a fresh token); logging out clears it too.
+the session (no fixation of a pre-login session, and a fresh token); logging out ends every
+session of the account. Failed sign-ins are throttled per account and per address
+(`adoption.identity.throttle`): past the free tries the form answers 429 with `Retry-After` and
+says how long to wait. The password page is `api.web.password`.
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from markupsafe import Markup
 
-from adoption.identity import credentials
+from adoption.identity import login as identity_login
 from api import auth, database
 from api.web import bp
-from api.web.render import render_page
+from api.web.render import now, render_page
 
-MAX_FIELD = 1024  # longer credentials are wrong without hashing them
+log = logging.getLogger(__name__)
+MAX_FIELD = 1024  # a longer username is cut here; a longer password is wrong without hashing
 LOGIN_FAILED = "The username or password is not right."
+TOO_MANY = "Too many failed sign-ins for this account or from this address. Try again in {wait}."
 
 
 @bp.app_template_global("csrf_field")
@@ -51,29 +57,60 @@ def login():
         return render_page("login.html", title="Sign in", next_path=next_path)
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    account_id = _authenticate(username, password)
-    if account_id is None:
-        return render_page(
-            "login.html",
-            title="Sign in",
-            next_path=next_path,
-            username=username,
-            error=LOGIN_FAILED,
-        )
-    auth.sign_in(account_id)
+    if len(username) > MAX_FIELD:
+        username = username[:MAX_FIELD]
+    result = identity_login.log_in(
+        database.session(), username, password, address=auth.client_address(), now=now()
+    )
+    if result.account_id is None:
+        database.keep_on_error()  # a throttled attempt is audited like the others
+        return _login_refused(username, next_path, result.retry_after)
+    auth.sign_in(result.account_id, result.session_version)
+    _warn_if_cookie_cannot_stick()
     return redirect(next_path or url_for("web.home"))
 
 
-def _authenticate(username: str, password: str) -> int | None:
-    """The account id for a right username and password; None, whichever part was wrong."""
-    if not username or len(username) > MAX_FIELD or len(password) > MAX_FIELD:
-        return None
-    return credentials.login_account_id(database.session(), username, password)
+def _login_refused(username: str, next_path: str | None, retry_after: int | None):
+    """The form again: 200 with one message for a wrong username or password, 429 with
+    Retry-After and the wait while the account or this address is blocked."""
+    if retry_after is None:
+        error, status, headers = LOGIN_FAILED, 200, {}
+    else:
+        error = TOO_MANY.format(wait=wait_text(retry_after))
+        status, headers = 429, {"Retry-After": str(retry_after)}
+    html, status, page_headers = render_page(
+        "login.html",
+        title="Sign in",
+        status=status,
+        next_path=next_path,
+        username=username,
+        error=error,
+    )
+    return html, status, {**page_headers, **headers}
+
+
+def wait_text(seconds: int) -> str:
+    """The wait as people read it: 12 seconds, 1 minute, 15 minutes (minutes rounded up)."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _warn_if_cookie_cannot_stick() -> None:
+    """A Secure cookie sent over plain HTTP is dropped by the browser: say why in the log."""
+    if current_app.config.get("SESSION_COOKIE_SECURE") and not request.is_secure:
+        log.warning(
+            "sign-in over plain HTTP while UPTAKE_COOKIE_SECURE is on: browsers drop the "
+            "session cookie. Serve over HTTPS (behind a proxy: set UPTAKE_PROXY_HOPS), or set "
+            "UPTAKE_COOKIE_SECURE=off for a plain-HTTP trial."
+        )
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
-    """GET asks (a cross-site link cannot sign anyone out); the form POSTs with its token."""
+    """GET asks (a cross-site link cannot sign anyone out); the form POSTs with its token and
+    ends every session of the account, on every device (a copied cookie too)."""
     if request.method == "GET":
         if auth.session_principal() is None:
             return redirect(url_for("web.login"))

@@ -1,14 +1,19 @@
-"""The role home (/), the team leaderboard (/sites/<site_id>/leaderboard) and /me."""
+"""The role home (/), the team leaderboard (/sites/<site_id>/leaderboard), /me and the
+person's own choice to opt out of the boards (POST /me/opt-out).
+
+Who sees whom on them is `adoption.privacy` (docs/privacy.md); a TV screen is `PUBLIC`."""
 
 from __future__ import annotations
 
-from flask import g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 
 from adoption.errors import Forbidden, Invalid, NotFound, Unreadable
 from adoption.masterdata.records import list_sites
 from adoption.models import Site
+from adoption.privacy import PUBLIC, public_opt_out, set_public_opt_out
 from api import database
-from api.auth import reveals_opted_out, visible_site
+from api.auth import viewer as auth_viewer
+from api.auth import visible_site
 from api.web import bp
 from api.web.render import ANY_ROLE, now, page, render_page
 from rewards.progress import progress_of
@@ -29,6 +34,11 @@ BAD_INPUT = {
     "metric": "Unknown metric; choose points, proficiency or improvement.",
 }
 MAX_SITES = 10_000  # the site picker lists them all
+OPT_OUT = {"yes": True, "no": False}  # the /me form's `opt_out` field
+OPTED = {
+    True: "Your name is off the boards: others see “Anonymous” in your place.",
+    False: "Your name is back on the boards for those who may see it.",
+}
 
 
 @bp.get("/")
@@ -70,10 +80,9 @@ def site_leaderboard(site_id):
             site,
             period=request.args.get("period"),
             metric=request.args.get("metric", "points"),
-            reveal_opted_out=not tv and reveals_opted_out(principal),  # a TV screen is public
+            viewer=PUBLIC if tv else auth_viewer(principal),  # a TV screen is read by anyone
             with_coaching=not tv and principal.role in SEES_WHO_IS_STUCK,
             now=now(),
-            me=principal.employee_id,
         )
     except Invalid as exc:
         raise Unreadable(
@@ -97,10 +106,31 @@ def site_leaderboard(site_id):
 @page(*ANY_ROLE)
 def me():
     """The signed-in employee's own progress; a login without an employee has none."""
-    if g.principal.employee_id is None:
-        raise NotFound("No employee is linked to your login, so there is no progress to show.")
+    employee_id = _my_employee_id()
     return render_page(
         "me.html",
         title="My progress",
-        progress=progress_of(database.session(), g.principal.employee_id, now()),
+        progress=progress_of(database.session(), employee_id, now()),
+        opted_out=public_opt_out(database.session(), employee_id),
     )
+
+
+@bp.post("/me/opt-out")
+@page(*ANY_ROLE)
+def me_opt_out():
+    """The person's own choice (`opt_out` yes or no): off the boards others see by name, or back
+    on. The form carries the session's CSRF token, as every form of the blueprint."""
+    choice = OPT_OUT.get(request.form.get("opt_out", ""))
+    if choice is None:
+        raise Unreadable("Choose whether your name is shown on the boards (yes or no).")
+    set_public_opt_out(
+        database.session(), _my_employee_id(), choice, now=now(), actor=g.principal.name
+    )
+    flash(OPTED[choice], "ok")
+    return redirect(url_for("web.me"))
+
+
+def _my_employee_id() -> int:
+    if g.principal.employee_id is None:
+        raise NotFound("No employee is linked to your login, so there is no progress to show.")
+    return g.principal.employee_id

@@ -55,6 +55,7 @@ def demo_settings(tmp_path_factory) -> Settings:
         "UPTAKE_INSTANCE_PATH": str(base / "instance"),
         "UPTAKE_SECRET_KEY": "browser-tests",
         "UPTAKE_SCHEDULER": "off",
+        "UPTAKE_COOKIE_SECURE": "off",  # plain http://127.0.0.1, as `uptake serve` gives the demo
     }
     runner = CliRunner()
     for args in SEED_COMMANDS:

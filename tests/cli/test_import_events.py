@@ -292,3 +292,64 @@ def test_a_file_that_stops_being_readable_keeps_the_batches_before_and_resumes(
     path.write_bytes(good)
     summary = run_import(runner, path, "--batch-size", "50")
     assert summary == {"accepted": 400 - len(kept), "duplicates": len(kept), "quarantined": 0}
+
+
+HOSTILE_LINES = {
+    "year one": {"occurred_at": "0001-01-01T00:00:00Z"},
+    "year 9999 west of UTC": {"occurred_at": "9999-12-31T23:59:59-01:00"},
+    "surrogate user_id": {"user_id": "E\udfff"},
+    "NUL user_id": {"user_id": "E\x00"},
+    "user_id too long once case-folded": {"user_id": "ß" * 128},
+    "2**70 duration": {"duration_ms": 2**70},
+    "float duration": {"duration_ms": 1.5},
+    "NUL in properties": {"properties": {"k": "a\x00b"}},
+}
+
+
+def test_hostile_events_in_a_jsonl_import_are_quarantined_beside_the_valid_one(
+    store, runner, tmp_path, session
+):
+    """The import goes through the one validator, and on PostgreSQL through COPY."""
+    bad = [event(f"bad-{n}", **fields) for n, fields in enumerate(HOSTILE_LINES.values())]
+    path = write_jsonl(tmp_path / "events.jsonl", [event(1), *bad])
+    summary = run_import(runner, path)
+    assert summary == {"accepted": 1, "duplicates": 0, "quarantined": len(HOSTILE_LINES)}
+    assert [event_id for _, event_id, *_ in stored_events(session)] == ["e-1"]
+    reasons = {event_id: set(why) for _, event_id, why in quarantine_rows(session)}
+    assert reasons == {f"e-bad-{n}": set(fields) for n, fields in enumerate(HOSTILE_LINES.values())}
+
+
+def test_hostile_rows_in_a_csv_import_are_quarantined_beside_the_valid_one(
+    store, runner, tmp_path, session
+):
+    bad = [
+        csv_row("bad-0", occurred_at="0001-01-01T00:00:00Z"),
+        csv_row("bad-1", user_id="E\x00"),
+        csv_row("bad-2", user_id="ß" * 128),
+        csv_row("bad-3", duration_ms="9" * 5000),
+    ]
+    summary = run_import(runner, write_csv(tmp_path / "events.csv", [csv_row(1), *bad]))
+    assert summary == {"accepted": 1, "duplicates": 0, "quarantined": 4}
+    reasons = {event_id: set(why) for _, event_id, why in quarantine_rows(session)}
+    assert reasons == {
+        "e-bad-0": {"occurred_at"},
+        "e-bad-1": {"user_id"},
+        "e-bad-2": {"user_id"},
+        "e-bad-3": {"duration_ms"},
+    }
+
+
+@pytest.mark.parametrize(
+    "properties",
+    ['{"n": ' + "9" * 5000 + "}", "[" * 3000, '{"k": "a\\u0000b"}', '{"n": NaN}'],
+    ids=["5000-digit number", "3000 nested", "NUL", "NaN"],
+)
+def test_a_hostile_csv_properties_cell_is_quarantined_not_a_crash(
+    store, runner, tmp_path, session, properties
+):
+    fields = [*FIELDS, "properties"]
+    rows = [csv_row(1, properties="{}"), csv_row(2, properties=properties)]
+    summary = run_import(runner, write_csv(tmp_path / "events.csv", rows, fields))
+    assert summary == {"accepted": 1, "duplicates": 0, "quarantined": 1}
+    [(_, event_id, reasons)] = quarantine_rows(session)
+    assert (event_id, set(reasons)) == ("e-2", {"properties"})

@@ -254,14 +254,14 @@ def test_unknown_config_version_is_404(as_role):
 
 def test_employee_reads_only_its_own_proficiency(as_role):
     assert as_role("employee", "/employees/A/proficiency?as_of=2026-11-15").status_code == 200
-    assert as_role("employee", "/employees/B/proficiency").status_code == 403
-    assert as_role("employee", "/employees/B/history").status_code == 403
+    assert as_role("employee", "/employees/B/proficiency").status_code == 404  # as if unknown
+    assert as_role("employee", "/employees/B/history").status_code == 404
 
 
 def test_manager_reads_people_of_its_sites_only(as_role):
     assert as_role("manager", "/employees/B/proficiency").status_code == 200
-    assert as_role("manager", "/employees/Z/proficiency").status_code == 403
-    assert as_role("manager", "/employees/Z/history").status_code == 403
+    assert as_role("manager", "/employees/Z/proficiency").status_code == 404  # as if unknown
+    assert as_role("manager", "/employees/Z/history").status_code == 404
 
 
 def test_rollout_lead_reads_adoption_but_not_people(as_role):

@@ -19,6 +19,7 @@ from adoption.ingest import quarantine
 from adoption.masterdata import records
 from adoption.models import Quarantine
 from tests.helpers import event
+from tests.web.conftest import log_in
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PUBLIC = {"/healthz", "/readyz", "/api/v1/openapi.json"}
@@ -335,6 +336,51 @@ ROUTES = [
         PEOPLE,
         bad_path="/api/v1/employees/NOPE/badges",
     ),
+    Route(
+        "POST",
+        "/api/v1/employees/<user_id>/forget",
+        "/api/v1/employees/E002/forget",  # no other route reads E002
+        ADMIN,
+        bad_path="/api/v1/employees/NOPE/forget",
+    ),
+    Route(
+        "GET",
+        "/api/v1/access-log",
+        "/api/v1/access-log?format=csv",
+        frozenset({"admin", "hr"}),
+        bad_path="/api/v1/access-log?from=yesterday",
+    ),
+    Route(
+        "POST",
+        "/api/v1/accounts/<username>/disable",
+        "/api/v1/accounts/target/disable",
+        ADMIN,
+        bad_path="/api/v1/accounts/nobody/disable",
+    ),
+    Route(
+        "POST",
+        "/api/v1/accounts/<username>/enable",
+        "/api/v1/accounts/target/enable",
+        ADMIN,
+        bad_path="/api/v1/accounts/nobody/enable",
+    ),
+    Route(
+        "POST",
+        "/api/v1/accounts/<username>/reset-password",
+        "/api/v1/accounts/target/reset-password",
+        ADMIN,
+        bad_path="/api/v1/accounts/nobody/reset-password",
+        bad_body={"password": "short"},
+    ),
+    # A bearer token has no password of its own: only a signed-in account may change one.
+    Route(
+        "POST",
+        "/api/v1/account/password",
+        "/api/v1/account/password",
+        frozenset(),
+        body={"current_password": "old password", "new_password": "a new password"},
+        bad_body={"new_password": 5},
+    ),
 ]
 
 
@@ -355,6 +401,8 @@ def world(make_site, make_employee, session) -> dict:
     # Valid now (the site exists), so an admin's replay is accepted.
     held = {"site_id": ["Unknown site."]}
     quarantine.store_events(session, "pos", [(event("q1"), held), (event("q2"), held)], NOW)
+    session.commit()
+    credentials.create_account(session, username="target", role="hr", now=NOW)
     session.commit()
     replay_id, discard_id = session.scalars(select(Quarantine.id).order_by(Quarantine.id)).all()
     return {"replay_id": replay_id, "discard_id": discard_id}
@@ -473,18 +521,17 @@ def test_ingest_token_may_post_events_and_nothing_else(world, client, role_heade
     assert {key for key, status in statuses.items() if status != 403} == {"POST /api/v1/events"}
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/api/v1/sites/S002",
-        "/api/v1/employees/E002",
-        "/api/v1/employees?site_id=S002",
-    ],
-)
+@pytest.mark.parametrize("path", ["/api/v1/sites/S002", "/api/v1/employees?site_id=S002"])
 def test_manager_gets_403_on_another_sites_item(world, client, role_headers, path):
     response = client.get(path, headers=role_headers("manager"))
     assert response.status_code == 403
     assert response.json["error"]["code"] == "forbidden"
+
+
+def test_manager_gets_404_on_another_sites_employee(world, client, role_headers):
+    # As for an unknown id, so probing ids tells nothing (docs/privacy.md).
+    response = client.get("/api/v1/employees/E002", headers=role_headers("manager"))
+    assert response.status_code == 404
 
 
 def test_manager_site_list_is_filtered_to_its_sites(world, client, role_headers):
@@ -497,9 +544,13 @@ def test_manager_employee_list_is_filtered_to_its_sites(world, client, role_head
     assert [person["user_id"] for person in response.json] == ["E001"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/sites/S002", "/api/v1/employees/E002"])
-def test_employee_gets_403_outside_itself_and_its_home_site(world, client, role_headers, path):
-    assert client.get(path, headers=role_headers("employee")).status_code == 403
+@pytest.mark.parametrize(
+    ("path", "status"), [("/api/v1/sites/S002", 403), ("/api/v1/employees/E002", 404)]
+)
+def test_employee_gets_403_or_404_outside_itself_and_its_home_site(
+    world, client, role_headers, path, status
+):
+    assert client.get(path, headers=role_headers("employee")).status_code == status
 
 
 def test_rollout_lead_gets_403_changing_a_sites_name(world, client, role_headers):
@@ -511,12 +562,11 @@ def test_rollout_lead_gets_403_changing_a_sites_name(world, client, role_headers
 
 
 def _log_in(client, session, role: str, **scope) -> Account:
-    account, _ = credentials.create_account(
+    account, password = credentials.create_account(
         session, username=f"{role}-web", role=role, now=NOW, **scope
     )
     session.commit()
-    with client.session_transaction() as web_session:
-        web_session["account_id"] = account.id
+    assert log_in(client, account.username, password).status_code == 302
     return account
 
 

@@ -148,9 +148,9 @@ def badged(month, session) -> Month:
     [
         ("hr", {}, "E1", 200),
         ("employee", {"user_id": "E1"}, "E1", 200),
-        ("employee", {"user_id": "E2"}, "E1", 403),
+        ("employee", {"user_id": "E2"}, "E1", 404),
         ("manager", {"sites": ["S1"]}, "E1", 200),
-        ("manager", {"sites": ["S2"]}, "E1", 403),
+        ("manager", {"sites": ["S2"]}, "E1", 404),
         ("rollout_lead", {}, "E1", 403),
     ],
 )

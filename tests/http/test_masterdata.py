@@ -457,10 +457,10 @@ def test_manager_gets_403_on_another_sites_item(two_sites, client, make_token):
     assert error_of(response)["code"] == "forbidden"
 
 
-def test_manager_gets_403_on_another_sites_employee(two_sites, client, make_token):
+def test_manager_gets_404_on_another_sites_employee(two_sites, client, make_token):
     manager = make_token("manager", sites=["S001"])
     assert client.get(f"{EMPLOYEES}/E001", headers=manager).status_code == 200
-    assert client.get(f"{EMPLOYEES}/E003", headers=manager).status_code == 403
+    assert client.get(f"{EMPLOYEES}/E003", headers=manager).status_code == 404  # as if unknown
     assert client.get(f"{EMPLOYEES}?site_id=S002", headers=manager).status_code == 403
 
 
@@ -479,7 +479,7 @@ def test_manager_cannot_put_master_data(two_sites, client, make_token):
 def test_employee_reads_itself_but_not_a_colleague(two_sites, client, make_token):
     me = make_token("employee", user_id="E002")
     assert client.get(f"{EMPLOYEES}/e002", headers=me).json["user_id"] == "E002"
-    assert client.get(f"{EMPLOYEES}/E001", headers=me).status_code == 403  # same site
+    assert client.get(f"{EMPLOYEES}/E001", headers=me).status_code == 404  # same site
 
 
 def test_employee_list_holds_only_itself_on_every_page(two_sites, client, make_token):
@@ -536,3 +536,57 @@ def test_hr_reads_employees_but_gets_403_on_put(two_sites, client, make_token):
 def test_ingest_token_cannot_read_master_data(two_sites, client, make_token):
     response = client.get(SITES, headers=make_token("ingest", name="pos"))
     assert response.status_code == 403
+
+
+# --- audit: every master-data write names who changed what, before and after ----------------------
+
+
+def put_audits(session, target_type: str) -> list[tuple[str, str, dict]]:
+    rows = fresh(session).scalars(
+        select(AuditLog).where(AuditLog.action == f"{target_type}.put").order_by(AuditLog.id)
+    )
+    return [(row.actor, row.target, row.details) for row in rows]
+
+
+def test_put_site_is_audited_with_before_and_after(client, admin, session):
+    client.put(f"{SITES}/S001", json={"name": "Main", "wave": 1}, headers=admin)
+    body = {"name": "Main", "wave": 2, "go_live_on": "2026-11-02"}
+    client.put(f"{SITES}/S001", json=body, headers=admin)
+    created, changed = put_audits(session, "site")
+    assert created[:2] == ("admin", "S001")
+    assert created[2]["created"] is True
+    assert created[2]["changes"]["wave"] == [None, 1]
+    assert changed == (
+        "admin",
+        "S001",
+        {"created": False, "changes": {"wave": [1, 2], "go_live_on": [None, "2026-11-02"]}},
+    )
+
+
+def test_put_employee_name_opt_out_and_home_site_are_audited(two_sites, client, admin, session):
+    body = {"display_name": "Eve", "public_opt_out": True, "site_id": "s002"}
+    assert client.put(f"{EMPLOYEES}/E001", json=body, headers=admin).status_code == 200
+    [(actor, target, details)] = put_audits(session, "employee")[-1:]
+    assert (actor, target) == ("admin", "E001")
+    assert details == {
+        "created": False,
+        "changes": {
+            "display_name": ["Person E001", "Eve"],
+            "site_id": ["S001", "S002"],  # home sites by code
+            "public_opt_out": [False, True],
+        },
+    }
+
+
+def test_put_feature_points_and_cap_are_audited(client, admin, session):
+    client.put(f"{FEATURES}/pos.refund", json={"points": 2}, headers=admin)
+    client.put(f"{FEATURES}/pos.refund", json={"points": 5, "daily_cap": 20}, headers=admin)
+    [*_, (actor, target, details)] = put_audits(session, "feature")
+    assert (actor, target) == ("admin", "pos.refund")
+    assert details == {"created": False, "changes": {"points": [2, 5], "daily_cap": [None, 20]}}
+
+
+def test_a_put_that_changes_nothing_writes_no_audit_row(client, admin, session):
+    client.put(f"{FEATURES}/pos.refund", json={"points": 2}, headers=admin)
+    client.put(f"{FEATURES}/pos.refund", json={"points": 2}, headers=admin)
+    assert len(put_audits(session, "feature")) == 1

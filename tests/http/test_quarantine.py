@@ -321,3 +321,58 @@ def test_a_hostile_correction_is_refused_not_a_500(bad_date, client, admin, sess
     )
     assert response.status_code == status
     assert item(session, bad_date).status == "open"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 3000, "The body's JSON is nested too deeply."),
+        (b"[" * 3000 + b"]" * 3000, "The body's JSON is nested too deeply."),
+        (b"\xff\xfe\xfa", "The body is not valid JSON: "),
+    ],
+    ids=["3000 nested, unclosed", "3000 nested", "invalid UTF-8"],
+)
+def test_replaying_a_stored_body_that_cannot_be_read_is_422_with_the_reason(
+    store, send_events, client, admin, session, body, reason
+):
+    assert send_events(raw=body).status_code == 400
+    [item_id] = quarantined_ids(session)
+    response = replay(client, admin, item_id)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "validation_error"
+    [message] = response.json["error"]["details"]["body"]
+    assert message.startswith(reason) and message.endswith("Send a corrected event to replay it.")
+    assert item(session, item_id).status == "open"
+
+
+def test_replaying_a_stored_5000_digit_body_is_422_naming_the_event(
+    store, send_events, client, admin, session
+):
+    send_events(raw=b"9" * 5000)
+    [item_id] = quarantined_ids(session)
+    response = replay(client, admin, item_id)
+    assert response.status_code == 422
+    assert response.json["error"]["details"] == {"0": {"_schema": ["Invalid input type."]}}
+    assert item(session, item_id).status == "open"
+
+
+def test_replaying_a_lone_surrogate_user_id_as_stored_is_422_and_stays_open(
+    store, send_events, client, admin, session
+):
+    send_events([event(1, user_id="E\udfff")])
+    [item_id] = quarantined_ids(session)
+    response = replay(client, admin, item_id)
+    assert response.status_code == 422
+    assert response.json["error"]["details"] == {"user_id": ["Not a valid string."]}
+    assert item(session, item_id).status == "open"
+
+
+def test_a_correction_that_is_not_json_names_the_body(bad_date, client, admin, session):
+    response = client.post(
+        f"/api/v1/quarantine/{bad_date}/replay",
+        data=b"[" * 3000,
+        headers={**admin, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["details"] == {"body": ["The body's JSON is nested too deeply."]}
+    assert item(session, bad_date).status == "open"

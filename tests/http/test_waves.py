@@ -185,6 +185,7 @@ def test_other_roles_get_403_on_waves(chain, client, make_token, make_employee, 
     assert client.put("/api/v1/waves/1", json={}, headers=headers).status_code == 403
 
 
-def test_a_wave_number_beyond_the_column_is_404_on_get_and_422_on_put(put, get):
-    assert get(2**31).status_code == 404
+def test_a_wave_number_beyond_the_column_is_422_naming_it_on_get_and_put(put, get):
+    response = get(2**31)
+    assert (response.status_code, list(response.json["error"]["details"])) == (422, ["n"])
     assert put(2**31, {"name": "Far"}).status_code == 422

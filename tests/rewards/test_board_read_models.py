@@ -17,6 +17,7 @@ from adoption.ingest.batch import ingest_batch
 from adoption.masterdata import records
 from adoption.models import SnapshotState
 from adoption.partitions import drop_before
+from adoption.privacy import OPERATOR, Viewer
 from adoption.scoring.proficiency import fresh_snapshot_employees, fresh_unused
 from adoption.scoring.snapshots import snapshot_scores
 from rewards import ledger
@@ -134,7 +135,7 @@ def _boards(session, world, now: datetime) -> dict:
             period=period,
             metric=metric,
             limit=100,
-            reveal_opted_out=True,
+            viewer=OPERATOR,
             now=now,
         )
         for scope in scopes
@@ -201,7 +202,7 @@ def _board(session, metric: str, now: datetime = NOW) -> list[tuple]:
         period="2026-11",
         metric=metric,
         limit=10,
-        reveal_opted_out=False,
+        viewer=Viewer("manager", frozenset({records.get_site(session, "W0A").id})),
         now=now,
     )
     return [(e["rank"], e["user_id"], e["value"]) for e in board["entries"]]

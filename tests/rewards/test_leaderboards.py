@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adoption.privacy import Viewer
 from adoption.scoring.rules import create_rules
 from rewards.leaderboards import leaderboard
 from rewards.points import derive_points_job
@@ -24,7 +25,7 @@ def board(scn, scope, period, metric="points", *, limit=50, role="hr", now=NOW) 
         period=period,
         metric=metric,
         limit=limit,
-        reveal_opted_out=role in {"hr", "admin"},
+        viewer=Viewer(role),
         now=now,
     )
 

@@ -9,6 +9,7 @@ import pytest
 
 from adoption.errors import Invalid
 from adoption.masterdata import records
+from adoption.privacy import Viewer
 from rewards.team import PeriodChoice, period_choices, pick_period, team_board
 from tests.adoption.scoring.test_proficiency import NOW
 from tests.web.team import build_team, d
@@ -63,8 +64,11 @@ def team(session):
 
 
 def board(session, **kw):
-    args = {"period": None, "metric": "points", "reveal_opted_out": False, "now": NOW}
-    return team_board(session, records.get_site(session, "S1"), **{**args, **kw})
+    """S1's board as its manager sees it, unless `viewer` says otherwise."""
+    site = records.get_site(session, "S1")
+    manager = Viewer("manager", frozenset({site.id}))
+    args = {"period": None, "metric": "points", "viewer": manager, "now": NOW}
+    return team_board(session, site, **{**args, **kw})
 
 
 def test_anonymous_row_has_no_level_or_badges(team):
@@ -84,15 +88,19 @@ def test_anonymous_row_has_no_level_or_badges(team):
 
 
 def test_revealed_opted_out_row_has_name_and_level(team):
-    top = board(team, reveal_opted_out=True).rows[0]
+    top = board(team, viewer=Viewer("hr")).rows[0]
     assert (top.name, top.user_id, top.level) == ("Person H", "H", "Developing")
 
 
-def test_me_marks_the_viewers_row_but_never_an_anonymous_one(team):
+def test_me_marks_the_viewers_row_named_even_when_opted_out(team):
     a = records.get_employee(team, "A").id
     h = records.get_employee(team, "H").id
-    assert [r.user_id for r in board(team, me=a).rows if r.me] == ["A"]
-    assert [r for r in board(team, me=h).rows if r.me] == []
+    as_a = board(team, viewer=Viewer("employee", employee_id=a))
+    assert [r.user_id for r in as_a.rows if r.me] == ["A"]
+    # H opted out, but sees itself (docs/privacy.md); everyone else is anonymous to a colleague.
+    as_h = board(team, viewer=Viewer("employee", employee_id=h))
+    assert [(r.name, r.level) for r in as_h.rows if r.me] == [("Person H", "Developing")]
+    assert {r.name for r in as_h.rows if not r.me} == {"Anonymous"}
 
 
 def test_scores_stop_at_yesterday_and_a_monday_falls_back(team):

@@ -17,6 +17,7 @@ PAGES = {
     "/champions": {"admin", "hr"},
     "/champions/2026-10": {"admin", "hr"},
     "/pilots": {"admin", "rollout_lead"},
+    "/account/password": {"admin", "hr", "rollout_lead", "manager", "employee"},
 }
 ROLES = ("admin", "hr", "rollout_lead", "manager", "employee")
 

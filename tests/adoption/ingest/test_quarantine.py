@@ -66,6 +66,15 @@ def test_the_same_bad_event_is_kept_once(store, session):
     assert rows[1][0].startswith("h:") and rows[1][1] is None
 
 
+def test_a_batchs_bad_events_are_written_in_key_order(store, session):
+    # Two batches quarantining the same events in other orders must lock rows in one order
+    # (PostgreSQL would otherwise deadlock them); ids show the order rows were written in.
+    batch = [event(n, occurred_at="bad") for n in (3, 1, 2)]
+    assert ingest_batch(session, source="pos", events=batch, now=NOW).quarantined == 3
+    keys = session.scalars(select(Quarantine.dedup_key).order_by(Quarantine.id)).all()
+    assert keys == ["e:e-1", "e:e-2", "e:e-3"]
+
+
 def test_a_body_is_kept_byte_for_byte_once(session):
     for _ in range(2):
         quarantine.store_body(session, "pos", b"\xff{oops", {"body": ["not JSON"]}, NOW)
@@ -207,3 +216,14 @@ def test_a_stored_payload_too_deep_to_read_asks_for_a_correction(store, session)
     with pytest.raises(Invalid) as caught:
         quarantine.replay(session, item.id, now=LATER, actor="ops")
     assert list(caught.value.details) == ["body"]
+
+
+def test_a_stored_body_too_deep_to_read_is_refused_with_the_reason_and_stays_open(session):
+    quarantine.store_body(session, "pos", b"[" * 3000, {"body": ["nested"]}, NOW)
+    item = session.scalar(select(Quarantine))
+    with pytest.raises(Invalid) as caught:
+        quarantine.replay(session, item.id, now=LATER, actor="ops")
+    assert caught.value.details == {
+        "body": ["The body's JSON is nested too deeply. Send a corrected event to replay it."]
+    }
+    assert item.status == "open"

@@ -147,6 +147,13 @@ def test_action_length_is_checked_after_lower_casing():
     assert errors_of(event(action="İ" * 65)) == {"action": [MSG_LENGTH]}
 
 
+def test_user_id_length_is_checked_once_case_folded():
+    # the employee's matching key is the case-folded id: "ß" folds to "ss", 64 become 128
+    assert cleaned(event(user_id="ß" * 64)).user_id == "ß" * 64
+    assert errors_of(event(user_id="ß" * 65)) == {"user_id": [MSG_LENGTH]}
+    assert errors_of(event(user_id="ß" * 128)) == {"user_id": [MSG_LENGTH]}
+
+
 @pytest.mark.parametrize("value", ["e\x00-1", "e-\ud800"])
 def test_text_no_database_stores_is_not_a_valid_string(value):
     assert errors_of(event(event_id=value)) == {"event_id": [MSG_NOT_STRING]}
@@ -588,6 +595,12 @@ def test_read_json_raises_only_unreadable_json(body):
         read_json(body)
 
 
+def test_unreadable_json_names_the_body_and_the_reason():
+    with pytest.raises(UnreadableJson) as caught:
+        read_json(b"[" * 3000)
+    assert caught.value.details == {"body": ["The body's JSON is nested too deeply."]}
+
+
 json_leaves = (
     st.none()
     | st.booleans()
@@ -601,7 +614,9 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner),
     max_leaves=10,
 )
-hostile_text = st.text() | st.sampled_from(["", " ", "a\x00b", "\ud800", "E\udfff", "İ" * 65])
+hostile_text = st.text() | st.sampled_from(
+    ["", " ", "a\x00b", "\ud800", "E\udfff", "İ" * 65, "ß" * 65, "ﬃ" * 43]
+)
 hostile_datetimes = st.one_of(
     st.datetimes(timezones=st.timezones() | st.just(UTC)).map(lambda d: d.isoformat()),
     st.datetimes().map(lambda d: d.isoformat()),
@@ -638,6 +653,7 @@ def test_any_input_is_cleaned_or_refused_with_reasons_naming_fields(raw):
         value = getattr(valid, field)
         assert value == value.strip() and 0 < len(value) <= 128
         value.encode("utf-8")
+    assert len(valid.user_id.casefold()) <= 128  # the employee's matching key fits its column
     assert valid.occurred_at.tzinfo is UTC
     assert datetime(1970, 1, 1, tzinfo=UTC) <= valid.occurred_at <= NOW + MAX_FUTURE
     assert valid.outcome in ("success", "error")

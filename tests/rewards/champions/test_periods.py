@@ -35,7 +35,8 @@ def close(scn: Month, now: datetime = CLOSE_AT, actor: str = "hr-ann") -> dict:
 
 
 def audit_actions(session) -> list[str]:
-    return list(session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
+    champions = AuditLog.target_type == "champion_period"
+    return list(session.scalars(select(AuditLog.action).where(champions).order_by(AuditLog.id)))
 
 
 def s1(result: dict) -> dict:
@@ -118,7 +119,8 @@ def test_close_reopen_and_export_are_audited(month):
     reopen_month(month.session, OCT, now=LATER, actor="admin-al", note="late sales")
     export_month(month.session, OCT, "csv", now=LATER, actor="hr-ann")
     month.session.commit()
-    rows = month.session.scalars(select(AuditLog).order_by(AuditLog.id)).all()
+    champions = AuditLog.target_type == "champion_period"
+    rows = month.session.scalars(select(AuditLog).where(champions).order_by(AuditLog.id)).all()
     assert [(r.action, r.actor, r.target) for r in rows] == [
         ("champions.close", "hr-ann", "2026-10/v1"),
         ("champions.reopen", "admin-al", "2026-10/v2"),
