@@ -75,14 +75,23 @@ class World:
         return args + (["--people-per-site", str(self.people)] if self.people else [])
 
 
+class Progress(dict):
+    """Figures that also print as they are measured (to stderr), so a run stopped before its
+    table still leaves what it measured."""
+
+    def __setitem__(self, name: str, value) -> None:
+        super().__setitem__(name, value)
+        print(f"  {name}: {_num(value)}", file=sys.stderr, flush=True)
+
+
 @dataclass
 class Figures:
     """One world's figures: name → (value, unit); `events` its stored event count."""
 
     events: int = 0
     people: int = 0
-    values: dict[str, float] = field(default_factory=dict)
-    baselines: dict[str, float] = field(default_factory=dict)
+    values: dict[str, float] = field(default_factory=Progress)
+    baselines: dict[str, float] = field(default_factory=Progress)
 
 
 def run_child(args: list[str], env: dict) -> tuple[float, str]:
@@ -479,6 +488,12 @@ def main() -> None:
     parser.add_argument("--pg-url", default=None)
     parser.add_argument("--skip-sqlite", action="store_true", help="with --pg-url: PostgreSQL only")
     parser.add_argument("--worlds", type=Path, default=ROOT / "bench" / ".worlds")
+    parser.add_argument(
+        "--keep-pg",
+        action="store_true",
+        help="keep each PostgreSQL world as a database (uptake_world_<world>_<schema head>) "
+        "and measure on a copy of it; a later run with the flag reuses it",
+    )
     args = parser.parse_args()
     small = args.small or (World(20, 0, 4) if args.reduced else World(40, 0, 12))
     large = args.large or (World(200, 30, 4) if args.reduced else World(1000, 50, 12))
@@ -500,21 +515,90 @@ def main() -> None:
         print(table("SQLite", results[("SQLite", small)], results[("SQLite", large)], large))
     if args.pg_url:
         pg_figures = {
-            world: postgres_figures(world, args.pg_url, args.repeat) for world in (small, large)
+            world: postgres_figures(world, args.pg_url, args.repeat, keep=args.keep_pg)
+            for world in (small, large)
         }
         print()
         print(table("PostgreSQL", pg_figures[small], pg_figures[large], large))
 
 
-def postgres_figures(world: World, server_url: str, repeat: int) -> Figures:
+def postgres_figures(world: World, server_url: str, repeat: int, *, keep: bool) -> Figures:
     from adoption.db import scratch_postgres
 
     figures = Figures()
+    if keep:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = kept_postgres_copy(world, server_url, Path(tmp) / "instance", figures)
+            try:
+                measure(url, Path(tmp) / "instance", repeat, figures)
+            finally:
+                drop_database(server_url, url)
+        return figures
     with scratch_postgres(server_url, "uptake_scale") as url, tempfile.TemporaryDirectory() as tmp:
         print(f"building {world.name} (PostgreSQL) …", flush=True)
         build_world(world, url, Path(tmp) / "instance", figures)
         measure(url, Path(tmp) / "instance", repeat, figures)
     return figures
+
+
+def kept_postgres_copy(world: World, server_url: str, instance: Path, figures: Figures) -> str:
+    """A fresh copy (CREATE DATABASE … TEMPLATE) of this world's kept database at the schema
+    head, built first when missing; its build figures are kept in a table of its own."""
+    from adoption.db import make_engine
+
+    kept = f"uptake_world_{world.name.replace('x', '_')}_{schema_head()}"
+    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    base = server.url
+    try:
+        with server.connect() as conn:
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": kept}
+            ).scalar()
+            if not exists:
+                print(f"building {world.name} (PostgreSQL, kept as {kept}) …", flush=True)
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{kept}_partial" WITH (FORCE)')
+                conn.exec_driver_sql(f'CREATE DATABASE "{kept}_partial"')
+                partial = base.set(database=f"{kept}_partial").render_as_string(False)
+                build_world(world, partial, instance, figures)
+                _store_build_figures(partial, figures)
+                conn.exec_driver_sql(f'ALTER DATABASE "{kept}_partial" RENAME TO "{kept}"')
+            copy = f"uptake_scale_{os.getpid()}_{world.name.replace('x', '_')}"
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{kept}"')
+    finally:
+        server.dispose()
+    url = base.set(database=copy).render_as_string(hide_password=False)
+    figures.values.update(_load_build_figures(url))
+    return url
+
+
+def _store_build_figures(url: str, figures: Figures) -> None:
+    import psycopg
+
+    with psycopg.connect(libpq_url(url)) as conn:
+        conn.execute("CREATE TABLE bench_build_figures (figures text NOT NULL)")
+        conn.execute("INSERT INTO bench_build_figures VALUES (%s)", [json.dumps(figures.values)])
+
+
+def _load_build_figures(url: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(libpq_url(url)) as conn:
+        row = conn.execute("SELECT figures FROM bench_build_figures").fetchone()
+    return json.loads(row[0]) if row else {}
+
+
+def drop_database(server_url: str, url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    from adoption.db import make_engine
+
+    server = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        server.dispose()
 
 
 if __name__ == "__main__":
