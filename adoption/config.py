@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adoption.errors import Invalid
-from adoption.partitions import MIN_RETENTION_DAYS
+from adoption.partitions import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 DEFAULT_INSTANCE = Path.cwd() / "instance"
 
@@ -104,7 +104,7 @@ def _retention_days_env(env) -> int:
     """0 (keep every event) or at least MIN_RETENTION_DAYS; never together with the deprecated
     UPTAKE_EVENT_RETENTION_MONTHS, so that one setting decides."""
     name = "UPTAKE_RETENTION_DAYS"
-    days = _int_env(env, name, 0, 0, 100_000)
+    days = _int_env(env, name, 0, 0, MAX_RETENTION_DAYS)
     if 0 < days < MIN_RETENTION_DAYS:
         raise Invalid(
             {

@@ -11,7 +11,10 @@ Retention removes the raw events before a cut day (`cut_before`): on PostgreSQL 
 of each month's partition that lies wholly before it and a `DELETE` of the older rows of the
 month the cut falls in; on SQLite (no partitions) a `DELETE`. The cut is `UPTAKE_RETENTION_DAYS`
 before the chain's current day (`retention_cut_days`), or a month boundary (`retention_cut`,
-`uptake db retention --before`). It then raises the event horizon (`StorageHorizon`) to the cut
+`uptake db retention --before`), held back (`clamp`) to the first day of the oldest month HR has
+not closed: its points are still re-derived from its events. This module knows nothing of
+champion months; the callers pass that bound in (`rewards.retention.oldest_open_month`). It then
+raises the event horizon (`StorageHorizon`) to the cut
 day, and the jobs that re-derive from raw events never reach before it. The rollups and the
 ledger are kept: every screen reads them, and the ledger is the payroll record. Deduplication
 does not depend on the removed events: their keys stay in `event_key`.
@@ -44,6 +47,8 @@ LOCK_TIMEOUT = "10s"
 #: back, on the 31st of a month after a 31-day month), whose points are re-derived from its
 #: events until it is closed.
 MIN_RETENTION_DAYS = 62
+#: The longest retention in days (100 years): more is refused rather than overflowing a date.
+MAX_RETENTION_DAYS = 36500
 _PARTITION = re.compile(rf"({'|'.join(PARTITIONED)})_p([0-9]{{6}}|default)")
 
 
@@ -192,20 +197,36 @@ def cut_before(session: Session, table: str, first: date, now: datetime) -> Drop
     return Dropped(table, first, dropped, rows)
 
 
-def retention_cut(session: Session, today: date, months: int, now: datetime) -> Dropped:
-    """Keep the raw events of `today`'s month and the `months` before it; drop older ones.
-    The deprecated month setting (UPTAKE_EVENT_RETENTION_MONTHS)."""
+def retention_cut(
+    session: Session, today: date, months: int, now: datetime, *, open_from: date | None = None
+) -> Dropped:
+    """Keep the raw events of `today`'s month and the `months` before it; drop older ones (not
+    from `open_from` on, see `clamp`). The deprecated setting UPTAKE_EVENT_RETENTION_MONTHS."""
+    return cut_before(session, "event", clamp(months_cut(today, months), open_from), now)
+
+
+def months_cut(today: date, months: int) -> date:
+    """The first day kept when only `today`'s month and the `months` before it stay."""
     keep_from = Month.of(today)
     for _ in range(months):
         keep_from = keep_from.previous()
-    return drop_before(session, "event", keep_from, now)
+    return keep_from.first_day
+
+
+def clamp(cut: date, open_from: date | None) -> date:
+    """The cut held back to `open_from`, the first day of the oldest month not closed yet (None:
+    every month before the cut is closed): a later re-derivation of that month's points would
+    otherwise skip the purged days without a word."""
+    return cut if open_from is None else min(cut, open_from)
 
 
 def days_cut(today: date, days: int) -> date:
     """The first day kept when events older than `days` days go: `today` − `days`.
 
-    Fewer than MIN_RETENTION_DAYS is refused (Invalid), so the cut never reaches a month that
-    is still open."""
+    Fewer than MIN_RETENTION_DAYS is refused (Invalid), so the cut never reaches the previous
+    month; more than MAX_RETENTION_DAYS too (no such date)."""
+    if days > MAX_RETENTION_DAYS:
+        raise Invalid({"days": [f"Keep at most {MAX_RETENTION_DAYS} days of events, not {days}."]})
     if days < MIN_RETENTION_DAYS:
         raise Invalid(
             {
@@ -218,10 +239,12 @@ def days_cut(today: date, days: int) -> date:
     return today - timedelta(days=days)
 
 
-def retention_cut_days(session: Session, today: date, days: int, now: datetime) -> Dropped:
+def retention_cut_days(
+    session: Session, today: date, days: int, now: datetime, *, open_from: date | None = None
+) -> Dropped:
     """Purge the raw events older than `days` days (UPTAKE_RETENTION_DAYS): every event whose
-    local day is before `days_cut(today, days)`."""
-    return cut_before(session, "event", days_cut(today, days), now)
+    local day is before `days_cut(today, days)`, held back to `open_from` (`clamp`)."""
+    return cut_before(session, "event", clamp(days_cut(today, days), open_from), now)
 
 
 @dataclass(frozen=True)

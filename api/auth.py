@@ -36,7 +36,7 @@ from adoption.identity.access_log import record_access
 from adoption.identity.credentials import Principal
 from adoption.masterdata.records import get_site
 from adoption.models import Site
-from adoption.privacy import Viewer
+from adoption.privacy import Person, Viewer, sees_person
 from api import database
 from api.clock import utcnow
 from api.session_cookie import (  # noqa: F401  (part of this module's interface)
@@ -59,16 +59,21 @@ API_NEEDS_CSRF = "A signed-in browser must send its X-CSRF-Token header to chang
 def current_principal() -> Principal | None:
     """The caller from `Authorization: Bearer`, else from a web login; None when anonymous.
 
-    A web login changing anything through the API must send its CSRF header (403 otherwise)."""
+    A live web login changing anything through the API must send its CSRF header (403
+    otherwise); an ended one is anonymous (401 where a caller is required), CSRF or not."""
     if "principal" in g:
         return g.principal
     header = request.headers.get("Authorization", "")
     if header:
         g.principal = _bearer(header)
         return g.principal
-    if ACCOUNT_KEY in web_session:
+    if ACCOUNT_KEY not in web_session:
+        return session_principal()
+    account = session_account()  # first: a dead session is 401, not a CSRF 403
+    if account is not None:
         check_csrf(form=False)
-    return session_principal()
+    g.principal = credentials.principal_for_account(account) if account is not None else None
+    return g.principal
 
 
 def _bearer(header: str) -> Principal:
@@ -188,17 +193,16 @@ def visible_site(session: Session, principal: Principal, code: str) -> Site:
 
 
 def require_person(principal: Principal, employee, what: str) -> None:
-    """Whether the principal may read this person's `what` (e.g. "progress"): anyone itself; hr,
-    admin anyone; a manager the people of its sites. Anyone else gets the 404 an unknown user
+    """Whether the principal may read this person's `what` (e.g. "progress"), by the privacy
+    rule's `sees_person`: the person, hr, admin, and the manager of the person's home site.
+    Anyone else gets the 404 an unknown user
     id gets, byte for byte (the id as the path gave it, `records.get_employee`'s message), so
     probing ids tells nothing about who exists elsewhere (docs/privacy.md).
 
     A read of someone else's data is written to the access log when `UPTAKE_ACCESS_LOG` is on:
     every handler of one person's data calls this after `records.get_employee`."""
-    allowed = employee.id == principal.employee_id or (
-        principal.role != "employee" and principal.can_see_site(employee.site_id)
-    )
-    if not allowed:
+    person = Person(employee.id, employee.site_id, employee.public_opt_out)
+    if not sees_person(Viewer.of(principal), person):  # the one rule (adoption.privacy)
         asked = (request.view_args or {}).get("user_id", employee.external_id)
         raise NotFound(f"No employee {asked!r}.", {"user_id": asked})
     if (

@@ -25,16 +25,17 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
-from adoption.calendar import chain_today_of
+from adoption.calendar import Month, chain_today_of
 from adoption.config import Settings
 from adoption.errors import Invalid, NotFound
 from adoption.jobs.runs import RunResult, events_since, run_once_recorded
-from adoption.partitions import ensure_partitions, retention_cut, retention_cut_days
+from adoption.partitions import clamp, cut_before, days_cut, ensure_partitions, months_cut
 from adoption.scoring.snapshots import snapshot_scores
 from adoption.usage.rollups import rebuild_rollups_job
 from api.clock import utcnow
 from rewards.jobs import award_badges_job, close_previous_month_job
 from rewards.points import derive_points_job, rebuild_points
+from rewards.retention import oldest_open_month
 
 log = logging.getLogger("uptake.scheduler")
 
@@ -100,18 +101,23 @@ def partitions(
     session: Session, now: datetime, *, retention_days: int = 0, retention_months: int = 0
 ) -> dict:
     """Create the coming months' partitions (PostgreSQL); with a retention (UPTAKE_RETENTION_DAYS,
-    or the deprecated month setting), purge the older raw events."""
+    or the deprecated month setting), purge the older raw events, never of a month HR has not
+    closed yet (`held_back_to` in the details when that moved the cut)."""
     today = chain_today_of(session, now)
     created = ensure_partitions(session, today)
     details: dict = {"created": created}
-    dropped = None
     if retention_days:
-        dropped = retention_cut_days(session, today, retention_days, now)
+        asked = days_cut(today, retention_days)
     elif retention_months:
-        dropped = retention_cut(session, today, retention_months, now)
-    if dropped is not None:
-        details |= {"events_before": dropped.before, "dropped": dropped.partitions}
-        details["events_removed"] = dropped.rows
+        asked = months_cut(today, retention_months)
+    else:
+        return details
+    first = clamp(asked, oldest_open_month(session, asked))
+    dropped = cut_before(session, "event", first, now)
+    details |= {"events_before": dropped.before, "dropped": dropped.partitions}
+    details["events_removed"] = dropped.rows
+    if first != asked:
+        details["held_back_to"] = {"asked": asked, "open_month": str(Month.of(first))}
     return details
 
 

@@ -53,9 +53,12 @@ def decode_cursor(cursor: str | None) -> str | None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+        value = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise Invalid({"cursor": [NOT_A_CURSOR]}) from exc
+    if "\x00" in value:  # never written by this service; PostgreSQL text cannot hold it
+        raise Invalid({"cursor": [NOT_A_CURSOR]})
+    return value
 
 
 def parse_cursor(cursor: str | None, parse: Callable[[str], K]) -> K | None:

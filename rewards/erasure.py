@@ -2,9 +2,10 @@
 
 `forget_employee` is the one entry point of the front doors (`uptake employees forget`,
 `POST /api/v1/employees/{user_id}/forget`): the core's records (`adoption.masterdata.erasure`),
-then their logins (`adoption.identity.erasure`) and, here, the frozen champion rows. A closed
-month keeps what HR paid (points, score, the entry itself) under the pseudonym; a rank reason
-naming the person as runner-up names the pseudonymous id.
+then their logins (`adoption.identity.erasure`) and, here, the frozen champion rows and badge
+evidence. A closed month keeps what HR paid (points, score, the entry itself) under the
+pseudonym; a rank reason naming the person as runner-up names the pseudonymous id, and so does
+the evidence of someone else's badge naming them (a tied first-proficient runner-up).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from adoption.identity.erasure import forget_logins
 from adoption.masterdata import erasure
 from adoption.masterdata.erasure import Forgetting
-from rewards.models import ChampionEntry, ChampionPeriod
+from rewards.models import BadgeAward, ChampionEntry, ChampionPeriod
 
 # Where `rewards.champions.rules.reason` names a person in a rank reason.
 _MENTIONS = ("ahead of {} by ", " with {}; ", "user id {} before ")
@@ -26,9 +27,8 @@ _LAST_MENTION = " before {}"
 
 def forget_employee(session: Session, user_id: str, *, now: datetime, actor: str) -> dict:
     """Forget the person (`adoption.masterdata.erasure.forget_employee`); audited, idempotent."""
-    return erasure.forget_employee(
-        session, user_id, now=now, actor=actor, steps=(forget_logins, pseudonymise_champions)
-    )
+    steps = (forget_logins, pseudonymise_champions, scrub_badges)
+    return erasure.forget_employee(session, user_id, now=now, actor=actor, steps=steps)
 
 
 def pseudonymise_champions(session: Session, forgetting: Forgetting) -> dict[str, int]:
@@ -48,10 +48,11 @@ def pseudonymise_champions(session: Session, forgetting: Forgetting) -> dict[str
     changed = 0
     for entry in entries:
         before = (entry.user_id, entry.display_name, entry.rank_reason, entry.details)
-        if entry.employee_id == forgetting.employee_id:
+        theirs = entry.employee_id == forgetting.employee_id
+        if theirs:
             entry.user_id, entry.display_name = forgetting.user_id, forgetting.display_name
         entry.rank_reason = _reason_without(entry.rank_reason, old, forgetting.user_id)
-        entry.details = forgetting.scrubbed(entry.details)
+        entry.details = forgetting.scrubbed(entry.details, about=theirs)
         if (entry.user_id, entry.display_name, entry.rank_reason, entry.details) != before:
             changed += 1
     erasure.rename_actors(
@@ -59,6 +60,30 @@ def pseudonymise_champions(session: Session, forgetting: Forgetting) -> dict[str
     )
     session.flush()
     return {"champion_rows_pseudonymised": changed}
+
+
+def scrub_badges(session: Session, forgetting: Forgetting) -> dict[str, int]:
+    """Evidence of the person's badges, or of any badge naming their id (a runner-up in
+    `tied_with`), names the pseudonym instead; the award itself stays."""
+    evidence = func.lower(cast(BadgeAward.evidence, Text))
+    badges = session.scalars(
+        select(BadgeAward).where(
+            or_(
+                BadgeAward.employee_id == forgetting.employee_id,
+                evidence.contains(forgetting.old_key, autoescape=True),
+            )
+        )
+    )
+    changed = 0
+    for badge in badges:
+        scrubbed = forgetting.scrubbed(
+            badge.evidence, about=badge.employee_id == forgetting.employee_id
+        )
+        if scrubbed is not badge.evidence:
+            badge.evidence = scrubbed
+            changed += 1
+    session.flush()
+    return {"badge_evidence_scrubbed": changed}
 
 
 def _reason_without(reason: str, old: str, new: str) -> str:

@@ -89,6 +89,7 @@ def change_password(
     """The account's own change: the current password must be right (and is throttled)."""
     check_new_password(new, account.username, field="new_password")
     keys = throttle.keys_for(account.username, address)
+    throttle.hold(session, keys, now=now)
     wait = throttle.blocked_for(session, keys, now=now)
     if wait is not None:
         login.record(session, "password.throttled", account, address, now, {"retry_after": wait})

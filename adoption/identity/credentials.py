@@ -245,9 +245,10 @@ class LoginCheck:
 
 
 def find_account(session: Session, username: str) -> Account | None:
-    """The account of this username (any case, trimmed), disabled or not."""
+    """The account of this username (any case, trimmed), disabled or not; None for a name no
+    account can have (too long, or holding a NUL, which PostgreSQL text cannot)."""
     key = key_of(username)
-    if not key or len(key) > MAX_USERNAME:
+    if not key or len(key) > MAX_USERNAME or "\x00" in key:
         return None
     return session.scalar(select(Account).where(Account.username_key == key))
 

@@ -2,7 +2,7 @@
 
 Each web account and API token linked to the person is disabled (every session ends) and
 renamed after the pseudonymous id (`erased-7F3A2C1B`, then `-2`, `-3` for more), since a login
-name is often the person's name. The names go into `Forgetting.names`, so that the rows naming
+name is often the person's name. The names go into `Forgetting.logins`, so that the rows naming
 what those logins did (audit actors, access-log viewers, who resolved or closed something)
 name the stand-in too. A failed-login counter of the account is deleted. A token name that
 other tokens bear too is renamed on the token only: what was done under it may be someone
@@ -25,7 +25,7 @@ def forget_logins(session: Session, forgetting: Forgetting) -> dict[str, int]:
     ).all()
     for n, account in enumerate(accounts, start=1):
         new = _stand_in(forgetting, n)
-        forgetting.names[account.username] = new
+        forgetting.logins[account.username] = new
         session.execute(
             delete(LoginThrottle).where(LoginThrottle.key == f"account:{account.username_key}")
         )
@@ -37,9 +37,9 @@ def forget_logins(session: Session, forgetting: Forgetting) -> dict[str, int]:
     ).all()
     shared = _shared_token_names(session, forgetting.employee_id)
     for n, token in enumerate(tokens, start=1):
-        new = forgetting.names.get(token.name) or _stand_in(forgetting, n)
+        new = forgetting.logins.get(token.name) or _stand_in(forgetting, n)
         if token.name not in shared:  # what a shared name did may be someone else's doing
-            forgetting.names[token.name] = new
+            forgetting.logins[token.name] = new
         token.name = new
         token.revoked_at = token.revoked_at or forgetting.now
     session.flush()

@@ -36,8 +36,10 @@ def log_in(
     session: Session, username: str, password: str, *, address: str | None, now: datetime
 ) -> LoginResult:
     """Try a sign-in. A blocked attempt is refused even with the right password; a failure
-    counts against the account and the address; a success clears the account's failures."""
+    counts against the account and the address; a success clears the account's failures. The
+    throttle rows are locked before the check, so concurrent guesses cannot all slip past it."""
     keys = throttle.keys_for(username, address)
+    throttle.hold(session, keys, now=now)  # concurrent attempts queue here, each sees the last
     wait = throttle.blocked_for(session, keys, now=now)
     if wait is not None:
         known = credentials.find_account(session, username)

@@ -11,9 +11,12 @@ deleted, every aggregate kept (docs/privacy.md "Forgetting a person").
 - Quarantined input naming the old id (as a JSON string) names the pseudonymous id instead, and
   open items are discarded, so no replay brings the person back.
 - Audit and access-log rows naming the person (a target, a detail, a path segment, an actor)
-  name the pseudonym instead.
-- Other packages' tables (logins, frozen champion rows) are `steps` the caller passes; they run
-  first, in order, and may add the person's login names to `Forgetting.names`.
+  name the pseudonym instead. Who did something (an actor, a viewer) is matched on the person's
+  own login and token names only; their display names, current and earlier (from the
+  `employee.put` rows), are replaced only in rows about them (target the person or their login),
+  since another person or login may bear the same name.
+- Other packages' tables (logins, frozen champion rows, badges) are `steps` the caller passes;
+  they run first, in order, and may add the person's login names to `Forgetting.logins`.
 
 Nothing keeps the old id: the POS's id no longer identifies anyone here, and an event sent under
 it later starts a new, unrostered person with no history. Idempotent: forgetting someone
@@ -49,8 +52,10 @@ def pseudonym_code(employee_id: int) -> str:
 @dataclass
 class Forgetting:
     """One erasure: the person's row id, their pseudonymous id and name, and every string that
-    named them (`old_user_id` and its key; `names`: user id, display and login names → their
-    stand-ins). Held in memory only: nothing of it is stored."""
+    named them: `old_user_id` and its key; `logins`: their login and token names → stand-ins,
+    replaced wherever they occur; `personal`: their display names (current and earlier) and
+    earlier ids → stand-ins, replaced only in rows about them (`about=True`). Held in memory
+    only: nothing of it is stored."""
 
     employee_id: int
     user_id: str
@@ -59,37 +64,41 @@ class Forgetting:
     old_key: str
     now: datetime
     actor: str
-    names: dict[str, str] = field(default_factory=dict)
+    logins: dict[str, str] = field(default_factory=dict)
+    personal: dict[str, str] = field(default_factory=dict)
 
-    def replacement(self, value: str) -> str | None:
+    def replacement(self, value: str, *, about: bool = False) -> str | None:
         """The stand-in for a string that names the person (whole, or as a path segment)."""
         if key_of(value) == self.old_key:
             return self.user_id
-        if value in self.names:
-            return self.names[value]
+        if value in self.logins:
+            return self.logins[value]
+        if about and value in self.personal:
+            return self.personal[value]
         if "/" in value:
             parts = value.split("/")
-            new = [self.replacement(p) if p else None for p in parts]
+            new = [self.replacement(p, about=about) if p else None for p in parts]
             if any(n is not None for n in new):
                 return "/".join(n if n is not None else p for n, p in zip(new, parts, strict=True))
         return None
 
-    def scrubbed(self, value):
+    def scrubbed(self, value, *, about: bool = False):
         """`value` (JSON-like) with every string naming the person replaced; same object when
         nothing named them."""
         if isinstance(value, str):
-            return self.replacement(value) or value
+            return self.replacement(value, about=about) or value
         if isinstance(value, list):
-            items = [self.scrubbed(v) for v in value]
+            items = [self.scrubbed(v, about=about) for v in value]
             return value if all(a is b for a, b in zip(items, value, strict=True)) else items
         if isinstance(value, dict):
-            items = {k: self.scrubbed(v) for k, v in value.items()}
+            items = {k: self.scrubbed(v, about=about) for k, v in value.items()}
             return value if all(items[k] is value[k] for k in value) else items
         return value
 
     def terms(self) -> list[str]:
-        """Lower-cased strings whose presence marks a row worth checking."""
-        return sorted({self.old_key, *(name.lower() for name in self.names)})
+        """Lower-cased strings whose presence marks a row worth checking (their id, their
+        logins); an audit row whose target is one of them is about the person."""
+        return sorted({self.old_key, *(name.lower() for name in self.logins)})
 
 
 Step = Callable[[Session, Forgetting], dict[str, int]]
@@ -117,8 +126,11 @@ def forget_employee(
         old_key=employee.external_key,
         now=now,
         actor=actor,
-        names={employee.display_name: NAME_PREFIX + code, employee.external_id: PREFIX + code},
     )
+    forgetting.personal = {
+        name: (forgetting.display_name if kind == "display_name" else forgetting.user_id)
+        for kind, name in _earlier_names(session, employee)
+    }
     _check_free(session, forgetting)
     counts: dict[str, int] = {}
     for step in steps:
@@ -154,6 +166,25 @@ def _result(employee: Employee, *, already: bool, counts: dict[str, int]) -> dic
         "already_erased": already,
         "changed": counts,
     }
+
+
+def _earlier_names(session: Session, employee: Employee) -> set[tuple[str, str]]:
+    """("display_name" | "user_id", value) of every name the person bore: the current ones and
+    the old values the `employee.put` rows about them record."""
+    found = {("display_name", employee.display_name), ("user_id", employee.external_id)}
+    rows = session.scalars(
+        select(AuditLog.details).where(
+            AuditLog.target_type == "employee",
+            func.lower(AuditLog.target) == employee.external_key,
+        )
+    )
+    for details in rows:
+        changes = details.get("changes") if isinstance(details, dict) else None
+        for kind in ("display_name", "user_id"):
+            values = (changes or {}).get(kind)
+            if isinstance(values, list):
+                found |= {(kind, v) for v in values if isinstance(v, str) and v}
+    return found
 
 
 def _check_free(session: Session, forgetting: Forgetting) -> None:
@@ -211,18 +242,21 @@ def _redacted(payload: bytes, patterns: list[tuple[str, str]]) -> bytes | None:
 
 
 def _rewrite_audit(session: Session, forgetting: Forgetting) -> int:
-    """Audit rows naming the person (target, a detail, the actor) name the stand-ins instead."""
+    """Audit rows naming the person (target, a detail, the actor) name the stand-ins instead;
+    their display names only in rows about them (target their id or one of their logins)."""
     details = func.lower(cast(AuditLog.details, Text))
     found = or_(
         func.lower(AuditLog.target).in_(forgetting.terms()),
-        AuditLog.actor.in_(list(forgetting.names)),
+        AuditLog.actor.in_(list(forgetting.logins)),
         *(details.contains(term, autoescape=True) for term in forgetting.terms()),
     )
+    about_keys = set(forgetting.terms())
     changed = 0
     for row in session.scalars(select(AuditLog).where(found)):
-        target = forgetting.replacement(row.target) or row.target
-        actor = forgetting.names.get(row.actor, row.actor)
-        scrubbed = forgetting.scrubbed(row.details)
+        about = (row.target or "").lower() in about_keys
+        target = forgetting.replacement(row.target, about=about) or row.target
+        actor = forgetting.logins.get(row.actor, row.actor)
+        scrubbed = forgetting.scrubbed(row.details, about=about)
         if (target, actor) != (row.target, row.actor) or scrubbed is not row.details:
             row.target, row.actor, row.details = target, actor, scrubbed
             changed += 1
@@ -232,19 +266,20 @@ def _rewrite_audit(session: Session, forgetting: Forgetting) -> int:
 
 def _rewrite_access_log(session: Session, forgetting: Forgetting) -> int:
     """Reads of the person keep their rows, the path naming the pseudonymous id; reads by the
-    person (their logins) name the login's stand-in."""
+    person (their logins, never a login that merely bears their display name) name the login's
+    stand-in."""
     changed = 0
     rows = session.scalars(
         select(AccessLog).where(
             or_(
                 AccessLog.employee_id == forgetting.employee_id,
-                AccessLog.viewer.in_(list(forgetting.names)),
+                AccessLog.viewer.in_(list(forgetting.logins)),
             )
         )
     )
     for row in rows:
         path = forgetting.replacement(row.path) or row.path
-        viewer = forgetting.names.get(row.viewer, row.viewer)
+        viewer = forgetting.logins.get(row.viewer, row.viewer)
         if (path, viewer) != (row.path, row.viewer):
             row.path, row.viewer = path, viewer
             changed += 1
@@ -253,8 +288,9 @@ def _rewrite_access_log(session: Session, forgetting: Forgetting) -> int:
 
 
 def rename_actors(session: Session, forgetting: Forgetting, columns: list[tuple]) -> None:
-    """Columns naming who did something (a login or token name): the person's names → stand-ins."""
+    """Columns naming who did something (a login or token name): the person's own login and
+    token names → stand-ins (never their display name: another login may bear it)."""
     for model, column in columns:
         attr = getattr(model, column)
-        for old, new in forgetting.names.items():
+        for old, new in forgetting.logins.items():
             session.execute(update(model).where(attr == old).values({column: new}))

@@ -9,6 +9,8 @@ its own sessionmaker or commits.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import click
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adoption.calendar import Month
 from adoption.config import Settings
-from adoption.db import make_engine, make_sessionmaker, unit_of_work
+from adoption.db import make_engine, make_sessionmaker, reader_session, unit_of_work
 from adoption.errors import Invalid
 
 
@@ -44,6 +46,13 @@ class Context:
     def unit_of_work(self):
         """`with ctx.unit_of_work() as session:` one transaction, committed once at the end."""
         return unit_of_work(self.sessions)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """`with ctx.reading() as session:` for a command that only reads (a report): on SQLite
+        it takes no write lock, so ingest never waits for it however long it runs."""
+        with reader_session(self.sessions) as session:
+            yield session
 
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)

@@ -11,6 +11,7 @@ from adoption.calendar import Month, chain_today_of
 from adoption.errors import Invalid
 from api.cli.context import Context, month_option, pass_ctx, table
 from api.clock import utcnow
+from rewards.retention import oldest_open_month
 
 
 @click.group()
@@ -47,7 +48,7 @@ def db_partitions(ctx: Context) -> None:
 @click.option("--before", callback=month_option, help="Drop raw events of months before this one.")
 @click.option(
     "--days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=partitions.MAX_RETENTION_DAYS),
     help="Purge raw events older than this many days (default: UPTAKE_RETENTION_DAYS).",
 )
 @click.option("--yes", is_flag=True, help="Do it; without --yes, only say what would go.")
@@ -56,11 +57,18 @@ def db_retention(ctx: Context, before: Month | None, days: int | None, yes: bool
     """Purge the raw events older than --days days (or UPTAKE_RETENTION_DAYS), or of every month
     before --before: whole partitions on PostgreSQL, rows on SQLite. Rollups, the points ledger
     and the keys that keep ingest exactly-once stay, and jobs never re-derive before the new
-    horizon. Refused for the previous and current month (and for fewer than 62 days)."""
+    horizon. Refused for the previous and current month (and for fewer than 62 days); held back
+    to the first day of the oldest month HR has not closed yet."""
     now = utcnow()
     with ctx.unit_of_work() as session:
         today = chain_today_of(session, now)
-        first = _cut_day(ctx, today, before, days)
+        asked = _cut_day(ctx, today, before, days)
+        first = partitions.clamp(asked, oldest_open_month(session, asked))
+        if first != asked:
+            click.echo(
+                f"cut held back from {asked} to {first}: {Month.of(first)} is not closed yet,"
+                " and its points are re-derived from its events"
+            )
         if not yes:
             going = partitions.rows_before(session, first)
             for g in going:

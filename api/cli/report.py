@@ -53,7 +53,7 @@ def report() -> None:
 @pass_ctx
 def report_adoption(ctx, first, last, site_code, fmt) -> None:
     """Adoption per site: population, active, adoption rate, stickiness, breadth, errors."""
-    with ctx.unit_of_work() as session:
+    with ctx.reading() as session:
         site_ids = {get_site(session, site_code).id} if site_code else None
         rows = by_site.adoption_by_site(
             session,
@@ -84,7 +84,7 @@ def render(rows: list[dict], fmt: str) -> str:
 @pass_ctx
 def report_coaching(ctx, site_code, fmt) -> None:
     """Who needs help at a site as of its yesterday: dormant, struggling, never started."""
-    with ctx.unit_of_work() as session:
+    with ctx.reading() as session:
         result = site_coaching(session, get_site(session, site_code), utcnow())
     click.echo(
         dump_json(CoachingSchema(), result) if fmt == "json" else coaching_table(result), nl=False
@@ -121,7 +121,7 @@ def coaching_table(c) -> str:
 @pass_ctx
 def report_progress(ctx, user_id, fmt) -> None:
     """One person's score and level as of yesterday, next level, points (left) today."""
-    with ctx.unit_of_work() as session:
+    with ctx.reading() as session:
         result = my_progress(session, get_employee(session, user_id), utcnow())
     click.echo(
         dump_json(ProgressSchema(), result) if fmt == "json" else progress_table(result), nl=False
@@ -150,7 +150,7 @@ def progress_table(p) -> str:
 @pass_ctx
 def report_team(ctx, site_code, period, metric, fmt) -> None:
     """A site's team board with levels and badges; opted-out people by name (as hr sees it)."""
-    with ctx.unit_of_work() as session:
+    with ctx.reading() as session:
         board = team_board(
             session,
             get_site(session, site_code),

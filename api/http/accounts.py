@@ -4,11 +4,11 @@ password. Each change ends the account's sessions (`adoption.identity.accounts`)
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 
 from adoption.identity import accounts
 from api import auth, clock, database, errors
 from api.auth import requires, requires_account
+from api.http.blueprint import Blueprint
 from api.schemas.accounts import (
     AccountSchema,
     PasswordChangeSchema,

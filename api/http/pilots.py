@@ -3,12 +3,13 @@ readiness gate with its rules (rollout leads and admins)."""
 
 from __future__ import annotations
 
-from flask import Response, g
+from flask import Response, current_app, g
 
+from adoption.privacy import group_row
 from adoption.scoring.rules import load_rules
 from adoption.usage.insights import chain_hotspots
 from api import database
-from api.auth import requires
+from api.auth import requires, viewer
 from api.clock import utcnow
 from api.http.blueprint import Blueprint
 from api.schemas.did import DidArgs, DidSchema
@@ -34,7 +35,16 @@ bp = Blueprint("pilots", __name__, description="Pilot vs non-pilot comparison an
 def pilots_comparison(args):
     """Curves by week since go-live and the effect at `week` (method in DESIGN.md)."""
     session = database.session()
-    return report.comparison(session, now=utcnow(), rules=load_rules(session), **args)
+    result = report.comparison(session, now=utcnow(), rules=load_rules(session), **args)
+    # A site's value is an aggregate over its population: withheld below the minimum group
+    # (docs/privacy.md); the effect, over whole groups of sites, is not.
+    min_group = current_app.extensions["uptake"].settings.min_group
+    who = viewer(g.principal)
+    sites = [
+        group_row(who, row, size=row["population"], figures=("value",), min_group=min_group)
+        for row in result["sites"]
+    ]
+    return {**result, "sites": sites}
 
 
 @bp.get("/pilots/time-to-proficiency")

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from adoption.identity.accounts import MIN_PASSWORD
 from adoption.identity.credentials import MAX_PASSWORD
 
-PASSWORD = validate.Length(min=1, max=MAX_PASSWORD)
+PASSWORD = validate.Length(min=1, max=MAX_PASSWORD)  # the current one, as it was set
+NEW_RULE = f"{MIN_PASSWORD} to {MAX_PASSWORD:,} characters, and not the username (in any case)."
+NEW_PASSWORD = [  # the service's messages (`accounts.check_new_password`), and the document's
+    validate.Length(min=MIN_PASSWORD, error=f"At least {MIN_PASSWORD} characters."),
+    validate.Length(max=MAX_PASSWORD, error=f"At most {MAX_PASSWORD} characters."),
+]
 
 
 class AccountSchema(Schema):
@@ -30,8 +36,8 @@ class PasswordResetSchema(Schema):
         unknown = RAISE
 
     password = fields.String(
-        validate=PASSWORD,
-        metadata={"description": "The new password (at least 8 characters); omit to generate one."},
+        validate=NEW_PASSWORD,
+        metadata={"description": f"The new password: {NEW_RULE} Omit it to generate one."},
     )
 
 
@@ -46,5 +52,5 @@ class PasswordChangeSchema(Schema):
 
     current_password = fields.String(required=True, validate=PASSWORD)
     new_password = fields.String(
-        required=True, validate=PASSWORD, metadata={"description": "At least 8 characters."}
+        required=True, validate=NEW_PASSWORD, metadata={"description": NEW_RULE}
     )

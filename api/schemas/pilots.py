@@ -74,8 +74,18 @@ class CurvePointSchema(Schema):
 class SiteValueSchema(Schema):
     site_id = fields.String()
     is_pilot = fields.Boolean()
-    value = fields.Float()
+    value = fields.Float(
+        **NULLABLE,
+        metadata={
+            "description": "Null when `suppressed` (a site of fewer people than "
+            "UPTAKE_MIN_GROUP, for viewers other than hr and admin)."
+        },
+    )
     population = fields.Integer()
+    suppressed = fields.Boolean()
+    suppressed_reason = fields.String(
+        **NULLABLE, metadata={"description": 'Why, e.g. "fewer than 5 people".'}
+    )
 
 
 class ComparisonSchema(Schema):

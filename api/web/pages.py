@@ -112,6 +112,7 @@ def me():
         title="My progress",
         progress=progress_of(database.session(), employee_id, now()),
         opted_out=public_opt_out(database.session(), employee_id),
+        colleague_names=auth_viewer(g.principal).colleague_names,
     )
 
 

@@ -17,6 +17,7 @@ from adoption.models import DailyUsage, Event, EventKey
 from adoption.usage.rollups import rebuild_rollups
 from api import jobs
 from api.cli.main import main
+from rewards.champions.months import close_month
 from rewards.models import PointsLedger
 from rewards.points import derive_points_job
 
@@ -191,6 +192,8 @@ def test_the_partitions_job_creates_months_and_applies_the_retention(
     store, session, settings, app, backend
 ):
     three_months(session)
+    close_month(session, "2026-09", now=NOW, actor="hr")  # retention keeps a month not closed
+    session.commit()
     kept = replace(settings, event_retention_months=3)
     now = datetime(2027, 1, 5, 2, 0, tzinfo=UTC)
     factory = app.extensions["uptake"].sessions
@@ -208,6 +211,8 @@ def test_the_partitions_job_creates_months_and_applies_the_retention(
 
 def test_cli_lists_partitions_and_cuts_only_with_yes(store, session, runner):
     three_months(session)
+    close_month(session, "2026-09", now=NOW, actor="hr")  # retention keeps a month not closed
+    session.commit()
     listed = runner.invoke(main, ["db", "partitions"])
     assert listed.exit_code == 0, listed.output
     assert "event" in listed.stdout and "rows" in listed.stdout.splitlines()[0]

@@ -19,9 +19,11 @@ from adoption.scoring.snapshots import snapshot_scores
 from adoption.usage.rollups import rebuild_rollups
 from api import jobs
 from api.cli.main import main
+from rewards.champions.months import close_month
 from rewards.models import PointsLedger
 from rewards.points import derive_points_job
-from tests.rewards.privacy_world import ANNA, build, numbers
+from rewards.retention import oldest_open_month
+from tests.rewards.privacy_world import ANNA, NOV, build, numbers
 
 # 62 days after 2026-11-04: the cut falls inside November, after Anna's work of 11-02 and 11-03.
 TODAY = date(2027, 1, 5)
@@ -36,6 +38,14 @@ def world(session, backend):
         partitions.ensure_partitions(session, date(2026, 11, 20))
         session.commit()
     return scn
+
+
+@pytest.fixture
+def november_closed(world, session):
+    """HR closed November too (as the nightly job would have by January): no month is open
+    before the cut, so it stands."""
+    close_month(session, NOV, now=LATER, actor="hr")
+    session.commit()
 
 
 def event_days(session) -> list[date]:
@@ -117,14 +127,39 @@ def test_whole_months_before_the_cut_are_dropped_on_postgresql(world, session, b
     assert left == CUT
 
 
-def test_the_partitions_job_purges_by_days(world, session, settings, app):
+def test_the_partitions_job_purges_by_days(world, november_closed, session, settings, app):
     factory = app.extensions["uptake"].sessions
     kept = replace(settings, retention_days=62)
     result = jobs.run_job(factory, "partitions", settings=kept, clock=lambda: LATER)
     assert result.run.outcome == "ok", result.run.message
     assert result.run.details["events_before"] == CUT.isoformat()
+    assert "held_back_to" not in result.run.details
     session.rollback()
     assert event_days(session)[0] == CUT
+
+
+def test_the_cut_is_held_back_to_the_oldest_month_not_closed(world, session):
+    assert oldest_open_month(session, CUT) == date(2026, 11, 1)  # October closed, November not
+    close_month(session, NOV, now=LATER, actor="hr")
+    assert oldest_open_month(session, CUT) is None
+    assert partitions.clamp(CUT, None) == CUT
+    assert partitions.clamp(CUT, date(2026, 11, 1)) == date(2026, 11, 1)
+
+
+def test_a_month_not_closed_before_a_closed_one_holds_the_cut_back(world, session):
+    world.work(ANNA, days=(1, 2), month=9)  # September: never closed
+    assert oldest_open_month(session, CUT) == date(2026, 9, 1)
+
+
+def test_the_partitions_job_keeps_a_month_not_closed_and_says_so(world, session, settings, app):
+    factory = app.extensions["uptake"].sessions
+    kept = replace(settings, retention_days=62)
+    result = jobs.run_job(factory, "partitions", settings=kept, clock=lambda: LATER)
+    assert result.run.outcome == "ok", result.run.message
+    assert result.run.details["events_before"] == "2026-11-01"
+    assert result.run.details["held_back_to"] == {"asked": CUT.isoformat(), "open_month": NOV}
+    session.rollback()
+    assert event_days(session)[0] == date(2026, 11, 2)  # November's events all stay
 
 
 @pytest.mark.parametrize(
@@ -156,7 +191,7 @@ def cli_today(monkeypatch):
     monkeypatch.setattr("api.cli.db.utcnow", lambda: LATER)
 
 
-def test_cli_purges_by_days_only_with_yes(world, session, runner, cli_today):
+def test_cli_purges_by_days_only_with_yes(world, november_closed, session, runner, cli_today):
     dry = runner.invoke(main, ["db", "retention", "--days", "62"])
     assert dry.exit_code == 0, dry.output
     assert "events before 2026-11-04 would go" in dry.stdout
@@ -171,7 +206,9 @@ def test_cli_purges_by_days_only_with_yes(world, session, runner, cli_today):
     assert event_days(session)[0] == CUT
 
 
-def test_cli_takes_the_configured_days(world, session, runner, cli_today, monkeypatch):
+def test_cli_takes_the_configured_days(
+    world, november_closed, session, runner, cli_today, monkeypatch
+):
     monkeypatch.setenv("UPTAKE_RETENTION_DAYS", "62")
     done = runner.invoke(main, ["db", "retention", "--yes"])
     assert done.exit_code == 0, done.output
@@ -179,10 +216,31 @@ def test_cli_takes_the_configured_days(world, session, runner, cli_today, monkey
     assert event_days(session)[0] == CUT
 
 
+def test_cli_holds_the_cut_back_to_a_month_not_closed(world, session, runner, cli_today):
+    dry = runner.invoke(main, ["db", "retention", "--days", "62"])
+    assert dry.exit_code == 0, dry.output
+    assert "cut held back from 2026-11-04 to 2026-11-01: 2026-11 is not closed yet" in dry.stdout
+    assert "events before 2026-11-01 would go" in dry.stdout
+    session.rollback()
+
+    done = runner.invoke(main, ["db", "retention", "--days", "62", "--yes"])
+    assert done.exit_code == 0, done.output
+    assert "events now start on 2026-11-01" in done.stdout
+    session.rollback()
+    assert event_days(session)[0] == date(2026, 11, 2)
+
+
+def test_more_than_100_years_is_refused_naming_the_reason():
+    with pytest.raises(Invalid) as refused:
+        partitions.days_cut(TODAY, 36501)
+    assert "at most 36500 days" in refused.value.details["days"][0]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--days", "30"], "at least 62 days"),
+        (["--days", "1000000"], "0<=x<=36500"),
         (["--days", "90", "--before", "2026-10"], "not both"),
         ([], "UPTAKE_RETENTION_DAYS is not set"),
     ],

@@ -145,3 +145,64 @@ def test_a_token_has_no_password_to_change(client, admin):
     body = {"current_password": PASSWORD, "new_password": NEW}
     response = client.post("/api/v1/account/password", json=body, headers=admin)
     assert response.status_code == 403
+
+
+HOSTILE_BODIES = [
+    pytest.param(b'{"password": ' + b"9" * 5000 + b"}", "application/json", id="huge-number"),
+    pytest.param(b"[" * 5000, "application/json", id="deep-nesting"),
+    pytest.param(b"{not json", "application/json", id="not-json"),
+    pytest.param(b"password=a+new+password", "application/x-www-form-urlencoded", id="form"),
+]
+
+
+def password_hash(session, hana) -> str:
+    session.rollback()
+    return session.get(type(hana), hana.id).password_hash
+
+
+@pytest.mark.parametrize(("body", "content_type"), HOSTILE_BODIES)
+def test_a_reset_with_an_unusable_body_is_refused_and_changes_nothing(
+    client, admin, hana, session, body, content_type
+):
+    before = password_hash(session, hana)
+    response = client.post(
+        "/api/v1/accounts/hana/reset-password",
+        data=body,
+        headers={**admin, "Content-Type": content_type},
+    )
+    assert response.status_code in (400, 415, 422)
+    assert response.json["error"]["details"]
+    assert password_hash(session, hana) == before
+
+
+@pytest.mark.parametrize(("body", "content_type"), HOSTILE_BODIES)
+def test_an_own_change_with_an_unusable_body_is_refused_and_changes_nothing(
+    hana_browser, hana, session, body, content_type
+):
+    before = password_hash(session, hana)
+    response = hana_browser.post(
+        "/api/v1/account/password",
+        data=body,
+        headers={**hana_browser.csrf, "Content-Type": content_type},
+    )
+    assert response.status_code in (400, 415, 422)
+    assert password_hash(session, hana) == before
+
+
+def test_a_reset_without_a_body_still_generates_a_password(client, admin, hana):
+    response = client.post("/api/v1/accounts/hana/reset-password", headers=admin)
+    assert response.status_code == 200 and len(response.json["password"]) >= 8
+
+
+@pytest.mark.parametrize("action", ["disable", "enable", "reset-password"])
+def test_a_username_with_a_nul_is_404(client, admin, hana, action):
+    response = client.post(f"/api/v1/accounts/ha%00na/{action}", headers=admin)
+    assert response.status_code == 404
+
+
+def test_the_openapi_document_states_the_password_rule(client):
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    for schema, field in (("PasswordReset", "password"), ("PasswordChange", "new_password")):
+        prop = schemas[schema]["properties"][field]
+        assert prop["minLength"] == 8
+        assert "not the username" in prop["description"]

@@ -7,6 +7,8 @@ Every test here only reads, so the module shares one seeded database per back en
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.conftest import BACKENDS
@@ -64,3 +66,25 @@ def test_charts_download_for_slide_decks(chain, client, lead, chart, fmt, conten
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     assert f'.{fmt}"' in response.headers["Content-Disposition"]
     assert response.data.startswith(magic)
+
+
+@pytest.mark.parametrize(("role", "withheld"), [("rollout_lead", True), ("admin", False)])
+def test_site_values_over_fewer_people_than_the_minimum_group_are_withheld_from_rollout_leads(
+    chain, app, client, make_token, monkeypatch, role, withheld
+):
+    # The effect rests on whole groups of sites and stays; one site's value is an aggregate
+    # over its people, withheld below UPTAKE_MIN_GROUP (docs/privacy.md) except for hr/admin.
+    monkeypatch.setattr("api.http.pilots.utcnow", lambda: NOW)
+    settings = app.extensions["uptake"].settings
+    biggest = max(row["population"] for row in comparison(client, make_token("admin")))
+    smaller = dataclasses.replace(settings, min_group=biggest + 1)
+    monkeypatch.setattr(app.extensions["uptake"], "settings", smaller)
+    sites = comparison(client, make_token(role, name=f"{role}-min"))
+    assert sites and all(row["suppressed"] is withheld for row in sites)
+    assert all((row["value"] is None) is withheld for row in sites)
+
+
+def comparison(client, headers) -> list[dict]:
+    response = client.get("/api/v1/pilots/comparison?metric=adoption_rate&week=1", headers=headers)
+    assert response.status_code == 200
+    return response.json["sites"]

@@ -50,6 +50,19 @@ def build(session) -> Month:
     return scn
 
 
+def build_tied(session) -> Month:
+    """S1 only: Anna and Bert did the same work, so both were first proficient on the same day
+    with the same score; Bert (the lower user id) has the badge, naming Anna as tied."""
+    scn = Month(session).site("S1", go_live_on=d(1))
+    for user in (ANNA, BERT):
+        scn.person(user, "S1", display_name=NAMES[user])
+    scn.catalog()
+    scn.work(ANNA).work(BERT)
+    award_badges(session, now=NOW, as_of=date(2026, 11, 19))
+    session.commit()
+    return scn
+
+
 def employee_pk(session, user_id: str) -> int:
     return records.get_employee(session, user_id).id
 

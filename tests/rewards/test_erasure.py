@@ -15,17 +15,27 @@ from sqlalchemy import JSON, LargeBinary, String, func, select
 from adoption.errors import NotFound
 from adoption.identity import credentials
 from adoption.identity.access_log import record_access
+from adoption.identity.login import log_in
 from adoption.identity.models import Account, ApiToken
 from adoption.ingest import quarantine
 from adoption.ingest.batch import ingest_batch
 from adoption.masterdata import records
 from adoption.masterdata.erasure import pseudonym_code
-from adoption.models import AuditLog, Base, DailyUsage, Employee, Event, Quarantine
+from adoption.models import AccessLog, AuditLog, Base, DailyUsage, Employee, Event, Quarantine
 from adoption.usage.rollups import rebuild_rollups
 from rewards.erasure import forget_employee
-from rewards.models import ChampionEntry, PointsLedger
+from rewards.models import BadgeAward, ChampionEntry, PointsLedger
 from rewards.points import derive_points_job
-from tests.rewards.privacy_world import ANNA, BERT, NAMES, NOW, build, employee_pk, numbers
+from tests.rewards.privacy_world import (
+    ANNA,
+    BERT,
+    NAMES,
+    NOW,
+    build,
+    build_tied,
+    employee_pk,
+    numbers,
+)
 
 LOGIN, PHONE = "anna.beispiel", "anna-phone"
 LATER = NOW + timedelta(hours=1)
@@ -110,10 +120,50 @@ def test_forgetting_keeps_every_figure_the_screens_show(world, session):
 
 def test_no_table_names_the_forgotten_person_or_their_logins(world, session):
     anna_everywhere(session)
-    needles = [ANNA, NAMES[ANNA], LOGIN, PHONE]
-    assert traces(session, needles)  # the scan finds them before
+    records.put_employee(session, ANNA, {"display_name": "Anna Renamed"}, now=NOW, actor="hr-1")
+    session.commit()
+    needles = [ANNA, NAMES[ANNA], "Anna Renamed", LOGIN, PHONE]
+    assert {n for _, _, n in traces(session, needles)} == set(needles)  # found before
     forget(session)
     assert traces(session, needles) == []
+
+
+def test_no_table_names_a_forgotten_tied_runner_up(session):
+    build_tied(session)
+    badge = session.scalars(select(BadgeAward).where(BadgeAward.badge == "first_proficient")).one()
+    assert badge.evidence["tied_with"][0]["user_id"] == ANNA  # Bert's badge names Anna
+    needles = [ANNA, NAMES[ANNA]]
+    result = forget(session)
+    assert traces(session, needles) == []
+    assert badge.evidence["tied_with"][0]["user_id"] == result["user_id"]
+    assert result["changed"]["badge_evidence_scrubbed"] == 1
+
+
+def test_a_login_bearing_the_persons_display_name_keeps_its_records(world, session):
+    namesake = NAMES[ANNA]
+    credentials.create_account(
+        session, username=namesake, role="hr", now=NOW, password="correct horse battery"
+    )
+    log_in(session, namesake, "correct horse battery", address="10.0.0.1", now=NOW)
+    record_access(
+        session,
+        viewer=namesake,
+        viewer_role="hr",
+        employee_id=employee_pk(session, BERT),
+        what="record",
+        path=f"/api/v1/employees/{BERT}",
+        now=NOW,
+    )
+    session.commit()
+
+    forget(session)
+
+    logins = session.scalars(select(AuditLog).where(AuditLog.action == "login.ok")).all()
+    assert [(r.actor, r.target) for r in logins] == [(namesake, namesake)]
+    viewers = session.scalars(select(AccessLog.viewer)).all()
+    assert viewers == [namesake]
+    account = session.scalars(select(Account).where(Account.username == namesake)).one()
+    assert account.disabled_at is None
 
 
 def test_a_closed_month_keeps_what_hr_paid_under_the_pseudonym(world, session):

@@ -7,6 +7,8 @@ D is dormant, C struggles. This week's points: H 6, A 4, C 3, B 2, D 0.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import select
 
@@ -134,3 +136,13 @@ def test_hr_sees_every_name_and_no_anonymous_note(team, sign_in):
     response = sign_in("hr").get(BOARD)
     assert "Anonymous" not in visible_text(response.text)
     assert len(table_rows(response.text, "board")) == 5
+
+
+def test_me_says_who_sees_the_name_by_the_chains_board_setting(team, sign_in, app, monkeypatch):
+    client = sign_in("employee", user_id="A")
+    assert "Colleagues and the TV screen see" in visible_text(client.get("/me").text)
+    named = dataclasses.replace(app.extensions["uptake"].settings, board_names="colleagues")
+    monkeypatch.setattr(app.extensions["uptake"], "settings", named)
+    text = visible_text(client.get("/me").text)
+    assert "for your colleagues at this store" in text
+    assert "Colleagues and the TV screen see" not in text

@@ -141,3 +141,14 @@ def test_a_cookie_without_the_session_version_counts_as_anonymous(client, hana):
     with client.session_transaction() as web_session:
         web_session["account_id"] = hana.id  # a cookie of the release before session versions
     assert not signed_in_as(client)
+
+
+def test_an_ended_session_posting_without_the_csrf_header_is_401_not_403(signed_in, app_clock):
+    app_clock.advance(hours=1)
+    response = signed_in.post("/api/v1/account/password", json={})
+    assert response.status_code == 401
+
+
+def test_a_live_session_posting_without_the_csrf_header_is_still_403(signed_in):
+    response = signed_in.post("/api/v1/account/password", json={})
+    assert response.status_code == 403

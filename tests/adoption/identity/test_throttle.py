@@ -1,5 +1,6 @@
-"""Failed sign-ins per account and per address (`adoption.identity.throttle`): five free, then
-2^(n−5) seconds, at most 15 minutes; one failure leaks away per quiet hour."""
+"""Failed sign-ins per account and per address (`adoption.identity.throttle`): an account is
+blocked from its fifth failure, an address from its twentieth, for 2^(n−limit) seconds, at most
+15 minutes; one failure leaks away per quiet hour."""
 
 from __future__ import annotations
 
@@ -46,8 +47,8 @@ def test_a_block_is_never_longer_than_fifteen_minutes(failures):
 
 
 def test_a_blocked_address_blocks_an_attempt_on_any_account(session):
-    for name in ("a", "b", "c", "d", "e"):
-        fail(session, 1, keys=[f"account:{name}", "address:203.0.113.9"])
+    for n in range(20):
+        fail(session, 1, keys=[f"account:{n}", "address:203.0.113.9"])
     assert throttle.blocked_for(session, ["account:f", "address:203.0.113.9"], now=NOW) == 1
     assert throttle.blocked_for(session, ["account:f", "address:198.51.100.1"], now=NOW) is None
 
@@ -60,7 +61,7 @@ def test_one_failure_leaks_away_per_quiet_hour(session):
 
 
 def test_clearing_an_account_keeps_its_addresses_count(session):
-    fail(session, 5)
+    fail(session, 20)
     throttle.clear(session, "account:hana")
     assert throttle.blocked_for(session, ["account:hana"], now=NOW) is None
     assert throttle.blocked_for(session, ["address:203.0.113.9"], now=NOW) == 1
@@ -75,3 +76,43 @@ def test_rows_idle_for_two_days_are_deleted_at_the_next_failure(session):
 def test_keys_match_usernames_case_insensitively_and_skip_what_is_missing():
     assert throttle.keys_for(" Hana ", "203.0.113.9") == ["account:hana", "address:203.0.113.9"]
     assert throttle.keys_for("", None) == []
+
+
+def test_an_address_is_blocked_from_its_twentieth_failure_not_its_fifth(session):
+    address = ["address:203.0.113.9"]
+    fail(session, 19, keys=address)
+    assert throttle.blocked_for(session, address, now=NOW) is None
+    fail(session, 1, keys=address)
+    assert throttle.blocked_for(session, address, now=NOW) == 1
+    fail(session, 1, keys=address)
+    assert throttle.blocked_for(session, address, now=NOW) == 2
+
+
+def test_an_account_is_blocked_from_its_fifth_failure(session):
+    account = ["account:hana"]
+    fail(session, 4, keys=account)
+    assert throttle.blocked_for(session, account, now=NOW) is None
+    fail(session, 1, keys=account)
+    assert throttle.blocked_for(session, account, now=NOW) == 1
+
+
+def test_a_row_idle_past_forget_after_counts_from_zero(session):
+    fail(session, 9)
+    fail(session, 1, at=NOW + throttle.FORGET_AFTER + timedelta(seconds=1))
+    assert session.get(LoginThrottle, "account:hana").failures == 1
+
+
+@given(st.text(min_size=1, max_size=300))
+def test_no_key_holds_a_nul_or_is_longer_than_the_column(text):
+    for key in throttle.keys_for(text, text):
+        assert "\x00" not in key and len(key) <= throttle.MAX_KEY
+
+
+def test_names_differing_only_after_a_nul_have_different_keys():
+    assert throttle.account_key("a\x00b") != throttle.account_key("a\x00c")
+
+
+def test_a_nul_name_is_counted_and_blocked_like_any_other(session):
+    keys = throttle.keys_for("ha\x00na", "203.0.113.\x009")
+    fail(session, 5, keys=keys)
+    assert throttle.blocked_for(session, keys, now=NOW) == 1
