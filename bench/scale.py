@@ -544,6 +544,8 @@ def postgres_figures(world: World, server_url: str, repeat: int, *, keep: bool) 
 def kept_postgres_copy(world: World, server_url: str, instance: Path, figures: Figures) -> str:
     """A fresh copy (CREATE DATABASE … TEMPLATE) of this world's kept database at the schema
     head, built first when missing; its build figures are kept in a table of its own."""
+    from sqlalchemy import text
+
     from adoption.db import make_engine
 
     kept = f"uptake_world_{world.name.replace('x', '_')}_{schema_head()}"
@@ -551,8 +553,8 @@ def kept_postgres_copy(world: World, server_url: str, instance: Path, figures: F
     base = server.url
     try:
         with server.connect() as conn:
-            exists = conn.exec_driver_sql(
-                "SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": kept}
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": kept}
             ).scalar()
             if not exists:
                 print(f"building {world.name} (PostgreSQL, kept as {kept}) …", flush=True)
