@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import math
 import os
 import random
 import shutil
@@ -23,7 +22,6 @@ import sys
 import threading
 import time
 import urllib.request
-from collections import defaultdict
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,8 +39,9 @@ from adoption.db import (
 )
 from adoption.masterdata import records
 from adoption.masterdata.cleaning import key_of
-from adoption.models import DailyUsage, Employee, Event, EventKey, Feature
+from adoption.models import Employee, Event, EventKey, Feature
 from tests.conftest import BACKENDS, PG_SERVER_URL
+from tests.helpers import assert_rollups_recount
 
 ROOT = Path(__file__).resolve().parents[1]
 UPTAKE = str(Path(sys.executable).parent / "uptake")
@@ -230,47 +229,6 @@ class Sender:
             raise AssertionError(f"HTTP {response.status} after {waited:.2f} s: {data[:500]!r}")
 
 
-def recount(session) -> dict[tuple, tuple]:
-    """daily_usage worked out again from the stored events (no aliases here)."""
-    cells: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, []])
-    rows = session.execute(
-        select(
-            Event.employee_id,
-            Event.site_id,
-            Event.feature_id,
-            Event.local_day,
-            Event.outcome,
-            Event.duration_ms,
-        )
-    )
-    for employee_id, site_id, feature_id, day, outcome, duration in rows:
-        cell = cells[(employee_id, site_id, feature_id, day)]
-        if outcome == "error":
-            cell[1] += 1
-            continue
-        cell[0] += 1
-        if duration is not None:
-            cell[2] += 1
-            cell[3].append(math.log(max(duration, 1)))
-    return {key: (s, e, n, math.fsum(logs)) for key, (s, e, n, logs) in cells.items()}
-
-
-def stored_rollups(session) -> dict[tuple, tuple]:
-    rows = session.execute(
-        select(
-            DailyUsage.employee_id,
-            DailyUsage.site_id,
-            DailyUsage.feature_id,
-            DailyUsage.local_day,
-            DailyUsage.successes,
-            DailyUsage.errors,
-            DailyUsage.dur_n,
-            DailyUsage.dur_log_sum,
-        )
-    )
-    return {tuple(row[:4]): tuple(row[4:]) for row in rows}
-
-
 @pytest.mark.slow
 def test_concurrent_overlapping_batches_are_stored_once_without_errors(database, env, tmp_path):
     backend, url = database
@@ -306,12 +264,7 @@ def test_concurrent_overlapping_batches_are_stored_once_without_errors(database,
             assert stored == distinct
             assert session.scalar(select(func.count()).select_from(Event)) == len(distinct)
             assert session.scalar(select(func.count()).select_from(EventKey)) == len(distinct)
-            rollups, expected = stored_rollups(session), recount(session)
-            assert rollups.keys() == expected.keys()
-            for key, (s, e, n, log_sum) in expected.items():
-                got = rollups[key]
-                assert got[:3] == (s, e, n)
-                assert got[3] == pytest.approx(log_sum, rel=1e-9, abs=1e-9)
+            assert_rollups_recount(session)
             named = [e for mine in sent for batch in mine for e in batch]
             roster = {key_of(user) for user in ROSTER}
             unrostered = session.scalars(select(Employee.external_key).where(~Employee.rostered))

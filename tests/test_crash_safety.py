@@ -18,7 +18,6 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
-import math
 import os
 import random
 import signal
@@ -29,7 +28,6 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -48,9 +46,8 @@ from adoption.config import Settings
 from adoption.db import make_engine, make_sessionmaker, scratch_postgres, unit_of_work
 from adoption.identity import credentials
 from adoption.ingest.batch import ingest_batch
-from adoption.ingest.registry import canonical_map
 from adoption.jobs.models import JobRun
-from adoption.models import DailyUsage, Employee, Event, EventKey, Feature, Site
+from adoption.models import Employee, Event, EventKey, Feature, Site
 from api import create_app
 from api.cli.main import main
 from api.jobs import run_job
@@ -58,6 +55,7 @@ from rewards.champions.months import compute_month
 from rewards.models import ChampionEntry, ChampionPeriod
 from rewards.points import booked_points, desired_points, pairs_between
 from tests.conftest import BACKENDS, PG_SERVER_URL
+from tests.helpers import assert_rollups_recount
 
 pytestmark = pytest.mark.slow
 
@@ -297,51 +295,6 @@ def assert_stored_once(session, source: str, events: list[dict]) -> None:
     assert session.scalar(select(func.count()).select_from(Event)) == session.scalar(
         select(func.count()).select_from(EventKey)
     )
-
-
-def assert_rollups_recount(session) -> None:
-    """daily_usage holds exactly a recount of the stored events (aliases count as their target)."""
-    canonical = canonical_map(session)
-    cells: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, []])
-    rows = session.execute(
-        select(
-            Event.employee_id,
-            Event.site_id,
-            Event.feature_id,
-            Event.local_day,
-            Event.outcome,
-            Event.duration_ms,
-        )
-    )
-    for employee, site, feature, day, outcome, duration in rows:
-        cell = cells[(employee, site, canonical.get(feature, feature), day)]
-        if outcome == "error":
-            cell[1] += 1
-            continue
-        cell[0] += 1
-        if duration is not None:
-            cell[2] += 1
-            cell[3].append(math.log(max(duration, 1)))
-    du = DailyUsage
-    got = {
-        tuple(row[:4]): tuple(row[4:])
-        for row in session.execute(
-            select(
-                du.employee_id,
-                du.site_id,
-                du.feature_id,
-                du.local_day,
-                du.successes,
-                du.errors,
-                du.dur_n,
-                du.dur_log_sum,
-            )
-        )
-    }
-    assert got.keys() == cells.keys()
-    for key, (successes, errors, timed, logs) in cells.items():
-        assert got[key][:3] == (successes, errors, timed), key
-        assert got[key][3] == pytest.approx(math.fsum(logs), rel=1e-9, abs=1e-9), key
 
 
 def assert_points_rederive(sessions) -> None:
