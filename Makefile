@@ -24,8 +24,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# Two processes, a test file each at a time (tests share module fixtures): the suite's servers,
+# crashes and schemathesis take ~19 min in one process on 2 cores.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python bench/scale.py --reduced
