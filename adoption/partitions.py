@@ -116,6 +116,43 @@ def ensure_partitions(session: Session, today: date) -> list[str]:
     return created
 
 
+def ensure_months(session: Session, months: set[Month]) -> list[str]:
+    """Create the monthly partitions `months` lack, before a file import writes rows of them, so
+    that a backfill of last year lands in its months rather than in the default partition (where
+    retention could not drop it until the `partitions` job moved it). Rows of such a month that
+    the default partition already holds move with it. A no-op on SQLite, and when every month
+    has its partitions (one catalogue read per table)."""
+    if not enabled(session) or not months:
+        return []
+    created = []
+    limited = False
+    for table in PARTITIONED:
+        have = monthly_partitions(session, table)
+        for month in sorted(months - have.keys()):
+            if not limited:
+                _limit_lock_waits(session)
+                limited = True
+            _create(session, table, month, moving=_default_holds(session, table, month))
+            created.append(partition_name(table, month))
+    if limited:
+        session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
+    return created
+
+
+def _default_holds(session: Session, table: str, month: Month) -> bool:
+    first, after = month.first_day, month.next().first_day
+    return (
+        session.execute(
+            text(
+                f"SELECT 1 FROM {table}_{DEFAULT}"
+                " WHERE local_day >= :first AND local_day < :after LIMIT 1"
+            ),
+            {"first": first, "after": after},
+        ).first()
+        is not None
+    )
+
+
 def _limit_lock_waits(session: Session) -> None:
     session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
 

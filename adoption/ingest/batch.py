@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from adoption import partitions
+from adoption.calendar import Month
 from adoption.ingest import bulk, pgcopy, quarantine, registry
 from adoption.ingest.bulk import select_in
 from adoption.ingest.validation import ValidEvent, validate_event
@@ -75,8 +77,9 @@ def ingest_batch(
     """Store a batch of raw events; `allowed_sites` (site keys) limits a site-scoped token.
 
     `copy` writes through `adoption.ingest.pgcopy` on PostgreSQL (COPY and array statements, for
-    the large batches of a file import); SQLite, and every batch without it, takes the
-    multi-row statements of `adoption.ingest.bulk`. Both store the same rows.
+    the large batches of a file import), after creating the monthly partitions its days lack
+    (`partitions.ensure_months`); SQLite, and every batch without it, takes the multi-row
+    statements of `adoption.ingest.bulk`. Both store the same rows.
     """
     result = IngestResult()
     staged, rejected = place_events(session, events, now, allowed_sites)
@@ -174,6 +177,7 @@ def store_events(
     insert = _event_writer(session)
     rows, usage = _event_rows(insert, source, staged, employee_ids, feature_ids, now)
     if copy:
+        partitions.ensure_months(session, {Month.of(s.local_day) for s in staged})
         pgcopy.copy_rows(session, Event.__table__, EVENT_COLUMNS, rows)
     else:
         insert.insert(session, rows)

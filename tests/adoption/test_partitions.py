@@ -238,3 +238,40 @@ def test_cli_refuses_to_cut_months_that_can_still_change(store, runner):
     assert "--before" in refused.output
     bad = runner.invoke(main, ["db", "retention", "--before", "2026-13"])
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output
+
+
+def test_a_file_import_creates_the_months_it_writes_and_moves_their_stray_rows(
+    store, session, backend
+):
+    """A backfill imported by file (COPY) lands in monthly partitions, not in the default one;
+    rows the default already held of such a month move with its new partition."""
+    if backend != "postgresql":
+        assert partitions.ensure_months(session, {Month(2025, 3)}) == []
+        return
+    march, april = date(2025, 3, 31), date(2025, 4, 1)
+    made = [f"{t}_p{m}" for t in partitions.PARTITIONED for m in ("202503", "202504")]
+    try:
+        stray = ingest_batch(session, source="pos", events=batch(march, 2, "s"), now=NOW)
+        session.commit()
+        assert stray.accepted == 2 and partition_rows(session, "event_pdefault") == 2
+
+        imported = ingest_batch(
+            session, source="pos", events=batch(march) + batch(april), now=NOW, copy=True
+        )
+        # The lock wait limit is the partition work's own: the batch's statements keep theirs.
+        assert session.scalar(text("SHOW lock_timeout")) == "0"
+        session.commit()
+
+        assert imported.accepted == 6
+        for table in partitions.PARTITIONED[:2]:
+            months = partitions.monthly_partitions(session, table)
+            assert {Month(2025, 3), Month(2025, 4)} <= months.keys()
+            assert partition_rows(session, f"{table}_pdefault") == 0
+        assert partition_rows(session, "event_p202503") == 5  # 2 moved + 3 imported
+        assert partition_rows(session, "event_p202504") == 3
+        assert partitions.ensure_months(session, {Month(2025, 3), Month(2025, 4)}) == []
+    finally:
+        session.rollback()
+        for name in made:
+            session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        session.commit()
