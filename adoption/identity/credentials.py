@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from adoption import audit
@@ -147,7 +147,21 @@ def authenticate_token(session: Session, plain: str, *, now: datetime) -> Princi
         return None
     if token.expires_at is not None and token.expires_at <= now:
         return None
+    if token.employee_id is not None and _login_disabled(session, token.employee_id):
+        return None
     return _principal("token", token.name, token.role, token.sites, token.employee)
+
+
+def _login_disabled(session: Session, employee_id: int) -> bool:
+    """Whether an admin disabled a web account of this person: their personal tokens then stop
+    working too, and work again when the account is enabled (a token is not revoked for it)."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(Account.employee_id == employee_id, Account.disabled_at.is_not(None))
+            )
+        )
+    )
 
 
 def _principal(kind, name, role, sites, employee) -> Principal:

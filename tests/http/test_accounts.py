@@ -57,6 +57,32 @@ def test_enable_lets_the_account_sign_in_again(app, client, admin, hana):
     assert log_in(app.test_client(), "hana", PASSWORD).status_code == 302
 
 
+def test_disabling_a_persons_account_stops_their_personal_tokens_until_enabled(
+    session, app_clock, client, admin, make_site, make_employee, make_token
+):
+    make_site("S001")
+    make_employee("E001", "S001")
+    credentials.create_account(
+        session,
+        username="ema",
+        role="employee",
+        user_id="E001",
+        now=app_clock.now,
+        password=PASSWORD,
+    )
+    session.commit()
+    personal = make_token("employee", name="ema-app", user_id="E001")
+    other = make_token("manager", name="lead", sites=["S001"])
+    assert client.get("/api/v1/employees/E001/progress", headers=personal).status_code == 200
+
+    client.post("/api/v1/accounts/ema/disable", headers=admin)
+    assert client.get("/api/v1/employees/E001/progress", headers=personal).status_code == 401
+    assert client.get("/api/v1/sites", headers=other).status_code == 200  # nobody else's
+
+    client.post("/api/v1/accounts/ema/enable", headers=admin)
+    assert client.get("/api/v1/employees/E001/progress", headers=personal).status_code == 200
+
+
 def test_reset_generates_a_password_shown_once_and_ends_sessions(client, admin, hana_browser):
     response = client.post("/api/v1/accounts/hana/reset-password", headers=admin)
     assert response.status_code == 200
