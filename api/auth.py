@@ -86,6 +86,15 @@ def _bearer(header: str) -> Principal:
     return principal
 
 
+def recheck_bearer() -> None:
+    """Look the request's bearer token up again, in the request's current transaction (a view
+    that read it in an earlier one, `database.begin_writing`): 401 when it was revoked, expired
+    or its person's login disabled since."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        _bearer(header)
+
+
 def session_principal() -> Principal | None:
     """The web login of this session while it counts (`session_account`), or None."""
     if "principal" in g:

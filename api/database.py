@@ -19,10 +19,12 @@ Readers and writers (SQLite, `adoption.db.make_sessionmaker`): a request whose m
 things (POST, PUT, PATCH, DELETE) is a writer: its transaction begins IMMEDIATE, so it waits for
 SQLite's one write lock, up to the busy timeout, before it reads anything (its token first). A
 GET, HEAD or OPTIONS request is a reader: its transaction begins DEFERRED and neither waits for
-writers nor makes them wait. A reader that writes after all (an audited export, an access log
-row) cannot wait for the lock once it has read: when SQLite refuses it the lock, its work is
-rolled back and the view runs again, once, as a writer. So a request answers 503 only when the
-busy timeout has really elapsed.
+writers nor makes them wait. A writer whose view is marked `reads_first` (POST /events) starts as
+a reader and becomes a writer (`begin_writing`) once it has checked its input, so parsing and
+validating a batch never holds the lock other senders wait for. A reader that writes after all
+(an audited export, an access log row) cannot wait for the lock once it has read: when SQLite
+refuses it the lock, its work is rolled back and the view runs again, once, as a writer. So a
+request answers 503 only when the busy timeout has really elapsed.
 """
 
 from __future__ import annotations
@@ -51,7 +53,30 @@ def session() -> Session:
 
 
 def _writer() -> bool:
-    return request.method not in READ_METHODS or g.get("db_writer", False)
+    if "db_writer" in g:
+        return g.db_writer
+    if request.method in READ_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return not getattr(view, "_reads_first", False)
+
+
+def reads_first(view: Callable[..., T]) -> Callable[..., T]:
+    """Mark a view that changes things but first reads and checks its input at length (POST
+    /events: its token, then the body parsed and every event validated). Its session starts as a
+    reader's, so on SQLite no other writer waits while it does that; the view calls
+    `begin_writing` before its first write. Put it right above the function, below the other
+    decorators (they copy the mark)."""
+    view._reads_first = True  # type: ignore[attr-defined]
+    return view
+
+
+def begin_writing() -> None:
+    """End the request's reader transaction (it wrote nothing) and make the next `session()` a
+    writer's: on SQLite it waits for the write lock, up to the busy timeout. What was read
+    before stays valid only as far as the caller re-checks it in the writer's transaction."""
+    close_session()
+    g.db_writer = True
 
 
 def keep_on_error() -> None:

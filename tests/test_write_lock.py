@@ -103,3 +103,33 @@ def test_a_get_that_writes_runs_again_as_a_writer_when_sqlite_refuses_it_the_loc
     assert response.status_code == 200
     assert runs == [1, 2]
     assert {"W1", "W2"} & set(session.scalars(select(Site.code))) == {"W2"}
+
+
+def test_a_batch_is_parsed_and_validated_before_its_sender_waits_for_the_lock(
+    sqlite_only, database_url, make_site, send_events, monkeypatch
+):
+    """POST /events reads its token and checks every event in a reader's transaction; only
+    placing and storing the batch waits for (and holds) the write lock."""
+    from api.http import events as view
+
+    make_site("S001")
+    released = threading.Event()
+    checked_while_locked = []
+    check = view.check_events
+
+    def recording(batch, now):
+        checked_while_locked.append(not released.is_set())
+        return check(batch, now)
+
+    monkeypatch.setattr(view, "check_events", recording)
+    with write_lock_held(database_url) as release:
+
+        def let_go():
+            released.set()
+            release()
+
+        threading.Timer(0.5, let_go).start()
+        response = send_events([event(1), {"event_id": "bad"}])
+    assert response.status_code == 200
+    assert (response.json["accepted"], response.json["quarantined"]) == (1, 1)
+    assert checked_while_locked == [True]

@@ -52,6 +52,28 @@ class IngestResult:
     errors: list[dict] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CheckedEvents:
+    """A batch validated without touching the database (`check_events`): each event with its
+    index, what was sent, the valid event or None, and its errors; and each site_id as sent with
+    its key. `ingest_batch` then only places and stores it, so a caller can validate before it
+    takes a write lock (`api.http.events`)."""
+
+    items: list[tuple[int, object, ValidEvent | None, dict]]
+    site_keys: dict[str, str]
+
+
+def check_events(events: Sequence[object], now: datetime) -> CheckedEvents:
+    items: list[tuple[int, object, ValidEvent | None, dict]] = []
+    site_keys: dict[str, str] = {}  # site_id as sent → key_of(site_id), computed once per value
+    for index, raw in enumerate(events):
+        valid, errors = validate_event(raw, now)
+        items.append((index, raw, valid, errors))
+        if valid is not None and valid.site_id not in site_keys:
+            site_keys[valid.site_id] = key_of(valid.site_id)
+    return CheckedEvents(items, site_keys)
+
+
 @dataclass(slots=True)
 class _Staged:
     index: int
@@ -69,12 +91,13 @@ def ingest_batch(
     session: Session,
     *,
     source: str,
-    events: Sequence[object],
+    events: Sequence[object] | CheckedEvents,
     now: datetime,
     allowed_sites: frozenset[str] | None = None,
     copy: bool = False,
 ) -> IngestResult:
-    """Store a batch of raw events; `allowed_sites` (site keys) limits a site-scoped token.
+    """Store a batch of raw events (or events `check_events` validated already);
+    `allowed_sites` (site keys) limits a site-scoped token.
 
     `copy` writes through `adoption.ingest.pgcopy` on PostgreSQL (COPY and array statements, for
     the large batches of a file import), after creating the monthly partitions its days lack
@@ -109,23 +132,19 @@ def _reject(result: IngestResult, index: int, raw: object, reasons: dict) -> Non
 
 def place_events(
     session: Session,
-    events: Sequence[object],
+    events: Sequence[object] | CheckedEvents,
     now: datetime,
     allowed_sites: frozenset[str] | None,
 ) -> tuple[list[_Staged], list[tuple[int, object, dict]]]:
-    """Validate each event, find its site and its local day there; every event comes back either
-    placed or rejected with reasons naming the field, whatever it holds."""
-    checked: list[tuple[int, object, ValidEvent | None, dict]] = []
-    site_keys: dict[str, str] = {}  # site_id as sent → key_of(site_id), computed once per value
-    for index, raw in enumerate(events):
-        valid, errors = validate_event(raw, now)
-        checked.append((index, raw, valid, errors))
-        if valid is not None and valid.site_id not in site_keys:
-            site_keys[valid.site_id] = key_of(valid.site_id)
+    """Validate each event (unless `check_events` did), find its site and its local day there;
+    every event comes back either placed or rejected with reasons naming the field, whatever it
+    holds."""
+    checked = events if isinstance(events, CheckedEvents) else check_events(events, now)
+    site_keys = checked.site_keys
     sites = _sites_by_key(session, set(site_keys.values()))
     staged: list[_Staged] = []
     rejected: list[tuple[int, object, dict]] = []
-    for index, raw, valid, errors in checked:
+    for index, raw, valid, errors in checked.items:
         if valid is None:
             rejected.append((index, raw, errors))
             continue

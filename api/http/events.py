@@ -9,11 +9,11 @@ from flask_smorest import Blueprint
 
 from adoption.errors import TooLarge, Unreadable, UnsupportedEncoding
 from adoption.ingest import quarantine
-from adoption.ingest.batch import ingest_batch
+from adoption.ingest.batch import check_events, ingest_batch
 from adoption.ingest.json_input import read_json
 from adoption.ingest.validation import MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH
 from api import database
-from api.auth import requires
+from api.auth import recheck_bearer, requires
 from api.clock import utcnow
 from api.errors import error_response, status_and_code
 from api.schemas.events import IngestResultSchema
@@ -41,22 +41,36 @@ BATCH_DOC = {
 @requires("ingest")
 @bp.doc(requestBody=BATCH_DOC)
 @bp.response(200, IngestResultSchema)
+@database.reads_first
 def post_events():
-    session = database.session()
+    """The token was read in a reader's transaction; the body is parsed and every event validated
+    before the writer's transaction begins, so a sender holds SQLite's write lock only to place
+    and store its batch. The token is looked up again there: one revoked meanwhile stores
+    nothing."""
     source = g.principal.name
     now = utcnow()
     raw = request.get_data(cache=False)
     try:
-        events = parse_batch(decoded_body(raw))
+        events = check_events(parse_batch(decoded_body(raw)), now)
     except Unreadable as exc:  # unreadable input is kept, never dropped; 413/415 store nothing
         reasons = {"body": [exc.message]}
-        quarantine.store_body(session, source, raw, reasons, now)
+        _begin_writing()
+        quarantine.store_body(database.session(), source, raw, reasons, now)
         database.keep_on_error()
         return error_response(*status_and_code(exc), exc.message, reasons)
+    _begin_writing()
     allowed = (
         g.principal.site_keys if g.principal.role == "ingest" and g.principal.site_keys else None
     )
-    return ingest_batch(session, source=source, events=events, now=now, allowed_sites=allowed)
+    return ingest_batch(
+        database.session(), source=source, events=events, now=now, allowed_sites=allowed
+    )
+
+
+def _begin_writing() -> None:
+    """The writer's transaction, with the caller's token checked again inside it."""
+    database.begin_writing()
+    recheck_bearer()
 
 
 def decoded_body(raw: bytes) -> bytes:

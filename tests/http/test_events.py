@@ -322,3 +322,25 @@ def test_the_result_schema_dumps_the_outcome_as_sent():
         ],
     }
     assert IngestResultSchema().dump(result) == result
+
+
+def test_a_token_revoked_while_its_batch_is_checked_stores_nothing(
+    session, make_site, send_events, monkeypatch
+):
+    """The token is read before the body is checked and again in the transaction that stores
+    it: a revocation in between answers 401 and nothing lands."""
+    from adoption.identity import credentials
+    from api.http import events as view
+
+    make_site("S001")
+    check = view.check_events
+
+    def revoking(batch, now):
+        credentials.revoke_token(session, "pos", now=now)
+        session.commit()
+        return check(batch, now)
+
+    monkeypatch.setattr(view, "check_events", revoking)
+    response = send_events([event(1)])
+    assert response.status_code == 401
+    assert session.scalar(select(func.count()).select_from(Event)) == 0
