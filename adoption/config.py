@@ -10,7 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from adoption.errors import Invalid
-from adoption.partitions import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
+from adoption.retention import MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 DEFAULT_INSTANCE = Path.cwd() / "instance"
 

@@ -29,7 +29,8 @@ from adoption.calendar import Month, chain_today_of
 from adoption.config import Settings
 from adoption.errors import Invalid, NotFound
 from adoption.jobs.runs import RunResult, events_since, run_once_recorded
-from adoption.partitions import clamp, cut_before, days_cut, ensure_partitions, months_cut
+from adoption.partitions import ensure_partitions
+from adoption.retention import clamp, cut_before, days_cut, months_cut
 from adoption.scoring.snapshots import snapshot_scores
 from adoption.usage.rollups import rebuild_rollups_job
 from api.clock import utcnow

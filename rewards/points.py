@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from adoption.calendar import Month
 from adoption.ingest.registry import canonical_map
 from adoption.models import Employee, Event, Feature, Site, arrived_since
-from adoption.partitions import horizon
+from adoption.retention import horizon
 from rewards.champions.periods import frozen_months
 from rewards.ledger import book
 from rewards.models import PointsLedger

@@ -94,7 +94,7 @@ def rebuild_rollups(
 
     from adoption.ingest.registry import canonical_map
     from adoption.models import Employee, Event
-    from adoption.partitions import horizon
+    from adoption.retention import horizon
 
     kept_from = horizon(session, "event")
     if kept_from is not None and (day_from is None or day_from < kept_from):

@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from adoption import partitions, schema
+from adoption import partitions, retention, schema
 from adoption.calendar import Month, chain_today_of
 from adoption.errors import Invalid
 from api.cli.context import Context, month_option, pass_ctx, table
@@ -48,7 +48,7 @@ def db_partitions(ctx: Context) -> None:
 @click.option("--before", callback=month_option, help="Drop raw events of months before this one.")
 @click.option(
     "--days",
-    type=click.IntRange(min=0, max=partitions.MAX_RETENTION_DAYS),
+    type=click.IntRange(min=0, max=retention.MAX_RETENTION_DAYS),
     help="Purge raw events older than this many days (default: UPTAKE_RETENTION_DAYS).",
 )
 @click.option("--yes", is_flag=True, help="Do it; without --yes, only say what would go.")
@@ -63,20 +63,20 @@ def db_retention(ctx: Context, before: Month | None, days: int | None, yes: bool
     with ctx.unit_of_work() as session:
         today = chain_today_of(session, now)
         asked = _cut_day(ctx, today, before, days)
-        first = partitions.clamp(asked, oldest_open_month(session, asked))
+        first = retention.clamp(asked, oldest_open_month(session, asked))
         if first != asked:
             click.echo(
                 f"cut held back from {asked} to {first}: {Month.of(first)} is not closed yet,"
                 " and its points are re-derived from its events"
             )
         if not yes:
-            going = partitions.rows_before(session, first)
+            going = retention.rows_before(session, first)
             for g in going:
                 scope = "" if g.whole else f" before {first}"
                 click.echo(f"would remove {g.what}{scope} ({g.rows} rows)")
             click.echo(f"events before {first} would go; run again with --yes to remove them")
             return
-        dropped = partitions.cut_before(session, "event", first, now)
+        dropped = retention.cut_before(session, "event", first, now)
     click.echo(
         f"dropped {len(dropped.partitions)} partition(s), {dropped.rows} events;"
         f" events now start on {dropped.before}"
@@ -100,6 +100,6 @@ def _cut_day(ctx: Context, today: date, before: Month | None, days: int | None) 
     if not days:
         raise click.UsageError("Give --days or --before (UPTAKE_RETENTION_DAYS is not set).")
     try:
-        return partitions.days_cut(today, days)
+        return retention.days_cut(today, days)
     except Invalid as exc:
         raise click.BadParameter(exc.details["days"][0], param_hint="--days") from exc

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from adoption import partitions
+from adoption import partitions, retention
 from adoption.calendar import Month
 from adoption.ingest.batch import ingest_batch
 from adoption.masterdata import records
@@ -136,7 +136,7 @@ def test_retention_drops_old_events_and_keeps_what_was_derived_from_them(store, 
         )
     ).all()
 
-    dropped = partitions.drop_before(session, "event", Month(2026, 10), NOW)
+    dropped = retention.drop_before(session, "event", Month(2026, 10), NOW)
     session.commit()
 
     assert dropped.before == date(2026, 10, 1)
@@ -146,7 +146,7 @@ def test_retention_drops_old_events_and_keeps_what_was_derived_from_them(store, 
     else:
         assert dropped.rows == 3
     assert by_month(session, Event.local_day, Event) == {"2026-10": 3, "2026-11": 3}
-    assert partitions.horizon(session) == date(2026, 10, 1)
+    assert retention.horizon(session) == date(2026, 10, 1)
     assert session.scalar(select(func.count()).select_from(EventKey)) == 9
 
     # A retried batch from the dropped month is still a duplicate: its keys are kept.
@@ -178,14 +178,14 @@ def test_retention_drops_old_events_and_keeps_what_was_derived_from_them(store, 
 def test_retention_never_cuts_rollups_or_the_ledger(session):
     for table in ("daily_usage", "points_ledger"):
         with pytest.raises(ValueError, match="only event"):
-            partitions.drop_before(session, table, Month(2026, 10), NOW)
+            retention.drop_before(session, table, Month(2026, 10), NOW)
 
 
 def test_the_horizon_only_rises(store, session):
     three_months(session)
-    partitions.drop_before(session, "event", Month(2026, 11), NOW)
-    partitions.drop_before(session, "event", Month(2026, 10), NOW)
-    assert partitions.horizon(session) == date(2026, 11, 1)
+    retention.drop_before(session, "event", Month(2026, 11), NOW)
+    retention.drop_before(session, "event", Month(2026, 10), NOW)
+    assert retention.horizon(session) == date(2026, 11, 1)
 
 
 def test_the_partitions_job_creates_months_and_applies_the_retention(

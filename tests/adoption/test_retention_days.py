@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from adoption import partitions
+from adoption import partitions, retention
 from adoption.config import Settings
 from adoption.errors import Invalid
 from adoption.masterdata import records
@@ -53,28 +53,28 @@ def event_days(session) -> list[date]:
 
 
 def test_the_cut_is_today_minus_the_days():
-    assert partitions.days_cut(TODAY, 62) == CUT  # 2027-01-05 − 62 days
+    assert retention.days_cut(TODAY, 62) == CUT  # 2027-01-05 − 62 days
 
 
 def test_fewer_than_62_days_is_refused_naming_the_reason():
     with pytest.raises(Invalid) as refused:
-        partitions.days_cut(TODAY, 61)
+        retention.days_cut(TODAY, 61)
     assert "at least 62 days" in refused.value.details["days"][0]
 
 
 def test_purging_keeps_every_figure_the_screens_show(world, session):
     before = numbers(session, LATER)
-    dropped = partitions.retention_cut_days(session, TODAY, 62, LATER)
+    dropped = retention.retention_cut_days(session, TODAY, 62, LATER)
     session.commit()
 
-    assert dropped.before == CUT and partitions.horizon(session) == CUT
+    assert dropped.before == CUT and retention.horizon(session) == CUT
     assert event_days(session)[0] == CUT  # October and 11-02, 11-03 are gone
     assert numbers(session, LATER) == before
 
 
 def test_the_jobs_rerun_after_a_purge_change_nothing(world, session):
     before = numbers(session, LATER)
-    partitions.retention_cut_days(session, TODAY, 62, LATER)
+    retention.retention_cut_days(session, TODAY, 62, LATER)
     session.commit()
 
     rebuild_rollups(session)
@@ -94,7 +94,7 @@ def scores(snapshots: list[dict]) -> set[tuple]:
 
 
 def test_a_points_change_rederives_only_days_after_the_cut(world, session):
-    partitions.retention_cut_days(session, TODAY, 62, LATER)
+    retention.retention_cut_days(session, TODAY, 62, LATER)
     records.put_feature(session, "pos.tip", {"points": 7}, now=LATER)
     derive_points_job(session, now=LATER + timedelta(minutes=1), since=LATER)
     session.commit()
@@ -110,7 +110,7 @@ def test_a_points_change_rederives_only_days_after_the_cut(world, session):
 
 def test_a_resend_of_purged_events_is_still_a_duplicate(world, session):
     sent = [e for e in world.world.events if e["user_id"] == ANNA]
-    partitions.retention_cut_days(session, TODAY, 62, LATER)
+    retention.retention_cut_days(session, TODAY, 62, LATER)
     again = world.send(sent, now=LATER)
     assert (again.accepted, again.duplicates) == (0, len(sent))
     assert session.scalar(select(func.count()).select_from(EventKey)) >= len(sent)
@@ -119,7 +119,7 @@ def test_a_resend_of_purged_events_is_still_a_duplicate(world, session):
 def test_whole_months_before_the_cut_are_dropped_on_postgresql(world, session, backend):
     if backend != "postgresql":
         pytest.skip("partitions are PostgreSQL's")
-    dropped = partitions.retention_cut_days(session, TODAY, 62, LATER)
+    dropped = retention.retention_cut_days(session, TODAY, 62, LATER)
     session.commit()
     assert dropped.partitions == ["event_p202610"]
     assert session.scalar(text("SELECT to_regclass('event_p202610')")) is None
@@ -142,8 +142,8 @@ def test_the_cut_is_held_back_to_the_oldest_month_not_closed(world, session):
     assert oldest_open_month(session, CUT) == date(2026, 11, 1)  # October closed, November not
     close_month(session, NOV, now=LATER, actor="hr")
     assert oldest_open_month(session, CUT) is None
-    assert partitions.clamp(CUT, None) == CUT
-    assert partitions.clamp(CUT, date(2026, 11, 1)) == date(2026, 11, 1)
+    assert retention.clamp(CUT, None) == CUT
+    assert retention.clamp(CUT, date(2026, 11, 1)) == date(2026, 11, 1)
 
 
 def test_a_month_not_closed_before_a_closed_one_holds_the_cut_back(world, session):
@@ -232,7 +232,7 @@ def test_cli_holds_the_cut_back_to_a_month_not_closed(world, session, runner, cl
 
 def test_more_than_100_years_is_refused_naming_the_reason():
     with pytest.raises(Invalid) as refused:
-        partitions.days_cut(TODAY, 36501)
+        retention.days_cut(TODAY, 36501)
     assert "at most 36500 days" in refused.value.details["days"][0]
 
 

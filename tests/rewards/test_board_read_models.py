@@ -16,8 +16,8 @@ from adoption.calendar import Month
 from adoption.ingest.batch import ingest_batch
 from adoption.masterdata import records
 from adoption.models import SnapshotState
-from adoption.partitions import drop_before
 from adoption.privacy import OPERATOR, Viewer
+from adoption.retention import drop_before
 from adoption.scoring.proficiency import fresh_snapshot_employees, fresh_unused
 from adoption.scoring.snapshots import snapshot_scores
 from rewards import ledger
