@@ -40,7 +40,7 @@ from adoption.config import Settings
 from adoption.db import make_engine, make_sessionmaker
 from adoption.identity import credentials
 from adoption.ingest.batch import ingest_batch
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from adoption.models import Event
 from api import create_app
 
@@ -305,7 +305,7 @@ def build_template(backend, data: Dataset) -> str:
             values = {"display_name": f"Person {user_id}", "site_id": site}
             records.put_employee(session, user_id, values, now=now)
         for action, values in data.features:
-            records.put_feature(session, action, values, now=now)
+            feature_records.put_feature(session, action, values, now=now)
         _, token = credentials.create_token(session, role="ingest", name=SOURCE, now=now)
         session.commit()
     backend.seal_template(engine)

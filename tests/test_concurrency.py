@@ -37,7 +37,7 @@ from adoption.db import (
     scratch_postgres,
     unit_of_work,
 )
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from adoption.masterdata.cleaning import key_of
 from adoption.models import Employee, Event, EventKey, Feature
 from tests.conftest import BACKENDS, PG_SERVER_URL
@@ -115,7 +115,7 @@ def seed(url: str) -> None:
             site = list(SITES)[n % 2]
             records.put_employee(session, user, {"display_name": user, "site_id": site}, now=now)
         for action in MAPPED:
-            records.put_feature(session, action, {"is_core": True, "points": 1}, now=now)
+            feature_records.put_feature(session, action, {"is_core": True, "points": 1}, now=now)
     engine.dispose()
 
 

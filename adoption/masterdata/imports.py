@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from adoption.errors import Invalid, NotFound
 from adoption.ingest.json_input import UnreadableJson, parse_int, read_json
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from adoption.masterdata.cleaning import Rejected, clean_records, read_records, write_rejected
 
 KINDS = ("sites", "roster", "features")
@@ -112,8 +112,8 @@ def _upsert(session, kind, values, now, actor, default_tz) -> str:
         obj, created = records.put_employee(session, user_id, values, now=now, actor=actor)
     else:
         action = values.pop("action")
-        before = _snapshot(session, records.get_feature, action)
-        obj, created = records.put_feature(session, action, values, now=now, actor=actor)
+        before = _snapshot(session, feature_records.get_feature, action)
+        obj, created = feature_records.put_feature(session, action, values, now=now, actor=actor)
     if created:
         return "created"
     return "updated" if obj.updated_at != before else "unchanged"

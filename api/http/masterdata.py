@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g
 
 from adoption.errors import Forbidden, NotFound
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from api import database
 from api.auth import ALL_READERS, require_person, requires, visible_site, visible_site_ids
 from api.clock import utcnow
@@ -134,7 +134,7 @@ def put_employee(values, user_id):
 @bp.response(200, FeatureSchema(many=True))
 def list_features(args):
     limit = args["limit"]
-    features = records.list_features(
+    features = feature_records.list_features(
         database.session(),
         limit=limit,
         after=decode_cursor(args["cursor"]),
@@ -147,7 +147,7 @@ def list_features(args):
 @requires(*ALL_READERS)
 @bp.response(200, FeatureSchema)
 def get_feature(action):
-    return records.get_feature(database.session(), action)
+    return feature_records.get_feature(database.session(), action)
 
 
 @bp.put("/features/<path:action>", parameters=path("action"))
@@ -156,11 +156,12 @@ def get_feature(action):
 @bp.response(200, FeatureSchema)
 @bp.alt_response(201, schema=FeatureSchema, description="Created")
 def put_feature(values, action):
-    """Map an action (`records.map_feature`, the admin page's rule): omitted `points` is 1 until
-    the action is mapped, then kept; any other omitted field keeps its value (its default on
-    create); an `alias_of` naming no known feature is 422 validation_error naming it."""
+    """Map an action (`feature_records.map_feature`, the admin page's rule): omitted `points` is
+    1 until the action is mapped, then kept; any other omitted field keeps its value (its
+    default on create); an `alias_of` naming no known feature is 422 validation_error naming
+    it."""
     session = database.session()
-    feature, created = records.map_feature(
+    feature, created = feature_records.map_feature(
         session, action, values, now=utcnow(), actor=g.principal.name
     )
     return feature, 201 if created else 200

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 from adoption.errors import Conflict, Invalid, Unreadable
 from adoption.ingest import quarantine
 from adoption.ingest.json_input import read_json
-from adoption.masterdata import records
+from adoption.masterdata import feature_records
 from api import database
 from api.schemas.masterdata import FeaturePutSchema
 from api.web import bp
@@ -160,7 +160,7 @@ def features():
 
 
 def _features_page(errors: dict | None = None, values: dict | None = None, status: int = 200):
-    queue = records.mapping_queue(database.session(), now())
+    queue = feature_records.mapping_queue(database.session(), now())
     return render_page(
         "features.html",
         title="Unmapped actions",
@@ -177,14 +177,16 @@ def _features_page(errors: dict | None = None, values: dict | None = None, statu
 @page()
 def map_feature():
     """Maps one action: the fields of the API's feature PUT, checked by the same schema and
-    mapped by the same rule (`records.map_feature`)."""
+    mapped by the same rule (`feature_records.map_feature`)."""
     session = database.session()
     action = request.form.get("action", "")
     form = {k: request.form.get(k, "").strip() for k in FEATURE_FORM_FIELDS}
     form["is_core"] = request.form.get("is_core") == "on"
     try:
         values = FeaturePutSchema().load(_feature_values(form))
-        feature, _ = records.map_feature(session, action, values, now=now(), actor=g.principal.name)
+        feature, _ = feature_records.map_feature(
+            session, action, values, now=now(), actor=g.principal.name
+        )
     except ValidationError as exc:
         return _features_page({action: exc.messages}, {action: form}, 422)
     except Invalid as exc:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from adoption import partitions, retention
 from adoption.calendar import Month
 from adoption.ingest.batch import ingest_batch
-from adoption.masterdata import records
+from adoption.masterdata import feature_records
 from adoption.models import DailyUsage, Event, EventKey
 from adoption.usage.rollups import rebuild_rollups
 from api import jobs
@@ -29,7 +29,7 @@ TODAY = NOW.date()
 def store(make_site, make_employee, session):
     make_site("S001", "UTC")
     make_employee("E001", "S001")
-    records.put_feature(session, "pos.sale", {"is_core": True, "points": 2}, now=NOW)
+    feature_records.put_feature(session, "pos.sale", {"is_core": True, "points": 2}, now=NOW)
     session.commit()
 
 
@@ -155,7 +155,7 @@ def test_retention_drops_old_events_and_keeps_what_was_derived_from_them(store, 
     # Re-deriving from raw events never reaches before the horizon: a full rollup rebuild and a
     # points edit leave September's rollups and ledger as they were.
     rebuild_rollups(session)
-    records.put_feature(session, "pos.sale", {"points": 5}, now=NOW + timedelta(minutes=1))
+    feature_records.put_feature(session, "pos.sale", {"points": 5}, now=NOW + timedelta(minutes=1))
     derive_points_job(session, now=NOW + timedelta(minutes=2), since=NOW)
     session.commit()
     assert by_month(session, DailyUsage.local_day, DailyUsage) == rollups_before

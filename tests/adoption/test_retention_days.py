@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from adoption import partitions, retention
 from adoption.config import Settings
 from adoption.errors import Invalid
-from adoption.masterdata import records
+from adoption.masterdata import feature_records
 from adoption.models import Event, EventKey
 from adoption.scoring.snapshots import snapshot_scores
 from adoption.usage.rollups import rebuild_rollups
@@ -95,7 +95,7 @@ def scores(snapshots: list[dict]) -> set[tuple]:
 
 def test_a_points_change_rederives_only_days_after_the_cut(world, session):
     retention.retention_cut_days(session, TODAY, 62, LATER)
-    records.put_feature(session, "pos.tip", {"points": 7}, now=LATER)
+    feature_records.put_feature(session, "pos.tip", {"points": 7}, now=LATER)
     derive_points_job(session, now=LATER + timedelta(minutes=1), since=LATER)
     session.commit()
 

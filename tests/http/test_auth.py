@@ -16,7 +16,7 @@ from sqlalchemy import select
 from adoption.identity import credentials
 from adoption.identity.models import ROLES, Account
 from adoption.ingest import quarantine
-from adoption.masterdata import records
+from adoption.masterdata import feature_records
 from adoption.models import Quarantine
 from tests.helpers import event
 from tests.web.conftest import log_in
@@ -397,7 +397,7 @@ def world(make_site, make_employee, session) -> dict:
     make_site("S002")
     make_employee("E001", "S001")
     make_employee("E002", "S002")
-    records.put_feature(session, "pos.sale.complete", {}, now=NOW)
+    feature_records.put_feature(session, "pos.sale.complete", {}, now=NOW)
     # Valid now (the site exists), so an admin's replay is accepted.
     held = {"site_id": ["Unknown site."]}
     quarantine.store_events(session, "pos", [(event("q1"), held), (event("q2"), held)], NOW)

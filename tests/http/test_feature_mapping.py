@@ -1,5 +1,6 @@
-"""PUT /features/{action} maps by the same rule as the admin page (`records.map_feature`): an
-omitted points field is 1 on create and kept on replace; an unknown alias_of is refused.
+"""PUT /features/{action} maps by the same rule as the admin page
+(`feature_records.map_feature`): an omitted points field is 1 on create and kept on replace; an
+unknown alias_of is refused.
 GET /employees?rostered= filters by HR's roster."""
 
 from __future__ import annotations

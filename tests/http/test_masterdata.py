@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from adoption.masterdata import records
+from adoption.masterdata import feature_records
 from adoption.models import AuditLog, DailyUsage, Event, Feature
 from api import create_app
 from tests.conftest import NOW
@@ -370,7 +370,7 @@ def test_creating_the_target_of_a_dangling_alias_moves_its_rollups(
     make_site("S001")
     make_employee("E001", "S001")
     # A catalog import may alias an action defined later (PUT refuses an unknown alias_of).
-    records.put_feature(session, "pos.refund.v2", {"alias_of": "pos.refund"}, now=NOW)
+    feature_records.put_feature(session, "pos.refund.v2", {"alias_of": "pos.refund"}, now=NOW)
     session.commit()
     send_events([event(1, action="pos.refund.v2", occurred_at="2026-11-02T10:00:00Z")])
     # pos.refund does not exist yet: the alias dangles and v2 counts as itself.

@@ -14,7 +14,7 @@ from sqlalchemy import delete
 
 from adoption.calendar import Month
 from adoption.ingest.batch import ingest_batch
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from adoption.models import SnapshotState
 from adoption.privacy import OPERATOR, Viewer
 from adoption.retention import drop_before
@@ -100,7 +100,7 @@ def _run(session, ops, world, n: int) -> datetime:
         elif kind == "edit":
             _, action, points, cap, core = op
             values = {"points": points, "daily_cap": cap, "is_core": core, "expected_ms": 1000}
-            records.put_feature(session, action, values, now=clock)
+            feature_records.put_feature(session, action, values, now=clock)
         else:
             clock = _job(session, kind, clock, since)
         session.commit()
@@ -184,7 +184,7 @@ def test_rebuild_totals_reports_and_repairs_a_drift(session):
         }
         for i in range(3)
     ]
-    records.put_feature(session, "pos.sale", {"points": 2}, now=NOW)
+    feature_records.put_feature(session, "pos.sale", {"points": 2}, now=NOW)
     ingest_batch(session, source="pos", events=events, now=NOW)
     derive_points_job(session, now=NOW)
     session.execute(delete(ledger.PointsTotal))
@@ -230,7 +230,7 @@ def cached(session):
         records.put_site(session, code, {"name": code}, now=NOW, actor="test", default_tz="UTC")
     for user in ("c1", "c2"):
         records.put_employee(session, user, {"display_name": user, "site_id": "W0A"}, now=NOW)
-    records.put_feature(session, "pos.sale", {"points": 2, "is_core": True}, now=NOW)
+    feature_records.put_feature(session, "pos.sale", {"points": 2, "is_core": True}, now=NOW)
     events = [_sale("c1", n, date(2026, 11, 18)) for n in range(3)]
     ingest_batch(session, source="pos", events=events, now=NOW)
     derive_points_job(session, now=NOW)
@@ -320,7 +320,7 @@ def test_a_points_edit_keeps_snapshots_fresh_and_a_core_edit_makes_them_stale(ca
     person = records.get_employee(cached, "c1").id
     assert fresh_snapshot_employees(cached, [person], 1) == {person}
     later = NOW + timedelta(minutes=1)
-    records.put_feature(cached, "pos.sale", {"points": 5, "daily_cap": 20}, now=later)
+    feature_records.put_feature(cached, "pos.sale", {"points": 5, "daily_cap": 20}, now=later)
     assert fresh_snapshot_employees(cached, [person], 1) == {person}
-    records.put_feature(cached, "pos.sale", {"expected_ms": 700}, now=later)
+    feature_records.put_feature(cached, "pos.sale", {"expected_ms": 700}, now=later)
     assert fresh_snapshot_employees(cached, [person], 1) == set()

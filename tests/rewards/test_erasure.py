@@ -19,7 +19,7 @@ from adoption.identity.login import log_in
 from adoption.identity.models import Account, ApiToken
 from adoption.ingest import quarantine
 from adoption.ingest.batch import ingest_batch
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from adoption.masterdata.erasure import pseudonym_code
 from adoption.models import AccessLog, AuditLog, Base, DailyUsage, Employee, Event, Quarantine
 from adoption.usage.rollups import rebuild_rollups
@@ -228,7 +228,7 @@ def test_rederiving_points_and_rollups_leaves_a_forgotten_person_alone(world, se
 
     forget(session)
     ledger, rollups, bert = anna(PointsLedger), anna(DailyUsage), points(BERT)
-    records.put_feature(session, "pos.tip", {"points": 7}, now=LATER)
+    feature_records.put_feature(session, "pos.tip", {"points": 7}, now=LATER)
     derive_points_job(session, now=LATER + timedelta(minutes=1), since=LATER)
     rebuild_rollups(session)
     session.commit()

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
-from adoption.masterdata import records
+from adoption.masterdata import feature_records
 from adoption.models import Feature, Site
 from api.cli.main import main
 from rewards.models import ChampionPeriod, PointsLedger
@@ -157,7 +157,7 @@ def test_raised_points_are_booked_as_a_correction_row(scn):
     scn.send(sales(scn, 3))
     derive(scn)
     before = ledger_rows(scn.session)
-    records.put_feature(scn.session, "pos.sale", {"points": 3}, now=LATER)
+    feature_records.put_feature(scn.session, "pos.sale", {"points": 3}, now=LATER)
     scn.session.commit()
     derive(scn, since=LATER, now=LATER)
     rows = ledger_rows(scn.session)
@@ -170,7 +170,7 @@ def test_a_lowered_cap_is_booked_as_a_negative_correction(scn):
     scn.feature("pos.sale", points=2, daily_cap=6)
     scn.send(sales(scn, 3))
     derive(scn)
-    records.put_feature(scn.session, "pos.sale", {"daily_cap": 4}, now=LATER)
+    feature_records.put_feature(scn.session, "pos.sale", {"daily_cap": 4}, now=LATER)
     scn.session.commit()
     derive(scn, since=LATER, now=LATER)
     assert [p for _, p in ledger_rows(scn.session)] == [6, -2]  # 6 booked, then 4 − 6 = −2
@@ -202,7 +202,7 @@ def test_a_rule_change_leaves_a_closed_month_alone(scn):
     scn.send(scn.ev("E1", "pos.sale", october), scn.ev("E1", "pos.sale", DAY))
     derive(scn)
     close_month(scn.session, "2026-10")
-    records.put_feature(scn.session, "pos.sale", {"points": 5}, now=LATER)
+    feature_records.put_feature(scn.session, "pos.sale", {"points": 5}, now=LATER)
     scn.session.commit()
     derive(scn, since=LATER, now=LATER)
     assert totals(scn.session) == {("S1", october): 2, ("S1", DAY): 5}  # only November: 1 × 5
@@ -215,7 +215,7 @@ def busy_history(scn: Scenario) -> None:
     derive(scn)
     scn.send(sales(scn, 2, hour=12, site="S2"), now=LATER)
     derive(scn, since=LATER, now=LATER)
-    records.put_feature(scn.session, "pos.sale", {"daily_cap": 3}, now=LATER)
+    feature_records.put_feature(scn.session, "pos.sale", {"daily_cap": 3}, now=LATER)
     scn.session.commit()
     derive(scn, since=LATER, now=LATER)
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from adoption.masterdata import records
+from adoption.masterdata import feature_records
 from adoption.models import Event, Feature, Quarantine
 from tests.adoption.scoring.test_proficiency import NOW
 from tests.helpers import event
@@ -181,7 +181,7 @@ def test_mapping_an_action_saves_every_field_and_removes_it_from_the_list(admin,
 
 
 def test_mapping_as_an_alias_of_a_known_action(admin, unmapped, session):
-    records.put_feature(session, "pos.giftcard", {"is_core": True}, now=NOW)
+    feature_records.put_feature(session, "pos.giftcard", {"is_core": True}, now=NOW)
     session.commit()
     map_form(admin, unmapped, alias_of="POS.Giftcard")
     assert feature(session, unmapped).alias_of == "pos.giftcard"
@@ -225,7 +225,7 @@ def test_blank_points_mean_not_given_not_0(admin, unmapped, session):
 
 
 def test_blank_points_keep_points_already_set(admin, unmapped, session):
-    records.put_feature(session, unmapped, {"points": 7}, now=NOW)
+    feature_records.put_feature(session, unmapped, {"points": 7}, now=NOW)
     session.commit()
     map_form(admin, unmapped, points="", is_core="on")
     saved = feature(session, unmapped)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, text
 from adoption.ingest import bulk
 from adoption.ingest.batch import EVENT_COLUMNS, ingest_batch, local_day_of
 from adoption.ingest.validation import validate_event
-from adoption.masterdata import records
+from adoption.masterdata import feature_records
 from adoption.models import DailyUsage, Employee, Event, EventKey, Feature, Site
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -40,9 +40,9 @@ def seed(make_site, make_employee, session) -> None:
         make_site(code, zone)
     make_employee("E001", "S001")
     make_employee("E002", "S002")
-    records.put_feature(session, "pos.sale", {"is_core": True}, now=NOW)
-    records.put_feature(session, "pos.refund", {"is_core": True}, now=NOW)
-    records.put_feature(session, "pos.refund.v2", {"alias_of": "pos.refund"}, now=NOW)
+    feature_records.put_feature(session, "pos.sale", {"is_core": True}, now=NOW)
+    feature_records.put_feature(session, "pos.refund", {"is_core": True}, now=NOW)
+    feature_records.put_feature(session, "pos.refund.v2", {"alias_of": "pos.refund"}, now=NOW)
     session.commit()
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from adoption.errors import Invalid, NotFound
-from adoption.masterdata import imports, records
+from adoption.masterdata import feature_records, imports, records
 from adoption.models import Employee, Site
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -190,7 +190,7 @@ def test_employees_are_found_and_listed_by_case_insensitive_id(session, sites):
 
 
 def test_a_new_feature_gets_the_defaults_and_is_mapped(session):
-    feature, created = records.put_feature(session, " POS.Refund ", {}, now=NOW)
+    feature, created = feature_records.put_feature(session, " POS.Refund ", {}, now=NOW)
     assert created is True
     assert (feature.action, feature.module, feature.is_core, feature.points) == (
         "pos.refund",
@@ -202,33 +202,40 @@ def test_a_new_feature_gets_the_defaults_and_is_mapped(session):
 
 
 def test_replacing_a_feature_keeps_the_fields_left_out(session):
-    records.put_feature(session, "pos.refund", {"is_core": True, "points": 5}, now=NOW)
-    feature, created = records.put_feature(session, "POS.REFUND", {"daily_cap": 3}, now=LATER)
+    feature_records.put_feature(session, "pos.refund", {"is_core": True, "points": 5}, now=NOW)
+    feature, created = feature_records.put_feature(
+        session, "POS.REFUND", {"daily_cap": 3}, now=LATER
+    )
     assert created is False
     assert (feature.is_core, feature.points, feature.daily_cap) == (True, 5, 3)
-    assert records.get_feature(session, "Pos.Refund").id == feature.id
+    assert feature_records.get_feature(session, "Pos.Refund").id == feature.id
 
 
 def test_a_feature_cannot_alias_itself(session):
     with pytest.raises(Invalid) as caught:
-        records.put_feature(session, "pos.refund", {"alias_of": " POS.Refund "}, now=NOW)
+        feature_records.put_feature(session, "pos.refund", {"alias_of": " POS.Refund "}, now=NOW)
     assert list(caught.value.details) == ["alias_of"]
 
 
 def test_mapping_refuses_an_alias_to_an_unknown_feature(session):
     with pytest.raises(Invalid) as caught:
-        records.map_feature(session, "pos.refund.v2", {"alias_of": "pos.refnud"}, now=NOW)
+        feature_records.map_feature(session, "pos.refund.v2", {"alias_of": "pos.refnud"}, now=NOW)
     assert caught.value.details == {"alias_of": ["No feature 'pos.refnud'."]}
-    records.put_feature(session, "pos.refund", {}, now=NOW)
-    feature, _ = records.map_feature(session, "pos.refund.v2", {"alias_of": "POS.REFUND"}, now=NOW)
+    feature_records.put_feature(session, "pos.refund", {}, now=NOW)
+    feature, _ = feature_records.map_feature(
+        session, "pos.refund.v2", {"alias_of": "POS.REFUND"}, now=NOW
+    )
     assert feature.alias_of == "pos.refund"
 
 
 def test_features_list_mapped_or_unmapped(session):
-    records.put_feature(session, "b.two", {}, now=NOW)
-    records.put_feature(session, "a.one", {}, now=NOW)
-    assert [f.action for f in records.list_features(session, limit=10)] == ["a.one", "b.two"]
-    assert records.list_features(session, limit=10, unmapped=True) == []
+    feature_records.put_feature(session, "b.two", {}, now=NOW)
+    feature_records.put_feature(session, "a.one", {}, now=NOW)
+    assert [f.action for f in feature_records.list_features(session, limit=10)] == [
+        "a.one",
+        "b.two",
+    ]
+    assert feature_records.list_features(session, limit=10, unmapped=True) == []
 
 
 # --- import ---

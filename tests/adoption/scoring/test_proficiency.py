@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from adoption.ingest.batch import ingest_batch
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from adoption.models import Event
 from adoption.scoring import proficiency
 from adoption.scoring.components import score_frame
@@ -67,7 +67,7 @@ class Scenario:
         return self
 
     def feature(self, action: str, **values) -> Scenario:
-        records.put_feature(self.session, action, values, now=NOW)
+        feature_records.put_feature(self.session, action, values, now=NOW)
         self.world.features.setdefault(action, {}).update(values)
         return self
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from adoption.ingest.batch import ingest_batch
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from adoption.models import Base, DailyUsage, Employee
 from adoption.scoring.components import score_frame
 from adoption.scoring.proficiency import proficient_since_map
@@ -124,7 +124,7 @@ def load_master_data(session, world: World) -> None:
     for user, emp in world.employees.items():
         records.put_employee(session, user, {"display_name": user, **emp}, now=NOW)
     for action, feature in world.features.items():
-        records.put_feature(session, action, feature, now=NOW)
+        feature_records.put_feature(session, action, feature, now=NOW)
     session.commit()
 
 

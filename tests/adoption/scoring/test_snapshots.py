@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from adoption import generations
 from adoption.generations import generation_of
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from adoption.models import ScoreSnapshot
 from adoption.scoring.components import score_frame
 from adoption.scoring.proficiency import fresh_unused, proficient_since_map, snapshot_coverage
@@ -156,7 +156,7 @@ def test_snapshots_are_not_trusted_after_the_feature_catalog_changes(store):
     # + 20 = 68.11 < 70, so A was never proficient under the catalog as it is now; the stored
     # levels predate the change and must not answer.
     for k in range(8):
-        records.put_feature(session, f"pos.new{k}", {"is_core": True}, now=LATER)
+        feature_records.put_feature(session, f"pos.new{k}", {"is_core": True}, now=LATER)
     session.commit()
     assert proficient_since_map(session, [a], d(19), rules)[a] is None
     snapshot_scores(session, now=LATER + timedelta(minutes=1))

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from adoption.models import Employee
 from rewards.champions.data import last_points_at
 from rewards.champions.months import close_month, lagging_pairs
@@ -86,7 +86,7 @@ def load(session, history: dict) -> Scenario:
     session.commit()
     if history["change"]:
         action, values = history["change"]
-        records.put_feature(session, action, values, now=LATER)
+        feature_records.put_feature(session, action, values, now=LATER)
         session.commit()
     if history["moved"]:
         records.put_site(session, history["moved"], {"timezone": "Pacific/Auckland"}, **MOVED_BY)
@@ -143,7 +143,7 @@ def test_a_day_at_two_sites_then_a_catalogue_edit_leaves_no_pair_to_derive(
         scn.ev("E1", "pos.a", d(5), site="S2", times=at_s2),
     )
     derive_points_job(session, now=NOW)
-    records.put_feature(session, "pos.a", edit, now=LATER)
+    feature_records.put_feature(session, "pos.a", edit, now=LATER)
     derive_points(session, lagging_pairs(session, FIRST, LAST), now=LATER)
     assert derive_points(session, all_pairs(session, FIRST, LAST), now=LATER) == 0
 
@@ -175,7 +175,7 @@ def test_a_cap_lowered_after_a_day_at_two_sites_was_derived_is_left_to_the_deriv
     scn.feature("pos.a", points=2)
     scn.send(scn.ev("E1", "pos.a", d(5)), scn.ev("E1", "pos.a", d(5), site="S2"))
     derive_points_job(session, now=NOW)
-    records.put_feature(session, "pos.a", {"daily_cap": 3}, now=LATER)
+    feature_records.put_feature(session, "pos.a", {"daily_cap": 3}, now=LATER)
     assert lagging_pairs(session, FIRST, LAST) == {(scn_id(scn), d(5))}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from adoption.masterdata import records
+from adoption.masterdata import feature_records, records
 from rewards.champions.months import close_month, compute_month, get_month
 from rewards.points import derive_points_job
 from tests.adoption.scoring.test_proficiency import at
@@ -124,7 +124,7 @@ def test_time_of_last_points_skips_points_reversed_to_zero(month):
     assert champion(month)["points"] == 7
     # pos.cap is now worth nothing: a −2 correction row (which keeps 11:00) leaves E1 5 points,
     # the last of them earned at 05:00 on 10-13, not at 11:00 on 10-14.
-    records.put_feature(month.session, "pos.cap", {"points": 0}, now=CLOSE_AT)
+    feature_records.put_feature(month.session, "pos.cap", {"points": 0}, now=CLOSE_AT)
     derive_points_job(month.session, now=CLOSE_AT)
     month.session.commit()
     c = champion(month)

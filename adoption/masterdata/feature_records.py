@@ -1,0 +1,171 @@
+"""Features (the catalogue of actions): read, create-or-replace, map, and list with keyset
+pagination. Points and caps feed the bonus run, so every change is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adoption import audit
+from adoption.calendar import chain_today_of
+from adoption.errors import Invalid, NotFound
+from adoption.ingest.registry import module_of
+from adoption.limits import DAILY_CAP, EXPECTED_MS, POINTS, check_values
+from adoption.masterdata.cleaning import normalise_action
+from adoption.masterdata.records import apply_values, find, required_key
+from adoption.models import Feature, Site
+from adoption.usage.insights import unmapped_actions
+
+FEATURE_FIELDS = ("module", "is_core", "expected_ms", "points", "daily_cap", "alias_of")
+UNMAPPED_WINDOW_DAYS = 28
+DEFAULT_POINTS = 1  # a feature's points when an admin maps it without giving any
+MAX_MAPPED_SHOWN = 1000
+
+
+def get_feature(session: Session, action: str) -> Feature:
+    feature = find(session, Feature, Feature.action, normalise_action(action))
+    if feature is None:
+        raise NotFound(f"No feature {action!r}.", {"action": action})
+    return feature
+
+
+def list_features(
+    session: Session, *, limit: int, after: str | None = None, unmapped: bool | None = None
+) -> list[Feature]:
+    stmt = select(Feature).order_by(Feature.action).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Feature.action > after)
+    if unmapped is not None:
+        stmt = stmt.where(Feature.mapped.is_(not unmapped))
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class MappingQueue:
+    """What an admin maps: the actions waiting (`adoption.usage.insights.unmapped_actions`:
+    action, first_seen, events) with their events counted at every site over `first`..`last`
+    (`window_days` local days ending on the chain's current day, `chain_today`), and the mapped
+    actions an alias may name (by action, at most `MAX_MAPPED_SHOWN`)."""
+
+    first: date
+    last: date
+    window_days: int
+    waiting: list[dict]
+    mapped: list[str]
+
+
+def mapping_queue(session: Session, now: datetime) -> MappingQueue:
+    last = chain_today_of(session, now)
+    first = last - timedelta(days=UNMAPPED_WINDOW_DAYS - 1)
+    site_ids = set(session.scalars(select(Site.id)))
+    return MappingQueue(
+        first=first,
+        last=last,
+        window_days=UNMAPPED_WINDOW_DAYS,
+        waiting=unmapped_actions(session, site_ids, first, last),
+        mapped=[f.action for f in list_features(session, limit=MAX_MAPPED_SHOWN, unmapped=False)],
+    )
+
+
+def map_feature(
+    session: Session, action: str, values: dict, *, now: datetime, actor: str = "system"
+) -> tuple[Feature, bool]:
+    """Map an action as an admin does it (the admin page and `PUT /features/{action}`).
+
+    The one rule of both doors:
+    - `points` not given (a blank field on the page, an omitted key in the API) is the
+      contract's default, 1, while the action is not mapped yet: new, or only seen in events
+      (registered with 0 points, `Feature.mapped` false); once mapped, it keeps its stored
+      value. A blank field never means 0.
+    - Any other field not given keeps its stored value (or its default on create).
+    - `alias_of`, when given, must name a feature already known (after trimming and lowering):
+      a typo is refused with Invalid naming `alias_of`, it never maps silently; an action
+      cannot be an alias of itself.
+    Then as `put_feature`. (An import of a whole catalog uses `put_feature`, where a row may
+    name an alias target that a later row creates.)
+    """
+    values = dict(values)
+    alias = values.get("alias_of")
+    if alias is not None:
+        target = normalise_action(alias)
+        known = find(session, Feature, Feature.action, target)
+        if known is None and target != normalise_action(action):
+            raise Invalid({"alias_of": [f"No feature {alias!r}."]})
+    if "points" not in values:
+        mapped = session.scalar(
+            select(Feature.mapped).where(Feature.action == normalise_action(action))
+        )
+        if not mapped:
+            values["points"] = DEFAULT_POINTS
+    return put_feature(session, action, values, now=now, actor=actor)
+
+
+def put_feature(
+    session: Session, action: str, values: dict, *, now: datetime, actor: str = "system"
+) -> tuple[Feature, bool]:
+    """Create or replace a feature; saving it maps it. A changed alias re-derives rollups.
+    Audited: points and caps feed the bonus run."""
+    action = normalise_action(required_key(action, "action"))
+    check_values(values, {"expected_ms": EXPECTED_MS, "points": POINTS, "daily_cap": DAILY_CAP})
+    values = dict(values)
+    if values.get("alias_of") is not None:
+        values["alias_of"] = normalise_action(values["alias_of"])
+        if values["alias_of"] == action:
+            raise Invalid({"alias_of": ["A feature cannot be an alias of itself."]})
+    feature = session.scalar(select(Feature).where(Feature.action == action))
+    created = feature is None
+    if created:
+        feature = Feature(
+            action=action,
+            module=module_of(action),
+            is_core=False,
+            points=DEFAULT_POINTS,
+            created_at=now,
+        )
+        session.add(feature)
+    old_alias = None if created else feature.alias_of
+    scored = (feature.is_core, feature.expected_ms, feature.alias_of)
+    before = audit.snapshot(None if created else feature, (*FEATURE_FIELDS, "mapped"))
+    if apply_values(feature, {**values, "mapped": True}, (*FEATURE_FIELDS, "mapped")) or created:
+        feature.updated_at = now
+    if (feature.is_core, feature.expected_ms, feature.alias_of) != scored or (
+        created and (feature.is_core or feature.alias_of)
+    ):
+        feature.scores_changed_at = now
+    session.flush()
+    after = audit.snapshot(feature, (*FEATURE_FIELDS, "mapped"))
+    audit.record_put(
+        session, "feature", feature.action, before, after, created=created, actor=actor, now=now
+    )
+    if not created and old_alias != feature.alias_of:
+        _rebuild_for_alias_change(session, feature, old_alias)
+    elif created:
+        _rebuild_for_new_alias_target(session, feature)
+    return feature, created
+
+
+def _rebuild_for_new_alias_target(session: Session, feature: Feature) -> None:
+    """Features aliased to an action not known until now counted as themselves: move them."""
+    from adoption.usage.rollups import rebuild_rollups
+
+    aliased = set(session.scalars(select(Feature.id).where(Feature.alias_of == feature.action)))
+    if aliased:
+        rebuild_rollups(session, feature_ids={feature.id, *aliased})
+
+
+def _rebuild_for_alias_change(session: Session, feature: Feature, old_alias: str | None) -> None:
+    from adoption.ingest.registry import canonical_map
+    from adoption.usage.rollups import rebuild_rollups
+
+    targets = {feature.id}
+    for alias in (old_alias, feature.alias_of):
+        if alias:
+            target = session.scalar(select(Feature.id).where(Feature.action == alias))
+            if target is not None:
+                targets.add(target)
+    canonical = canonical_map(session)
+    targets |= {canonical[t] for t in targets}
+    rebuild_rollups(session, feature_ids=targets)
