@@ -7,17 +7,20 @@ from marshmallow import Schema, fields, validate
 
 from adoption.limits import Whole
 from api.schemas.events import TrimmedString
-from api.schemas.fields import whole
+from api.schemas.fields import NOT_SPACE, SPACE, whole
 from rewards.leaderboards import MAX_LIMIT, METRICS
 from rewards.team import PERIOD_KEYS
 
+_S, _NS = SPACE + "*", NOT_SPACE
 SCOPE = (
-    r"^\s*([Cc][Hh][Aa][Ii][Nn]\s*|([Ss][Ii][Tt][Ee]|[Rr][Ee][Gg][Ii][Oo][Nn])\s*:\s*\S[\s\S]*)$"
+    rf"^{_S}([Cc][Hh][Aa][Ii][Nn]{_S}|([Ss][Ii][Tt][Ee]|[Rr][Ee][Gg][Ii][Oo][Nn]){_S}:{_S}{_NS}"
+    r"[\s\S]*)$"
 )
 # A month or ISO week from 1900 to 2999, or all (a week 53 of a year without one is 422 too).
 PERIOD_RULE = "Use YYYY-MM or an ISO week YYYY-Www (years 1900 to 2999), or all."
 PERIOD = (
-    r"^\s*((19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2]|W(0[1-9]|[1-4][0-9]|5[0-3]))|[Aa][Ll][Ll])\s*$"
+    rf"^{_S}((19[0-9]{{2}}|2[0-9]{{3}})-(0[1-9]|1[0-2]|W(0[1-9]|[1-4][0-9]|5[0-3]))|[Aa][Ll][Ll])"
+    rf"{_S}$"
 )
 
 

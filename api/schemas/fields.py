@@ -20,7 +20,13 @@ INTEGER_TEXT = re.compile(r"-?[0-9]+", re.ASCII)
 # 1900-01-01 .. 2999-12-31 as a pattern, so the document states the range a client may send.
 DAY_PATTERN = r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 MONTH_PATTERN = r"^(19[0-9]{2}|2[0-9]{3})-(0[1-9]|1[0-2])$"
-NOT_BLANK = r"\S"  # trimmed text must keep a character
+#: The characters Python's `str.strip()` removes, which is how every text is trimmed, spelled out
+#: for the document's patterns: JSON Schema's `\s` (ECMA-262) is another set (U+001C to U+001F
+#: are not space there, U+FEFF is), so a pattern with `\s` would let a client send a name of
+#: only U+001C that the service trims to nothing and refuses.
+SPACE = r"[\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+NOT_SPACE = "[^" + SPACE[1:]
+NOT_BLANK = NOT_SPACE  # trimmed text must keep a character
 NO_NUL = "Text never contains NUL (U+0000)."
 
 

@@ -4,6 +4,8 @@ the 1900-01-01 .. 2999-12-31 pattern, and a body an operation needs is required.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from adoption import limits
@@ -86,3 +88,29 @@ def test_the_bodies_documented_as_optional_are_the_ones_the_handlers_treat_so(sp
 def test_canary_share_is_documented_as_greater_than_zero_at_most_one(spec):
     share = spec["components"]["schemas"]["WavePut"]["properties"]["canary_share"]
     assert (share["minimum"], share["exclusiveMinimum"], share["maximum"]) == (0, True, 1)
+
+
+# JSON Schema patterns are ECMA-262 regular expressions, whose `\s` is not Python's: it leaves out
+# U+001C..U+001F and U+0085 (which `str.strip()` removes) and takes in U+FEFF (which it keeps).
+ECMA_SPACE = r"[\t\n\v\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+STRIPPED = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+
+
+def _as_ecma(pattern: str) -> re.Pattern:
+    """The pattern as a JSON Schema validator reads it (`\\s`/`\\S` in ECMA-262's sense)."""
+    pattern = pattern.replace("[\\s\\S]", "(?s:.)")
+    pattern = pattern.replace("\\S", "[^" + ECMA_SPACE[1:]).replace("\\s", ECMA_SPACE)
+    return re.compile(pattern)
+
+
+def test_text_patterns_mean_what_the_service_does_with_every_kind_of_space(spec):
+    """A client that checks its input against the document's patterns is refused exactly when the
+    service refuses it, whatever the space around or instead of the value (a scope of
+    `region:` and U+001C was valid to the document and 422 to the service)."""
+    patterns = {s["pattern"] for _, s in input_schemas(spec) if s.get("pattern")}
+    assert len(patterns) >= 4
+    for pattern in patterns:
+        ecma, python = _as_ecma(pattern), re.compile(pattern)
+        for space in STRIPPED:
+            for probe in (space, f"region:{space}", f"{space}chain{space}", f"{space}2026-11"):
+                assert bool(ecma.search(probe)) == bool(python.search(probe)), (pattern, probe)

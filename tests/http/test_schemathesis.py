@@ -5,7 +5,9 @@ documented, schema-valid requests accepted and schema-violating ones refused, au
 enforced.
 
 A bounded profile (`MAX_EXAMPLES` generated cases per operation, besides the document's examples
-and schemathesis's boundary cases) keeps the whole run well under two minutes on SQLite.
+and schemathesis's boundary cases) keeps the whole run well under two minutes on SQLite. A deeper
+run for a release: `UPTAKE_SCHEMATHESIS_EXAMPLES=200 pytest tests/http/test_schemathesis.py
+--hypothesis-show-statistics`.
 
 Schema-valid input the service still refuses is allowed only for the rules a JSON schema cannot
 state, each named in `DOCUMENTED_RULES` with the message that explains it (docs/api.md lists
@@ -14,6 +16,7 @@ them): a rule across two fields, or one about what is stored (an unknown site or
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -27,7 +30,7 @@ from api import create_app
 from tests.helpers import event
 
 OPENAPI = "/api/v1/openapi.json"
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = int(os.environ.get("UPTAKE_SCHEMATHESIS_EXAMPLES", "10"))
 
 # The document needs no data: it is read once from an app on an empty in-memory database. Each
 # test sends its requests to the `app` fixture's app (`call_and_validate(app=...)`).
