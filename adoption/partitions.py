@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
-from adoption.models import Event
+from adoption.models import Event, StorageHorizon
 
 PARTITIONED = ("event", "daily_usage", "points_ledger")
 #: Months created ahead of the current one, so that a month never starts without its partition.
@@ -95,26 +95,34 @@ def ensure_partitions(session: Session, today: date) -> list[str]:
     return created
 
 
-def ensure_months(session: Session, months: set[Month]) -> list[str]:
+def ensure_months(session: Session, months: set[Month], *, today: date) -> list[str]:
     """Create the monthly partitions `months` lack, before a file import writes rows of them, so
     that a backfill of last year lands in its months rather than in the default partition (where
     retention could not drop it until the `partitions` job moved it). Rows of such a month that
-    the default partition already holds move with it. A no-op on SQLite, and when every month
-    has its partitions (one catalogue read per table)."""
+    the default partition already holds move with it. Months before the event horizon (retention
+    would drop them again) or past the months kept ahead of `today` (a device clock far ahead)
+    are left to the default partition. A no-op on SQLite, and when every month has its
+    partitions (one catalogue read per table). Run it in a transaction of its own: the partition
+    DDL then holds its locks for milliseconds, not for a whole batch."""
     if not enabled(session) or not months:
         return []
+    kept_from = session.scalar(
+        select(StorageHorizon.first_day).where(StorageHorizon.table_name == "event")
+    )
+    last = _ahead(Month.of(today), AHEAD_MONTHS)[-1]
+    wanted = {
+        m for m in months if m <= last and (kept_from is None or m.next().first_day > kept_from)
+    }
     created = []
     limited = False
     for table in PARTITIONED:
         have = monthly_partitions(session, table)
-        for month in sorted(months - have.keys()):
+        for month in sorted(wanted - have.keys()):
             if not limited:
                 limit_lock_waits(session)
                 limited = True
             _create(session, table, month, moving=_default_holds(session, table, month))
             created.append(partition_name(table, month))
-    if limited:
-        session.execute(text("SET LOCAL lock_timeout = DEFAULT"))
     return created
 
 
@@ -147,26 +155,27 @@ def _months_in_default(session: Session, table: str) -> set[Month]:
 
 
 def _create(session: Session, table: str, month: Month, *, moving: bool) -> None:
-    """One month's partition. When the default partition holds rows of that month, they move
-    into a new table that is then attached; inserts routed to the default wait meanwhile."""
+    """One month's partition: a new table like the parent, then attached (ATTACH PARTITION locks
+    the parent only against other schema changes, where CREATE TABLE … PARTITION OF would stop
+    every read and write of it until the transaction ends). When the default partition holds rows
+    of that month, they move into the new table first; inserts routed to the default wait
+    meanwhile."""
     name = partition_name(table, month)
     first, after = month.first_day.isoformat(), month.next().first_day.isoformat()
     bounds = f"FOR VALUES FROM ('{first}') TO ('{after}')"
-    if not moving:
-        session.execute(text(f"CREATE TABLE {name} PARTITION OF {table} {bounds}"))
-        return
-    default = f"{table}_{DEFAULT}"
-    in_month = f"local_day >= '{first}' AND local_day < '{after}'"
-    session.execute(text(f"LOCK TABLE {default} IN EXCLUSIVE MODE"))
     session.execute(
         text(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
     )
-    session.execute(
-        text(
-            f"WITH moved AS (DELETE FROM {default} WHERE {in_month} RETURNING *)"
-            f" INSERT INTO {name} SELECT * FROM moved"
+    if moving:
+        default = f"{table}_{DEFAULT}"
+        in_month = f"local_day >= '{first}' AND local_day < '{after}'"
+        session.execute(text(f"LOCK TABLE {default} IN EXCLUSIVE MODE"))
+        session.execute(
+            text(
+                f"WITH moved AS (DELETE FROM {default} WHERE {in_month} RETURNING *)"
+                f" INSERT INTO {name} SELECT * FROM moved"
+            )
         )
-    )
     session.execute(text(f"ALTER TABLE {table} ATTACH PARTITION {name} {bounds}"))
 
 

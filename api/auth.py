@@ -86,13 +86,16 @@ def _bearer(header: str) -> Principal:
     return principal
 
 
-def recheck_bearer() -> None:
-    """Look the request's bearer token up again, in the request's current transaction (a view
-    that read it in an earlier one, `database.begin_writing`): 401 when it was revoked, expired
-    or its person's login disabled since."""
-    header = request.headers.get("Authorization", "")
-    if header:
-        _bearer(header)
+def recheck_principal() -> Principal:
+    """Look the caller up again, in the request's current transaction (for a view that read it
+    in an earlier one, `database.begin_writing`), and keep what this lookup found: 401 when the
+    token was revoked or expired, or the web login ended or was disabled, since."""
+    for cached in ("principal", "web_account"):
+        g.pop(cached, None)
+    principal = current_principal()
+    if principal is None:
+        raise Unauthorized("Authentication is required.")
+    return principal
 
 
 def session_principal() -> Principal | None:

@@ -1,6 +1,6 @@
 """The bound retention must respect: the oldest month HR has not closed (docs/privacy.md
 "Keeping raw events"). Points of a month are re-derived from its events until the month is
-closed, so no event of such a month may go. `adoption.partitions` knows nothing of champion
+closed, so no event of such a month may go. `adoption.retention` knows nothing of champion
 months; its callers (the `partitions` job, `uptake db retention`) pass this bound in."""
 
 from __future__ import annotations

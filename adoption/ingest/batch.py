@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from adoption import partitions
 from adoption.calendar import Month
 from adoption.ingest import bulk, pgcopy, quarantine, registry
 from adoption.ingest.bulk import select_in
@@ -62,6 +61,12 @@ class CheckedEvents:
     items: list[tuple[int, object, ValidEvent | None, dict]]
     site_keys: dict[str, str]
 
+    def months(self) -> set[Month]:
+        """The months the valid events' local days can fall in, wherever their site is: a UTC
+        day's local day is at most a day before or after it."""
+        days = {valid.occurred_at.date() for _, _, valid, _ in self.items if valid is not None}
+        return {Month.of(d + timedelta(days=shift)) for d in days for shift in (-1, 0, 1)}
+
 
 def check_events(events: Sequence[object], now: datetime) -> CheckedEvents:
     items: list[tuple[int, object, ValidEvent | None, dict]] = []
@@ -100,9 +105,8 @@ def ingest_batch(
     `allowed_sites` (site keys) limits a site-scoped token.
 
     `copy` writes through `adoption.ingest.pgcopy` on PostgreSQL (COPY and array statements, for
-    the large batches of a file import), after creating the monthly partitions its days lack
-    (`partitions.ensure_months`); SQLite, and every batch without it, takes the multi-row
-    statements of `adoption.ingest.bulk`. Both store the same rows.
+    the large batches of a file import); SQLite, and every batch without it, takes the
+    multi-row statements of `adoption.ingest.bulk`. Both store the same rows.
     """
     result = IngestResult()
     staged, rejected = place_events(session, events, now, allowed_sites)
@@ -196,7 +200,6 @@ def store_events(
     insert = _event_writer(session)
     rows, usage = _event_rows(insert, source, staged, employee_ids, feature_ids, now)
     if copy:
-        partitions.ensure_months(session, {Month.of(s.local_day) for s in staged})
         pgcopy.copy_rows(session, Event.__table__, EVENT_COLUMNS, rows)
     else:
         insert.insert(session, rows)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import click
 
-from adoption.ingest.batch import IngestResult, ingest_batch
+from adoption import partitions
+from adoption.calendar import chain_today_of
+from adoption.ingest.batch import IngestResult, check_events, ingest_batch
 from adoption.masterdata import imports
 from api.cli.context import Context, pass_ctx
 from api.clock import utcnow
@@ -92,11 +94,16 @@ def ingest_chunks(
 ) -> None:
     """Ingest each chunk in its own unit of work (an interrupted run resumes by running it
     again), then print the totals as one JSON line. On PostgreSQL each chunk is written by COPY
-    (`ingest_batch`'s `copy`)."""
+    (`ingest_batch`'s `copy`), after the monthly partitions of its days are made, in a short
+    transaction of their own (`partitions.ensure_months`), so a backfill lands in its months."""
     total = IngestResult()
     for chunk in chunks:
+        now = utcnow()
+        checked = check_events(chunk, now)
         with ctx.unit_of_work() as session:
-            result = ingest_batch(session, source=source, events=chunk, now=utcnow(), copy=True)
+            partitions.ensure_months(session, checked.months(), today=chain_today_of(session, now))
+        with ctx.unit_of_work() as session:
+            result = ingest_batch(session, source=source, events=checked, now=now, copy=True)
         total.accepted += result.accepted
         total.duplicates += result.duplicates
         total.quarantined += result.quarantined

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import zlib
 
-from flask import g, request
+from flask import request
 from flask_smorest import Blueprint
 
 from adoption.errors import TooLarge, Unreadable, UnsupportedEncoding
+from adoption.identity.credentials import Principal
 from adoption.ingest import quarantine
 from adoption.ingest.batch import check_events, ingest_batch
 from adoption.ingest.json_input import read_json
 from adoption.ingest.validation import MAX_BODY_BYTES, MAX_EVENTS_PER_BATCH
 from api import database
-from api.auth import recheck_bearer, requires
+from api.auth import recheck_principal, requires
 from api.clock import utcnow
 from api.errors import error_response, status_and_code
 from api.schemas.events import IngestResultSchema
@@ -47,30 +48,27 @@ def post_events():
     before the writer's transaction begins, so a sender holds SQLite's write lock only to place
     and store its batch. The token is looked up again there: one revoked meanwhile stores
     nothing."""
-    source = g.principal.name
     now = utcnow()
     raw = request.get_data(cache=False)
     try:
         events = check_events(parse_batch(decoded_body(raw)), now)
     except Unreadable as exc:  # unreadable input is kept, never dropped; 413/415 store nothing
         reasons = {"body": [exc.message]}
-        _begin_writing()
+        source = _begin_writing().name
         quarantine.store_body(database.session(), source, raw, reasons, now)
         database.keep_on_error()
         return error_response(*status_and_code(exc), exc.message, reasons)
-    _begin_writing()
-    allowed = (
-        g.principal.site_keys if g.principal.role == "ingest" and g.principal.site_keys else None
-    )
+    principal = _begin_writing()
+    allowed = principal.site_keys if principal.role == "ingest" and principal.site_keys else None
     return ingest_batch(
-        database.session(), source=source, events=events, now=now, allowed_sites=allowed
+        database.session(), source=principal.name, events=events, now=now, allowed_sites=allowed
     )
 
 
-def _begin_writing() -> None:
-    """The writer's transaction, with the caller's token checked again inside it."""
+def _begin_writing() -> Principal:
+    """The writer's transaction, with the caller looked up again inside it."""
     database.begin_writing()
-    recheck_bearer()
+    return recheck_principal()
 
 
 def decoded_body(raw: bytes) -> bytes:

@@ -3,6 +3,7 @@ from them changes, and a retried batch from before the horizon still changes not
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -241,37 +242,50 @@ def test_cli_refuses_to_cut_months_that_can_still_change(store, runner):
 
 
 def test_a_file_import_creates_the_months_it_writes_and_moves_their_stray_rows(
-    store, session, backend
+    store, session, backend, runner, tmp_path
 ):
-    """A backfill imported by file (COPY) lands in monthly partitions, not in the default one;
-    rows the default already held of such a month move with its new partition."""
+    """`uptake import events` with a backfill makes its months' partitions in a transaction of
+    their own, before writing, so the rows land there and not in the default partition; rows the
+    default already held of such a month move with it. Months before the event horizon are
+    left alone."""
     if backend != "postgresql":
-        assert partitions.ensure_months(session, {Month(2025, 3)}) == []
+        assert partitions.ensure_months(session, {Month(2025, 3)}, today=TODAY) == []
         return
     march, april = date(2025, 3, 31), date(2025, 4, 1)
-    made = [f"{t}_p{m}" for t in partitions.PARTITIONED for m in ("202503", "202504")]
+    made = [f"{t}_p{m}" for t in partitions.PARTITIONED for m in ("202502", "202503", "202504")]
     try:
         stray = ingest_batch(session, source="pos", events=batch(march, 2, "s"), now=NOW)
         session.commit()
         assert stray.accepted == 2 and partition_rows(session, "event_pdefault") == 2
+        path = tmp_path / "backfill.jsonl"
+        path.write_text("".join(json.dumps(e) + "\n" for e in batch(march) + batch(april)))
+        session.rollback()  # no reader of ours in the way of the partition DDL
 
-        imported = ingest_batch(
-            session, source="pos", events=batch(march) + batch(april), now=NOW, copy=True
-        )
-        # The lock wait limit is the partition work's own: the batch's statements keep theirs.
-        assert session.scalar(text("SHOW lock_timeout")) == "0"
-        session.commit()
+        result = runner.invoke(main, ["import", "events", str(path), "--source", "pos"])
 
-        assert imported.accepted == 6
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout.strip().splitlines()[-1])["accepted"] == 6
+        session.rollback()
         for table in partitions.PARTITIONED[:2]:
             months = partitions.monthly_partitions(session, table)
             assert {Month(2025, 3), Month(2025, 4)} <= months.keys()
             assert partition_rows(session, f"{table}_pdefault") == 0
         assert partition_rows(session, "event_p202503") == 5  # 2 moved + 3 imported
         assert partition_rows(session, "event_p202504") == 3
-        assert partitions.ensure_months(session, {Month(2025, 3), Month(2025, 4)}) == []
+        assert partitions.ensure_months(session, {Month(2025, 3)}, today=TODAY) == []
+        session.rollback()
+
+        retention.drop_before(session, "event", Month(2025, 4), NOW)  # the horizon: April
+        session.commit()
+        assert partitions.ensure_months(session, {Month(2025, 2)}, today=TODAY) == []
+        far_ahead = Month.of(TODAY)
+        for _ in range(partitions.AHEAD_MONTHS + 1):
+            far_ahead = far_ahead.next()
+        assert partitions.ensure_months(session, {far_ahead}, today=TODAY) == []
+        session.rollback()
     finally:
         session.rollback()
         for name in made:
             session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        session.execute(text("DELETE FROM storage_horizon"))
         session.commit()
