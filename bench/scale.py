@@ -351,6 +351,12 @@ def age_world(url: str) -> None:
     for table, columns in aged.items():
         moves = ", ".join(f"{c} = {shift.format(c=c)}" for c in columns)
         conn.execute(f"UPDATE {table} SET {moves}")
+    # The master data was set up before the history came in: a build fast enough to import it
+    # within COMMIT_MARGIN of its first points run would otherwise have the whole catalogue
+    # "edited since", and the next run re-derive every pair of every feature.
+    for table, columns in {"site": ("updated_at",), "feature": ("updated_at",)}.items():
+        moves = ", ".join(f"{c} = {shift.format(c=c)}" for c in columns)
+        conn.execute(f"UPDATE {table} SET {moves}")
     conn.commit()
     conn.close()
 

@@ -89,13 +89,18 @@ def import_events(ctx: Context, file: Path, source: str, batch_size: int) -> Non
         ingest_chunks(ctx, source, imports.read_event_chunks(file, batch_size), bar.update)
 
 
+#: Accepted events from which an import refreshes the planner's statistics when it ends.
+ANALYZE_AFTER = 50_000
+
+
 def ingest_chunks(
     ctx: Context, source: str, chunks: Iterable[list], progress: Callable[[int], None] | None
 ) -> None:
     """Ingest each chunk in its own unit of work (an interrupted run resumes by running it
     again), then print the totals as one JSON line. On PostgreSQL each chunk is written by COPY
     (`ingest_batch`'s `copy`), after the monthly partitions of its days are made, in a short
-    transaction of their own (`partitions.ensure_months`), so a backfill lands in its months."""
+    transaction of their own (`partitions.ensure_months`), so a backfill lands in its months.
+    A large import ends by refreshing the planner's statistics (`partitions.analyze_after_load`)."""
     total = IngestResult()
     for chunk in chunks:
         now = utcnow()
@@ -109,4 +114,7 @@ def ingest_chunks(
         total.quarantined += result.quarantined
         if progress is not None:
             progress(len(chunk))
+    if total.accepted >= ANALYZE_AFTER:
+        with ctx.unit_of_work() as session:
+            partitions.analyze_after_load(session)
     click.echo(json.dumps({k: v for k, v in asdict(total).items() if k != "errors"}))

@@ -242,12 +242,13 @@ def test_cli_refuses_to_cut_months_that_can_still_change(store, runner):
 
 
 def test_a_file_import_creates_the_months_it_writes_and_moves_their_stray_rows(
-    store, session, backend, runner, tmp_path
+    store, session, backend, runner, tmp_path, monkeypatch
 ):
     """`uptake import events` with a backfill makes its months' partitions in a transaction of
     their own, before writing, so the rows land there and not in the default partition; rows the
     default already held of such a month move with it. Months before the event horizon are
-    left alone."""
+    left alone. A large import then refreshes the planner's statistics of what it filled."""
+    monkeypatch.setattr("api.cli.imports.ANALYZE_AFTER", 6)  # this import is "large"
     if backend != "postgresql":
         assert partitions.ensure_months(session, {Month(2025, 3)}, today=TODAY) == []
         return
@@ -272,6 +273,8 @@ def test_a_file_import_creates_the_months_it_writes_and_moves_their_stray_rows(
             assert partition_rows(session, f"{table}_pdefault") == 0
         assert partition_rows(session, "event_p202503") == 5  # 2 moved + 3 imported
         assert partition_rows(session, "event_p202504") == 3
+        analyzed = "SELECT reltuples FROM pg_class WHERE relname = :name"
+        assert session.scalar(text(analyzed), {"name": "event_p202504"}) == 3
         assert partitions.ensure_months(session, {Month(2025, 3)}, today=TODAY) == []
         session.rollback()
 
