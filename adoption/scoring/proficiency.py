@@ -226,7 +226,9 @@ def stored_scores_on(
     Boards call this: after the snapshot job has run, a board of any size reads one stored row
     per person instead of 28 days of rollups. Snapshots are the same `score_frame` numbers; they
     lag late events until the job's next run, as points lag until the points job's. So do people
-    the job found without any usage (`fresh_unused`), scored from their empty rollups. Everyone
+    the job found without any usage (`fresh_unused`), and people asked about a day before the
+    first active day the job found (a board of a period before they started), both scored from
+    their empty rollups. Everyone
     else scored from the rollups is added to `on_rollups` with the `usage_marks` of their rollups,
     read before the scores are: a caller caching the answer keeps it while those marks stay
     the same (any new event of those people changes them). `coverage` (`snapshot_coverage` of
@@ -256,6 +258,8 @@ def stored_scores_on(
     if on_rollups is not None and missing:
         unmarked = [eid for eid in missing if eid not in on_rollups]
         unused = fresh_unused(session, unmarked, rules.version)  # follow the job, like snapshots
+        # So do people asked about a day before the first active day the job found them at.
+        unused |= {e for e in unmarked if e in coverage and days[e] < coverage[e][0]}
         watch = [eid for eid in unmarked if eid not in unused]
         on_rollups.update(usage_marks(session, watch))  # before the scores: no race
     out.update(scores_on(session, missing, rules))

@@ -290,6 +290,37 @@ def test_people_the_job_found_without_usage_follow_the_job_like_snapshots(cached
     assert _board(cached, "proficiency") != before
 
 
+def test_a_board_of_a_week_before_someone_started_follows_the_job_for_them(cached):
+    """c1 first used the system on 2026-11-18 (a fresh snapshot state); the board of the week
+    before reads c1 as the job left them, without watching c1's rollups on every hit: a late
+    event of that week shows once the snapshots job has seen it, as for everyone it stored."""
+
+    def week_before() -> list[tuple]:
+        site = records.get_site(cached, "W0A").id
+        board = leaderboard(
+            cached,
+            scope="site:W0A",
+            period="2026-W46",  # 9 to 15 November
+            metric="proficiency",
+            limit=10,
+            viewer=Viewer("manager", frozenset({site})),
+            now=NOW,
+        )
+        return [(e["user_id"], e["value"]) for e in board["entries"]]
+
+    before = week_before()
+    hits = BOARDS.hits
+    late = [_sale("c1", n, date(2026, 11, 12)) for n in range(8)]
+    ingest_batch(cached, source="pos", events=late, now=LATER)
+    assert week_before() == before
+    assert BOARDS.hits == hits + 1
+    snapshot_scores(cached, now=LATER, since=NOW)
+    after = week_before()
+    assert after != before
+    BOARDS.clear()
+    assert week_before() == after
+
+
 def test_a_cached_board_watches_the_people_it_scored_from_the_rollups(cached):
     c2 = records.get_employee(cached, "c2").id
     cached.execute(delete(SnapshotState).where(SnapshotState.employee_id == c2))  # not seen yet
