@@ -202,7 +202,10 @@ def leaderboard(
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
     board = ranked_board(session, scope=scope, period=period, metric=metric, now=now)
-    entries = [entry(e, rank, viewer) for rank, e in board.ranked[:limit]]
+    from rewards.rank_change import previous_ranks, with_change  # it ranks boards itself
+
+    before = previous_ranks(session, board, now)
+    entries = [with_change(entry(e, rank, viewer), e, before) for rank, e in board.ranked[:limit]]
     return {
         "scope": board.scope.label,
         "period": board.period.label,

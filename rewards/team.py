@@ -37,6 +37,7 @@ from rewards.leaderboards import (
     resolve_scope,
 )
 from rewards.models import BadgeAward
+from rewards.rank_change import previous_ranks, with_change
 
 PERIOD_KEYS = ("week", "last-week", "month", "last-month", "all")
 
@@ -88,6 +89,8 @@ class TeamRow:
     level: str | None = None
     badges: list[str] = field(default_factory=list)
     me: bool = False
+    previous_rank: int | None = None  # `rewards.leaderboards.with_change`
+    change: int | None = None
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,9 @@ def team_board(
         ).items()
     }
     badges = badge_titles(session, known)
+    before = previous_ranks(session, board, now)
     for rank, entrant in board.ranked:
-        shown = entry(entrant, rank, viewer)
+        shown = with_change(entry(entrant, rank, viewer), entrant, before)
         eid = entrant.employee_id if shown["user_id"] is not None else None
         rows.append(
             TeamRow(
@@ -151,6 +155,8 @@ def team_board(
                 level=levels.get(eid),
                 badges=badges.get(eid, []),
                 me=eid is not None and eid == viewer.employee_id,
+                previous_rank=shown["previous_rank"],
+                change=shown["change"],
             )
         )
     return TeamBoard(

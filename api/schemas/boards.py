@@ -57,6 +57,21 @@ class EntrySchema(Schema):
         allow_none=True,
         metadata={"description": "Points (integer), score or score gain (2 decimals), or null."},
     )
+    previous_rank = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Rank on the same board of the previous month or ISO week (same "
+            "scope, metric and rules); null for all time, for whoever was not ranked then, and "
+            "on an Anonymous row."
+        },
+    )
+    change = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Places gained since: previous_rank − rank (2: up two; −1: down "
+            "one); null without a previous rank."
+        },
+    )
 
 
 class LeaderboardSchema(Schema):
@@ -93,6 +108,10 @@ class TeamRowSchema(Schema):
     level = fields.String(allow_none=True, metadata={"description": "On `as_of`; null if hidden."})
     badges = fields.List(fields.String(), metadata={"description": "Badge titles, oldest first."})
     me = fields.Boolean(metadata={"description": "The caller's own row."})
+    previous_rank = fields.Integer(
+        allow_none=True, metadata={"description": "As on /leaderboards entries."}
+    )
+    change = fields.Integer(allow_none=True, metadata={"description": "As on /leaderboards."})
 
 
 class TeamBoardSchema(Schema):

@@ -12,8 +12,9 @@ import pytest
 
 from adoption.privacy import Viewer
 from adoption.scoring.rules import create_rules
-from rewards.leaderboards import leaderboard
+from rewards.leaderboards import leaderboard, parse_period
 from rewards.points import derive_points_job
+from rewards.rank_change import previous_period
 from tests.adoption.scoring.test_proficiency import NOW, Scenario, at
 from tests.rewards.board_world import board_chain, d
 
@@ -53,9 +54,15 @@ def test_site_week_points_rank_ties_equally_and_list_them_by_user_id(chain):
 
 def test_people_without_points_are_listed_with_zero(chain):
     entries = board(chain, "site:S1", "2026-W46")["entries"]
-    assert {"rank": 5, "user_id": "I", "display_name": "Person I", "site_id": "S1", "value": 0} in (
-        entries
-    )
+    assert {
+        "rank": 5,
+        "user_id": "I",
+        "display_name": "Person I",
+        "site_id": "S1",
+        "value": 0,
+        "previous_rank": 2,
+        "change": -3,
+    } in entries
 
 
 def test_unrostered_and_people_not_employed_in_the_period_are_left_out(chain):
@@ -161,6 +168,8 @@ def test_opted_out_employee_keeps_its_rank_when_anonymous(chain):
         "display_name": "Anonymous",
         "site_id": "S1",
         "value": 10,
+        "previous_rank": None,  # an anonymous row cannot be followed from board to board
+        "change": None,
     }
 
 
@@ -248,3 +257,53 @@ def test_all_time_improvement_starts_at_each_first_active_day(learners):
         (3, "N", None),
         (3, "Z", None),
     ]
+
+
+def changes(result: dict) -> list[tuple]:
+    return [(e["user_id"], e["rank"], e["previous_rank"], e["change"]) for e in result["entries"]]
+
+
+def test_each_entry_carries_its_rank_on_the_previous_weeks_board_and_the_places_gained(chain):
+    # W45 at S1: C 10 is 1st; A, B, H and I with 0 share rank 2 (F had left, J not hired yet).
+    # W46: H 10, A 6, B 6, C 2, I 0.
+    assert changes(board(chain, "site:S1", "2026-W46")) == [
+        ("H", 1, 2, 1),
+        ("A", 2, 2, 0),
+        ("B", 2, 2, 0),
+        ("C", 4, 1, -3),
+        ("I", 5, 2, -3),
+    ]
+
+
+def test_someone_not_ranked_in_the_previous_period_has_no_previous_rank(chain):
+    rows = {
+        user: (previous, change)
+        for user, _, previous, change in changes(board(chain, "site:S1", "2026-W47"))
+    }
+    assert rows["J"] == (None, None)  # hired 11-16: not on W46's board
+    assert rows["H"] == (1, rows["H"][1]) and rows["H"][1] is not None
+
+
+def test_the_previous_month_is_ranked_by_the_same_metric_and_all_time_has_none(chain):
+    november = changes(board(chain, "site:S1", "2026-11", "proficiency"))
+    october = {
+        e["user_id"]: e["rank"]
+        for e in board(chain, "site:S1", "2026-10", "proficiency")["entries"]
+    }
+    for user, _, previous, _ in november:
+        assert previous == october.get(user)
+    assert {(p, c) for _, _, p, c in changes(board(chain, "chain", "all"))} == {(None, None)}
+
+
+@pytest.mark.parametrize(
+    ("label", "previous"),
+    [
+        ("2026-01", "2025-12"),
+        ("2026-W01", "2025-W52"),
+        ("2021-W01", "2020-W53"),
+        ("1900-01", None),
+        ("all", None),
+    ],
+)
+def test_the_previous_period_is_the_one_just_before_of_the_same_kind(label, previous):
+    assert previous_period(parse_period(label, NOW.date())) == previous

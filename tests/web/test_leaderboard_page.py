@@ -25,8 +25,29 @@ def board(client, query: str = "") -> list[list[str]]:
 
 
 def ranked(rows) -> list[tuple[str, str, str]]:
-    """(rank, name, value) per row."""
-    return [(r[0], r[1], r[4]) for r in rows]
+    """(rank, name, value) per row (the rank without its movement since the previous period)."""
+    return [(r[0].split()[0], r[1], r[4]) for r in rows]
+
+
+def test_each_rank_shows_its_movement_since_the_previous_period(team, sign_in):
+    """W47 against W46 (B 6, C 2, then A, D, H with 0 at rank 3): up, down, the same; a row
+    shown as Anonymous shows none, and nobody is "new" on a board of people all there before."""
+    hr = sign_in("hr")
+    assert [r[0] for r in board(hr)] == [
+        "1 ▲2 up from rank 3",  # H
+        "2 ▲1 up from rank 3",  # A
+        "3 ▼1 down from rank 2",  # C
+        "4 ▼3 down from rank 1",  # B
+        "5 ▼2 down from rank 3",  # D
+    ]
+    assert [r[0] for r in board(hr, "?period=all")] == ["1", "2", "2", "4", "5"]  # no arrows
+
+
+def test_an_anonymous_row_shows_no_movement(team, sign_in):
+    manager = sign_in("manager", sites=["S1"])
+    rows = board(manager)
+    assert rows[0][:2] == ["1", "Anonymous"]  # H, opted out
+    assert rows[1][0] == "2 ▲1 up from rank 3"
 
 
 def test_default_board_is_this_weeks_points(team, sign_in):
@@ -89,7 +110,7 @@ def test_proficiency_metric_shows_each_score_and_level_of_yesterday(team, sign_i
     # B: 100 × (0.35 × ½ + 0.25 × 5/6 + 0.20 × 0.5 + 0.20 × 2/8) = 53.33;
     # H: 100 × (0.35 × ½ + 0.25 × 4/5 + 0.20 × 0.5 + 0.20 × 1/8) = 50.00;
     # C: 100 × (0 + 0.25 × 0.3 + 0.20 × 0.5 + 0.20 × 2/8) = 22.50, Novice.
-    assert [(r[0], r[1], r[2], r[4]) for r in rows[:3]] == [
+    assert [(r[0].split()[0], r[1], r[2], r[4]) for r in rows[:3]] == [
         ("1", "Person D", "Developing", "55.00"),
         ("2", "Person B", "Developing", "53.33"),
         ("3", "Person H", "Developing", "50.00"),
