@@ -187,6 +187,8 @@ def test_team_board_for_an_employee_hides_opted_out_people_and_marks_its_row(get
         "level": None,
         "badges": [],
         "me": False,
+        "previous_rank": None,  # an anonymous row shows no movement
+        "change": None,
     }
     assert [r["user_id"] for r in body["rows"] if r["me"]] == ["A"]
 
