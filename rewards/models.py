@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     Float,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,6 +47,18 @@ class PointsLedger(Base):
     rule: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the row books (docs/metrics.md "Points"): the points config version it was derived
+    # under; for a feature rule, how many success events make up the new total and the internal
+    # ids of the first and last of them (with the row's employee, site, feature and day they
+    # list the events); for an award, who gave it. Null on rows booked before these existed.
+    config_version: Mapped[int | None] = mapped_column(Integer)
+    event_count: Mapped[int | None] = mapped_column(Integer)
+    first_event_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_event_id: Mapped[int | None] = mapped_column(BigInteger)
+    given_by: Mapped[str | None] = mapped_column(String(128))
+    # Until this instant the row's points are provisional (a void may still claw them back);
+    # null when confirmed from the start (void window 0, awards, badges).
+    provisional_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class PointsTotal(Base):
@@ -133,3 +148,41 @@ class ChampionEntry(Base):
     proficient_since: Mapped[date | None] = mapped_column(Date)
     rank_reason: Mapped[str] = mapped_column(Text)
     details: Mapped[dict] = mapped_column(JSON)
+
+
+class PointsConfig(Base):
+    """One immutable version of the game's settings; the newest version is the active one.
+
+    Points per feature and daily caps live on the feature catalog; this holds what applies to
+    everyone: the void window of provisional points, the monthly cap on manual awards, kudos,
+    the rookie division and whether the store display may show names."""
+
+    __tablename__ = "points_config"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(128))
+    void_window_hours: Mapped[int] = mapped_column(Integer, server_default="0")
+    award_cap_per_month: Mapped[int] = mapped_column(Integer, server_default="100")
+    kudos_points: Mapped[int] = mapped_column(Integer, server_default="0")
+    colleague_kudos: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    rookie_days: Mapped[int] = mapped_column(Integer, server_default="28")
+    rookie_division: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    display_names: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class Kudos(Base):
+    """A thank-you for something concrete, from a manager or (if enabled) a colleague."""
+
+    __tablename__ = "kudos"
+    __table_args__ = (Index("ix_kudos_employee_day", "employee_id", "local_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employee.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    local_day: Mapped[date] = mapped_column(Date)
+    message: Mapped[str] = mapped_column(String(300))
+    given_by: Mapped[str] = mapped_column(String(128))
+    giver_employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id"))
+    points: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

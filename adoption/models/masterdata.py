@@ -59,6 +59,9 @@ class Feature(Base):
     expected_ms: Mapped[int | None] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(Integer, server_default="1")
     daily_cap: Mapped[int | None] = mapped_column(Integer)
+    # What people call it ("Process a return") and its quick-reference card, when configured.
+    title: Mapped[str | None] = mapped_column(String(200))
+    quick_reference_url: Mapped[str | None] = mapped_column(String(500))
     alias_of: Mapped[str | None] = mapped_column(String(128))
     # False while an action first seen in events waits to be mapped by an admin.
     mapped: Mapped[bool] = mapped_column(Boolean, server_default=true())
