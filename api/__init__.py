@@ -87,12 +87,15 @@ def _register(app: Flask) -> None:
         accounts,
         adoption,
         champions,
+        displays,
         events,
         health,
         jobs,
+        kudos,
         leaderboards,
         masterdata,
         pilots,
+        points,
         privacy,
         quarantine,
         waves,
@@ -106,6 +109,10 @@ def _register(app: Flask) -> None:
     api.register_blueprint(pilots.bp, url_prefix=API_PREFIX)
     api.register_blueprint(accounts.bp, url_prefix=API_PREFIX)
     api.register_blueprint(privacy.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(points.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(kudos.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(displays.bp, url_prefix=API_PREFIX)
     app.register_blueprint(health.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(web.display_bp)  # /display/<token>: the store TV, no login
     errors.register(app)

@@ -4,7 +4,9 @@ Used by the JSON API (`requires`) and the pages (`api.web.render.page`, the logi
 
 - Callers: `current_principal()` is the bearer token's holder (`Authorization: Bearer`), else the
   web login of the session cookie; `session_principal()` is only the web login (pages ignore
-  `Authorization` headers). Both are cached in `g.principal` for the request.
+  `Authorization` headers). Both are cached in `g.principal` for the request. A store display
+  link's token (role `display`, `rewards.display`) is refused as an unknown token: it opens only
+  its page, /display/<token>, which reads no caller at all.
 - Sessions (`api.session_cookie`, re-exported here): `sign_in` writes the account id, its
   session version and the sign-in time into the signed cookie; `session_account` accepts it
   only while `adoption.identity.sessions` says so; `sign_out` ends every session of the account.
@@ -34,6 +36,7 @@ from adoption.errors import Forbidden, NotFound, Unauthorized, Unreadable
 from adoption.identity import credentials
 from adoption.identity.access_log import record_access
 from adoption.identity.credentials import Principal
+from adoption.identity.models import DISPLAY_ROLE
 from adoption.masterdata.records import get_site
 from adoption.models import Site
 from adoption.privacy import Person, Viewer, sees_person
@@ -81,7 +84,9 @@ def _bearer(header: str) -> Principal:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Use 'Authorization: Bearer <token>'.")
     principal = credentials.authenticate_token(database.session(), token.strip(), now=utcnow())
-    if principal is None:
+    # A store display link opens only its page (/display/<token>), never the API: answered as
+    # an unknown token, so the API tells nobody whether a display link is live.
+    if principal is None or principal.role == DISPLAY_ROLE:
         raise Unauthorized("The token is invalid, revoked or expired.")
     return principal
 

@@ -259,8 +259,9 @@ def _proficient_share(scores: pd.DataFrame, members, n) -> np.ndarray:
 
 
 def _mean_proficiency(scores: pd.DataFrame, members, size: int) -> np.ndarray:
-    """np.mean of each cell's members' scores, in member order (the order a sum is made in)."""
-    values = scores["score"].to_numpy(float)
+    """np.mean of each cell's members' scores, in member order (the order a sum is made in);
+    Not started (no score, NaN) counts as 0 (DESIGN "Not started")."""
+    values = np.nan_to_num(scores["score"].to_numpy(float), nan=0.0)
     bounds = np.searchsorted(members.cell, np.arange(size + 1))
     return np.array(
         [float(np.mean(values[a:b])) if b > a else np.nan for a, b in itertools.pairwise(bounds)]

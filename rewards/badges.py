@@ -29,6 +29,7 @@ from rewards.champions.first_proficient import (
 from rewards.champions.periods import frozen_months
 from rewards.ledger import book
 from rewards.models import BadgeAward
+from rewards.points_config import load_points_rules
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ class Context:
     zones: Mapping[int, str]  # site id → timezone
     frozen: set[str]
     now: datetime
+    points_version: int | None = None  # the active points config version, named by point rows
 
 
 def award_badges(
@@ -149,6 +151,7 @@ def award_badges(
         zones=dict(session.execute(select(Site.id, Site.timezone)).all()),
         frozen=frozen_months(session),
         now=now,
+        points_version=load_points_rules(session).version,
     )
     users = {eid: user for eid, _, user in roster}
     counts = {b.name: 0 for b in BADGES}
@@ -242,6 +245,7 @@ def _points_row(award: BadgeAward, ctx: Context) -> dict:
         "rule": f"badge:{award.badge}",
         "reason": f"badge {title}: {award.points} pts{moved}"[:300],
         "created_at": ctx.now,
+        "config_version": ctx.points_version,
     }
 
 

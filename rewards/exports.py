@@ -1,8 +1,14 @@
 """Champion exports for payroll: CSV (UTF-8 with BOM) and XLSX, safe to open in a spreadsheet.
 
 Every text cell that a spreadsheet could read as a formula (it starts with =, +, -, @, a tab or
-a carriage return) gets a leading apostrophe; numbers stay numbers. A draft month says so in its
-status column and its file name. Each export is written to the audit log.
+a carriage return) gets a leading apostrophe; numbers stay numbers. Each export is written to the
+audit log.
+
+A draft is not for payroll and says so: its file name ends in `-DRAFT`, every row's `status` is
+`draft`, and a draft XLSX's sheet is titled `DRAFT champions YYYY-MM` with a banner row
+("DRAFT — not for payroll …") above the header. The CSV keeps exactly the contract's lines
+(header, then one row per site), so programs reading it need no special case; a closed month's
+files carry no banner.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from adoption import audit
@@ -77,10 +84,16 @@ def to_csv(rows: list[list]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: list[list], title: str) -> bytes:
+def to_xlsx(rows: list[list], title: str, banner: str | None = None) -> bytes:
+    """One sheet titled `title`: the `banner` row in bold (when given, also the printed page
+    header), the COLUMNS header, then the rows."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
+    if banner:
+        sheet.append([banner])
+        sheet.cell(row=1, column=1).font = Font(bold=True, color="9A3412")
+        sheet.oddHeader.center.text = banner
     sheet.append(COLUMNS)
     for row in rows:
         sheet.append([_xlsx_cell(v) for v in row])
@@ -99,6 +112,22 @@ def filename(month: dict, fmt: str) -> str:
     return f"champions-{month['month']}-v{month['version']}{draft}.{fmt}"
 
 
+def draft_banner(month: dict) -> str | None:
+    """The warning a draft's XLSX opens with; None for a closed month."""
+    if month["status"] != "draft":
+        return None
+    return (
+        f"DRAFT — not for payroll: {month['month']} version {month['version']} is not closed "
+        "and can still change."
+    )
+
+
+def _xlsx(data: dict, rows: list[list]) -> bytes:
+    banner = draft_banner(data)
+    title = f"{'DRAFT ' if banner else ''}champions {data['month']}"
+    return to_xlsx(rows, title, banner)
+
+
 def export_month(
     session: Session,
     month: str,
@@ -114,7 +143,7 @@ def export_month(
         raise Invalid({"format": ["Must be one of: csv, xlsx."]})
     data = get_month(session, month, version, now=now, ineligible_roles=ineligible_roles)
     rows = export_rows(data)
-    content = to_csv(rows) if fmt == "csv" else to_xlsx(rows, f"champions {data['month']}")
+    content = to_csv(rows) if fmt == "csv" else _xlsx(data, rows)
     name = filename(data, fmt)
     audit.record(
         session,

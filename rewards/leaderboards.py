@@ -46,8 +46,10 @@ from adoption.scoring.rules import ScoringRules, load_rules
 from rewards.board_cache import BOARDS
 from rewards.ledger import ALL_TIME, period_keys
 from rewards.models import PointsTotal
+from rewards.points_config import load_points_rules
 
 METRICS = ("points", "proficiency", "improvement")
+DIVISIONS = ("all", "rookies", "veterans")
 MAX_LIMIT = 1000
 WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 MALFORMED = "Use YYYY-MM, an ISO week YYYY-Www, or all."
@@ -137,6 +139,7 @@ class Entrant:
     opted_out: bool
     site_code: str
     site_id: int  # the home site
+    hired_on: date | None = None
     value: int | float | None = None
 
     @property
@@ -155,25 +158,55 @@ class RankedBoard:
 
 
 def ranked_board(
-    session: Session, *, scope: str | Scope, period: str | None, metric: str, now: datetime
+    session: Session,
+    *,
+    scope: str | Scope,
+    period: str | None,
+    metric: str,
+    now: datetime,
+    division: str = "all",
 ) -> RankedBoard:
     """The scope's entrants for the period and metric, ranked (`period` None: the month
-    holding yesterday). Served from the worker's board cache while nothing it reads changed."""
+    holding yesterday). Served from the worker's board cache while nothing it reads changed.
+
+    `division` "rookies" keeps the entrants hired within the points config's `rookie_days`
+    of the period's `until` day (hired_on > until − rookie_days), "veterans" the others (no
+    hire date: a veteran); each is ranked among itself by the same rules."""
     _check_metric(metric)
+    if division not in DIVISIONS:
+        raise Invalid({"division": [f"Must be one of: {', '.join(DIVISIONS)}."]})
     if isinstance(scope, str):
         scope = resolve_scope(session, scope)
     today = chain_today(scope.timezones, now)
     if period is None:
         period = (today - timedelta(days=1)).strftime("%Y-%m")
     board_period = parse_period(period, today)
-    key = (scope.label, scope.site_ids, board_period, metric)
-    compute = partial(_rank, session, scope, board_period, metric)
+    cutoff = None
+    if division != "all":
+        rookie_days = load_points_rules(session).rookie_days
+        cutoff = (division, board_period.until - timedelta(days=rookie_days))
+    key = (scope.label, scope.site_ids, board_period, metric, cutoff)
+    compute = partial(_rank, session, scope, board_period, metric, cutoff)
     return BOARDS.get(session, key, compute, reads_points=metric == "points")
 
 
-def _rank(session: Session, scope: Scope, period: Period, metric: str):
+def is_rookie(hired_on: date | None, cutoff: date) -> bool:
+    """Hired after `cutoff` (the period's until day − rookie_days): a rookie."""
+    return hired_on is not None and hired_on > cutoff
+
+
+def _rank(
+    session: Session,
+    scope: Scope,
+    period: Period,
+    metric: str,
+    cutoff: tuple[str, date] | None = None,
+):
     """(the ranked board, its size, the usage marks of whoever was scored from the rollups)."""
     entrants = _entrants(session, scope, period)
+    if cutoff is not None:
+        division, day = cutoff
+        entrants = [e for e in entrants if is_rookie(e.hired_on, day) == (division == "rookies")]
     on_rollups: dict[int, UsageMark] = {}
     ids = [e.employee_id for e in entrants]
     values = _values(session, metric, scope, period, ids, on_rollups)
@@ -192,26 +225,33 @@ def leaderboard(
     limit: int,
     viewer: Viewer,
     now: datetime,
+    division: str = "all",
 ) -> dict:
     """The contract's board: ranked entries of the scope's entrants for the period and metric.
 
     `period` None means the month holding yesterday. Each row is named or "Anonymous" as the
     viewer may see it (`adoption.privacy.named_in_ranking`); every row keeps its rank and value.
+    A division other than "all" ranks rookies or veterans among themselves (`ranked_board`).
     """
     _check_metric(metric)
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
-    board = ranked_board(session, scope=scope, period=period, metric=metric, now=now)
+    board = ranked_board(
+        session, scope=scope, period=period, metric=metric, now=now, division=division
+    )
     from rewards.rank_change import previous_ranks, with_change  # it ranks boards itself
 
-    before = previous_ranks(session, board, now)
+    before = previous_ranks(session, board, now, division)
     entries = [with_change(entry(e, rank, viewer), e, before) for rank, e in board.ranked[:limit]]
-    return {
+    out = {
         "scope": board.scope.label,
         "period": board.period.label,
         "metric": metric,
         "entries": entries,
     }
+    if division != "all":
+        out["division"] = division
+    return out
 
 
 def _check_metric(metric: str) -> None:
@@ -242,6 +282,7 @@ def _entrants(session: Session, scope: Scope, period: Period) -> list[Entrant]:
             Employee.public_opt_out,
             Site.code,
             Employee.site_id,
+            Employee.hired_on,
         )
         .join(Site, Site.id == Employee.site_id)
         .where(Employee.rostered.is_(True), employed_sql(period.first or date.min, period.until))
@@ -296,7 +337,8 @@ def improvement(
     """Score at period end − baseline (DESIGN "Improvement"); None without the minimum evidence.
 
     The period end is `score_day` (yesterday for the current period). Baseline: the day before
-    the period, or the first active day when that falls inside the period (always for all time).
+    the period, or the first active day when that falls inside the period (always for all time);
+    a baseline day that is Not started (no score) counts as 0.
     Without any activity by the period end, all time has none. While the period has no finished
     day yet, the day before it is not before `score_day`: the baseline is `score_day` itself.
     """
@@ -305,7 +347,11 @@ def improvement(
     end_day = period.score_day
     coverage = snapshot_coverage(session, ids, rules.version)
     end = stored_scores_on(session, dict.fromkeys(ids, end_day), rules, on_rollups, coverage)
-    end_score = {e: s.score for e, s in end.items() if s.core_attempts >= rules.min_core_attempts}
+    end_score = {
+        e: s.score
+        for e, s in end.items()
+        if s.score is not None and s.core_attempts >= rules.min_core_attempts
+    }
     first_active = stored_first_active_days(session, list(end_score), rules.version, coverage)
     before, joined = {}, {}
     for eid in end_score:
@@ -321,8 +367,8 @@ def improvement(
         **_scores(session, joined, rules, on_rollups, coverage),
     }
     out: dict[int, float | None] = dict.fromkeys(ids)
-    for eid, base in baseline.items():
-        out[eid] = float(round_half_up(end_score[eid] - base, 2))
+    for eid, base in baseline.items():  # Not started at the baseline: from no score, 0
+        out[eid] = float(round_half_up(end_score[eid] - (base or 0.0), 2))
     return out
 
 

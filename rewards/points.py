@@ -7,6 +7,12 @@ event that crosses the cap earns the remainder (points 4, cap 10: 4 + 4 + 2), so
 is always min(successes × points, cap) and "points left today" is simply cap − earned. The
 ledger is append-only: a changed total is a correction row holding the delta. Frozen months are
 never touched.
+
+Every row is traceable (docs/metrics.md "Points"): it names the points config version it was
+booked under, and how many success events earned the key's new total with the internal ids of
+the first and last of them in (occurred_at, event_id, id) order. The events that earn are a
+prefix of the key's events in that order, so with the row's employee, site, feature and day
+these two ids delimit exactly the events behind the points (`rewards.points_trace`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from adoption.retention import horizon
 from rewards.champions.periods import frozen_months
 from rewards.ledger import book
 from rewards.models import PointsLedger
+from rewards.points_config import load_points_rules
 
 FEATURE_RULE = "feature_points"
 PAIR_CHUNK = 2000  # employees per (day, employees) lookup
@@ -35,6 +42,9 @@ class Booking:
     points: int = 0
     events: int = 0
     earned_at: datetime | None = None  # the latest occurred_at of the events that earned points
+    earning: int = 0  # how many of the events earned points (past the cap they earn nothing)
+    first_event_id: int | None = None  # Event.id of the first event that earned points
+    last_event_id: int | None = None  # Event.id of the last one
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,7 @@ def desired_points(
     out: dict[tuple, Booking] = {}
     for day, employees in _by_day(pairs):
         rows = session.execute(
-            select(Event.employee_id, Event.feature_id, Event.site_id, Event.occurred_at)
+            select(Event.employee_id, Event.feature_id, Event.site_id, Event.occurred_at, Event.id)
             .where(
                 Event.local_day == day,
                 Event.employee_id.in_(employees),
@@ -86,7 +96,7 @@ def desired_points(
             .order_by(Event.occurred_at, Event.event_id, Event.id)
         ).all()
         earned: dict[tuple, int] = defaultdict(int)
-        for emp, fid, site, at in rows:
+        for emp, fid, site, at, event in rows:
             feature = canonical.get(fid, fid)
             points, cap, _ = features[feature]
             key = (emp, feature)
@@ -97,6 +107,10 @@ def desired_points(
                 earned[key] += room
                 booking.points += room
                 booking.earned_at = at
+                booking.earning += 1
+                if booking.first_event_id is None:
+                    booking.first_event_id = event
+                booking.last_event_id = event
     return out
 
 
@@ -140,10 +154,13 @@ def derive_points(session: Session, pairs: set[tuple[int, date]], *, now: dateti
         if pair[1] >= kept_from and str(Month.of(pair[1])) not in frozen and pair[0] not in erased:
             days[pair[1]].add(pair)
     catalog = points_catalog(session)
-    return sum(_derive_day(session, days.pop(day), catalog, now) for day in sorted(days))
+    version = load_points_rules(session).version
+    return sum(_derive_day(session, days.pop(day), catalog, version, now) for day in sorted(days))
 
 
-def _derive_day(session: Session, pairs: set, catalog: PointsCatalog, now: datetime) -> int:
+def _derive_day(
+    session: Session, pairs: set, catalog: PointsCatalog, version: int, now: datetime
+) -> int:
     want = desired_points(session, pairs, catalog)
     have = booked_points(session, pairs)
     rows = []
@@ -152,7 +169,8 @@ def _derive_day(session: Session, pairs: set, catalog: PointsCatalog, now: datet
         delta = booking.points - (before.points if before else 0)
         if delta != 0:
             _points, cap, action = catalog.features[key[2]]
-            rows.append(_row(key, delta, booking, before, action, cap, now))
+            row = _row(key, delta, booking, before, action, cap, now)
+            rows.append({**row, **_trace(booking, version)})
     book(session, rows)
     return len(rows)
 
@@ -178,6 +196,17 @@ def _row(key, delta, booking: Booking, before: Booked | None, action, cap, now) 
         "rule": FEATURE_RULE,
         "reason": reason[:300],
         "created_at": now,
+    }
+
+
+def _trace(booking: Booking, version: int) -> dict:
+    """What a feature row books besides its points: the config version and the events that
+    earned the key's new total (none for a correction to zero)."""
+    return {
+        "config_version": version,
+        "event_count": booking.earning,
+        "first_event_id": booking.first_event_id,
+        "last_event_id": booking.last_event_id,
     }
 
 

@@ -8,6 +8,8 @@ left of each feature's daily cap today, badges, and the position on the home sit
 - Points today are `rewards.points.desired_points` for today's events (so they show before the
   points job books them), per canonical feature that earns points. Points left today under a
   daily cap: cap − points earned today, never below 0 (`left_today`); None without a cap.
+- The next goal (`rewards.goal.next_goal`): the core features still short of breadth's count,
+  the badges not yet held, the score's 8-week trend.
 - Positions: the home site's points board this week and this month (last week / last month when
   these have no complete day yet, as the team board falls back), with opted-out people revealed
   so an opted-out person still finds their own row; only this person's row is returned.
@@ -30,6 +32,7 @@ from adoption.scoring import proficiency
 from adoption.scoring.proficiency import NextLevel, Proficiency, next_level
 from adoption.scoring.rules import ScoringRules, load_rules
 from rewards.badges import list_badges
+from rewards.goal import next_goal
 from rewards.leaderboards import ranked_board, resolve_scope
 from rewards.points import desired_points
 from rewards.team import period_choices
@@ -81,6 +84,7 @@ class Progress:
     window_days: int
     min_core_attempts: int
     breadth_min_successes: int
+    goal: dict  # `rewards.goal.next_goal`: missing core features, badges to earn, trend
 
     @property
     def capped(self) -> list[FeaturePoints]:
@@ -101,6 +105,7 @@ def my_progress(session: Session, employee: Employee, now: datetime) -> Progress
     rules = load_rules(session)
     score = proficiency.employee_proficiency(session, employee, today - timedelta(days=1), rules)
     features = points_today(session, employee, today)
+    nxt = next_level(score["score"], score["level"], score["core_attempts"], rules)
     return Progress(
         user_id=employee.external_id,
         display_name=employee.display_name,
@@ -109,7 +114,7 @@ def my_progress(session: Session, employee: Employee, now: datetime) -> Progress
         today=today,
         proficiency=score,
         components=component_shares(score["components"], rules),
-        next_level=next_level(score["score"], score["level"], score["core_attempts"], rules),
+        next_level=nxt,
         points_today=sum(f.earned for f in features),
         features=features,
         badges=list_badges(session, employee),
@@ -117,6 +122,7 @@ def my_progress(session: Session, employee: Employee, now: datetime) -> Progress
         window_days=rules.window_days,
         min_core_attempts=rules.min_core_attempts,
         breadth_min_successes=rules.breadth_min_successes,
+        goal=next_goal(session, employee, score["as_of"], rules, score["score"], nxt),
     )
 
 

@@ -25,14 +25,18 @@ def previous_period(period: Period) -> str | None:
     return label if label >= "1900" else None
 
 
-def previous_ranks(session: Session, board: RankedBoard, now: datetime) -> dict[int, int] | None:
+def previous_ranks(
+    session: Session, board: RankedBoard, now: datetime, division: str = "all"
+) -> dict[int, int] | None:
     """Employee → rank on the same scope's board of the previous period, same metric, ranked by
-    the same rules (DESIGN "Ranking"); None for an all-time board. Whoever was not an entrant
-    then (hired since, moved in) is absent."""
+    the same rules (DESIGN "Ranking"), in the same division; None for an all-time board.
+    Whoever was not an entrant then (hired since, moved in, not a rookie then) is absent."""
     label = previous_period(board.period)
     if label is None:
         return None
-    before = ranked_board(session, scope=board.scope, period=label, metric=board.metric, now=now)
+    before = ranked_board(
+        session, scope=board.scope, period=label, metric=board.metric, now=now, division=division
+    )
     return {entrant.employee_id: rank for rank, entrant in before.ranked}
 
 

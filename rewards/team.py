@@ -29,6 +29,7 @@ from adoption.scoring.rules import load_rules
 from adoption.usage.coaching import Coaching
 from adoption.usage.visible import visible_coaching
 from rewards.badges import BY_NAME
+from rewards.kudos import kudos_counts
 from rewards.leaderboards import (
     METRICS,
     entry,
@@ -37,6 +38,7 @@ from rewards.leaderboards import (
     resolve_scope,
 )
 from rewards.models import BadgeAward
+from rewards.points_config import load_points_rules
 from rewards.rank_change import previous_ranks, with_change
 
 PERIOD_KEYS = ("week", "last-week", "month", "last-month", "all")
@@ -91,6 +93,7 @@ class TeamRow:
     me: bool = False
     previous_rank: int | None = None  # `rewards.leaderboards.with_change`
     change: int | None = None
+    kudos: int = 0  # kudos received in the shown period (named rows only)
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,9 @@ class TeamBoard:
     last_day: date  # points run to today in the current period, scores stop at yesterday
     as_of: date  # levels and badges: the site's yesterday
     rows: list[TeamRow]
+    division: str = "all"  # `rewards.leaderboards.DIVISIONS`
+    divisions: bool = False  # the points config offers the rookie division
+    goes_live_on: date | None = None  # set while the site's go-live is still ahead
 
 
 def team_board(
@@ -115,10 +121,13 @@ def team_board(
     metric: str,
     viewer: Viewer,
     now: datetime,
+    division: str = "all",
 ) -> TeamBoard:
     """The site's board for the period choice (a key of `period_choices`, None: the default)
     and metric, each row named or "Anonymous" as the viewer may see it; `me` marks the
-    viewer's own row."""
+    viewer's own row. `division` ranks rookies or veterans apart (`ranked_board`); the page
+    offers it when the points config's `rookie_division` is on. Before the site's go-live
+    `goes_live_on` says when it starts, and the rows are none: a board of zeros ranks nobody."""
     if metric not in METRICS:
         raise Invalid({"metric": [f"Must be one of: {', '.join(METRICS)}."]})
     today = local_today(site.timezone, now)
@@ -130,7 +139,9 @@ def team_board(
         period=choice.value,
         metric=metric,
         now=now,
+        division=division,
     )
+    ahead = site.go_live_on if site.go_live_on is not None and site.go_live_on > today else None
     as_of = today - timedelta(days=1)
     shown_period = parse_period(choice.value, today)
     rows = []
@@ -142,8 +153,9 @@ def team_board(
         ).items()
     }
     badges = badge_titles(session, known)
-    before = previous_ranks(session, board, now)
-    for rank, entrant in board.ranked:
+    thanks = kudos_counts(session, known, shown_period.first or date.min, shown_period.until)
+    before = previous_ranks(session, board, now, division)
+    for rank, entrant in [] if ahead else board.ranked:
         shown = with_change(entry(entrant, rank, viewer), entrant, before)
         eid = entrant.employee_id if shown["user_id"] is not None else None
         rows.append(
@@ -157,6 +169,7 @@ def team_board(
                 me=eid is not None and eid == viewer.employee_id,
                 previous_rank=shown["previous_rank"],
                 change=shown["change"],
+                kudos=thanks.get(eid, 0),
             )
         )
     return TeamBoard(
@@ -170,6 +183,9 @@ def team_board(
         last_day=shown_period.until if metric == "points" else shown_period.score_day,
         as_of=as_of,
         rows=rows,
+        division=division,
+        divisions=load_points_rules(session).rookie_division,
+        goes_live_on=ahead,
     )
 
 
@@ -190,10 +206,13 @@ def team_page(
     viewer: Viewer,
     with_coaching: bool,
     now: datetime,
+    division: str = "all",
 ) -> TeamPage:
     """The team board (`team_board`) and, with `with_coaching`, the site's "who needs help"
     (`adoption.usage.visible.visible_coaching`), both as the viewer may see them."""
-    board = team_board(session, site, period=period, metric=metric, viewer=viewer, now=now)
+    board = team_board(
+        session, site, period=period, metric=metric, viewer=viewer, now=now, division=division
+    )
     coaching = visible_coaching(session, site, now, viewer) if with_coaching else None
     return TeamPage(board, coaching)
 

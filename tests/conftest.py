@@ -28,7 +28,7 @@ from rewards.board_cache import BOARDS
 
 PG_SERVER_URL = os.environ.get("UPTAKE_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_SERVER_URL else [])]
-SEEDED_TABLES = {"scoring_config"}
+SEEDED_TABLES = {"scoring_config", "points_config"}
 
 
 def pytest_report_header(config):
@@ -71,8 +71,8 @@ def database_url(request, tmp_path) -> str:
 
 
 def empty_postgres(url: str) -> None:
-    """Empty the run's PostgreSQL database; what the migrations seed (scoring_config version 1)
-    survives."""
+    """Empty the run's PostgreSQL database; what the migrations seed (scoring_config and
+    points_config version 1) survives."""
     engine = make_engine(url)
     tables = ", ".join(
         f'"{t.name}"' for t in Base.metadata.sorted_tables if t.name not in SEEDED_TABLES
@@ -80,6 +80,7 @@ def empty_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         conn.execute(text("DELETE FROM scoring_config WHERE version > 1"))
+        conn.execute(text("DELETE FROM points_config WHERE version > 1"))
     engine.dispose()
 
 

@@ -11,6 +11,10 @@ from adoption.models.base import Base, UTCDateTime
 from adoption.models.masterdata import Employee, Site
 
 ROLES = ("admin", "hr", "rollout_lead", "manager", "employee", "ingest")
+# A store display link (`rewards.display`): a token of one site that opens only the page
+# /display/<token>. Not in ROLES: no account and no `uptake tokens` token can have it, and the
+# API refuses it as it refuses an unknown token (`api.auth`).
+DISPLAY_ROLE = "display"
 
 token_site = Table(
     "token_site",

@@ -210,7 +210,8 @@ FIELDS: dict[str, dict[str, Converter]] = {
     "roster": {"user_id": _TEXT, "display_name": _NAME, "site_id": _TEXT, "role": _LOWER,
                "hired_on": _DATE, "left_on": _DATE, "public_opt_out": _FLAG},
     "features": {"action": _LOWER, "module": _TEXT, "is_core": _FLAG, "expected_ms": _COUNT,
-                 "points": _COUNT, "daily_cap": _COUNT, "alias_of": _LOWER},
+                 "points": _COUNT, "daily_cap": _COUNT, "alias_of": _LOWER, "title": _TEXT,
+                 "quick_reference_url": _TEXT},  # title and card: checked by put_feature
 }  # fmt: skip
 REQUIRED = {"sites": ("site_id", "name"), "roster": ("user_id", "display_name", "site_id"),
             "features": ("action",)}  # fmt: skip
@@ -226,7 +227,9 @@ ALIASES = {
                "site_code": "site_id", "store_id": "site_id", "hire_date": "hired_on",
                "hired": "hired_on", "leave_date": "left_on", "termination_date": "left_on",
                "left": "left_on", "opt_out": "public_opt_out"},
-    "features": {"action_key": "action", "key": "action", "core": "is_core", "cap": "daily_cap"},
+    "features": {"action_key": "action", "key": "action", "core": "is_core", "cap": "daily_cap",
+                 "name": "title", "quick_reference": "quick_reference_url",
+                 "quick_reference_card": "quick_reference_url"},
 }  # fmt: skip
 
 

@@ -1,8 +1,11 @@
 """Features (the catalogue of actions): read, create-or-replace, map, and list with keyset
-pagination. Points and caps feed the bonus run, so every change is audited."""
+pagination. Points and caps feed the bonus run, so every change is audited. A feature's title
+("Process a return") and quick-reference card are for people: changing them changes no score
+and no points."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,12 +17,25 @@ from adoption.calendar import chain_today_of
 from adoption.errors import Invalid, NotFound
 from adoption.ingest.registry import module_of
 from adoption.limits import DAILY_CAP, EXPECTED_MS, POINTS, check_values
-from adoption.masterdata.cleaning import normalise_action
+from adoption.masterdata.cleaning import normalise_action, normalise_text
 from adoption.masterdata.records import apply_values, find, required_key
 from adoption.models import Feature, Site
 from adoption.usage.insights import unmapped_actions
 
 FEATURE_FIELDS = ("module", "is_core", "expected_ms", "points", "daily_cap", "alias_of")
+# What people read about a feature: no score, point or rollup rests on them.
+TEXT_FIELDS = ("title", "quick_reference_url")
+TITLE_MAX = 200
+URL_MAX = 500
+# Python's `str.strip()` set (as `api.schemas.fields.SPACE`), the C0 controls and DEL: none may
+# appear inside a URL. The same text is the OpenAPI pattern (ECMA-262 reads it alike).
+_NOT_IN_URL = r"\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_SPACE = r"[\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_HTTP_URL = rf"[Hh][Tt][Tt][Pp][Ss]?://[^{_NOT_IN_URL}/?#]+(?:[/?#][^{_NOT_IN_URL}]*)?"
+#: A quick-reference URL as sent: blank (clears it), or http(s)://host[path], spaces around it.
+URL_PATTERN = rf"^{_SPACE}*(?:{_HTTP_URL})?{_SPACE}*$"
+URL_RULE = "Must be an http:// or https:// URL with a host and no spaces."
+AUDITED = (*FEATURE_FIELDS, *TEXT_FIELDS, "mapped")
 UNMAPPED_WINDOW_DAYS = 28
 DEFAULT_POINTS = 1  # a feature's points when an admin maps it without giving any
 MAX_MAPPED_SHOWN = 1000
@@ -103,14 +119,54 @@ def map_feature(
     return put_feature(session, action, values, now=now, actor=actor)
 
 
+def check_text_fields(values: dict) -> dict:
+    """The given `title` and `quick_reference_url` as stored, or Invalid naming each bad one.
+
+    Both are trimmed, and blank (or null) clears them. A title keeps at most 200 characters; a
+    URL at most 500 and must be http:// or https:// with a host and no spaces or control
+    characters (`URL_PATTERN`, the API's rule too). Neither may hold a NUL character.
+    """
+    errors: dict[str, list[str]] = {}
+    out: dict[str, str | None] = {}
+    for name, limit in (("title", TITLE_MAX), ("quick_reference_url", URL_MAX)):
+        if name not in values:
+            continue
+        value = values[name]
+        if value is not None and not isinstance(value, str):
+            errors[name] = ["Not a valid string."]
+            continue
+        text = normalise_text(value)
+        if text is not None and "\x00" in text:
+            errors[name] = ["Must not contain a NUL character."]
+        elif text is not None and len(text) > limit:
+            errors[name] = [f"Length must be between 0 and {limit}."]
+        elif text is not None and name == "quick_reference_url" and not _url(text):
+            errors[name] = [URL_RULE]
+        else:
+            out[name] = text
+    if errors:
+        raise Invalid(errors)
+    return out
+
+
+def _url(text: str) -> bool:
+    return re.fullmatch(_HTTP_URL, text) is not None
+
+
 def put_feature(
     session: Session, action: str, values: dict, *, now: datetime, actor: str = "system"
 ) -> tuple[Feature, bool]:
     """Create or replace a feature; saving it maps it. A changed alias re-derives rollups.
-    Audited: points and caps feed the bonus run."""
+    Audited: points and caps feed the bonus run.
+
+    `updated_at` marks a change to what points rest on (`rewards.points.pairs_since` re-derives
+    every day of a feature changed since its last run) and `scores_changed_at` one to what scores
+    rest on; an edit of only the title or the quick-reference card (`TEXT_FIELDS`,
+    `check_text_fields`) moves neither, so it re-derives nothing and leaves snapshots fresh.
+    """
     action = normalise_action(required_key(action, "action"))
     check_values(values, {"expected_ms": EXPECTED_MS, "points": POINTS, "daily_cap": DAILY_CAP})
-    values = dict(values)
+    values = {**values, **check_text_fields(values)}
     if values.get("alias_of") is not None:
         values["alias_of"] = normalise_action(values["alias_of"])
         if values["alias_of"] == action:
@@ -128,15 +184,16 @@ def put_feature(
         session.add(feature)
     old_alias = None if created else feature.alias_of
     scored = (feature.is_core, feature.expected_ms, feature.alias_of)
-    before = audit.snapshot(None if created else feature, (*FEATURE_FIELDS, "mapped"))
+    before = audit.snapshot(None if created else feature, AUDITED)
     if apply_values(feature, {**values, "mapped": True}, (*FEATURE_FIELDS, "mapped")) or created:
         feature.updated_at = now
+    apply_values(feature, values, TEXT_FIELDS)  # read by people only: `updated_at` stays
     if (feature.is_core, feature.expected_ms, feature.alias_of) != scored or (
         created and (feature.is_core or feature.alias_of)
     ):
         feature.scores_changed_at = now
     session.flush()
-    after = audit.snapshot(feature, (*FEATURE_FIELDS, "mapped"))
+    after = audit.snapshot(feature, AUDITED)
     audit.record_put(
         session, "feature", feature.action, before, after, created=created, actor=actor, now=now
     )

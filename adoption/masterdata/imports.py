@@ -112,16 +112,27 @@ def _upsert(session, kind, values, now, actor, default_tz) -> str:
         obj, created = records.put_employee(session, user_id, values, now=now, actor=actor)
     else:
         action = values.pop("action")
-        before = _snapshot(session, feature_records.get_feature, action)
+        text = feature_records.TEXT_FIELDS  # changed without moving updated_at
+        before = _snapshot(session, feature_records.get_feature, action, text)
         obj, created = feature_records.put_feature(session, action, values, now=now, actor=actor)
+        return _outcome(created, before, _state(obj, text))
+    return _outcome(created, before, _state(obj))
+
+
+def _outcome(created: bool, before: tuple | None, after: tuple) -> str:
     if created:
         return "created"
-    return "updated" if obj.updated_at != before else "unchanged"
+    return "updated" if after != before else "unchanged"
 
 
-def _snapshot(session, getter, key):
+def _state(obj, fields: tuple[str, ...] = ()) -> tuple:
+    """What tells a changed record: its `updated_at`, and `fields` that change without it."""
+    return (obj.updated_at, *(getattr(obj, f) for f in fields))
+
+
+def _snapshot(session, getter, key, fields: tuple[str, ...] = ()):
     try:
-        return getter(session, key).updated_at
+        return _state(getter(session, key), fields)
     except NotFound:
         return None
 

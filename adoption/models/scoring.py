@@ -41,7 +41,7 @@ class ScoreSnapshot(Base):
         ForeignKey("scoring_config.version"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    score: Mapped[float] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)  # null: Not started
     level: Mapped[str] = mapped_column(String(16))
     breadth: Mapped[float] = mapped_column(Float)
     accuracy: Mapped[float] = mapped_column(Float)

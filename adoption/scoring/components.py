@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from adoption.scoring.cube import CoreCatalog, UsageCube, core_catalog, day_index, load_cube
-from adoption.scoring.rules import LEVELS, PROFICIENT_LEVELS, ScoringRules
+from adoption.scoring.rules import LEVELS, NOT_STARTED, PROFICIENT_LEVELS, ScoringRules
 
 EMPLOYEE_CHUNK = 200
 SCORE_COLUMNS = (
@@ -29,6 +29,12 @@ SCORE_COLUMNS = (
     "core_attempts",
 )
 NO_SPEED_EVIDENCE = 0.5
+
+
+def score_or_none(value) -> float | None:
+    """A frame's score as the API shows it: None for Not started (NaN in frames)."""
+    value = float(value) if value is not None else float("nan")
+    return None if np.isnan(value) else value
 
 
 def round_half_up(values, places: int):
@@ -120,8 +126,9 @@ def _score_block(session, block, first_day, last_day, rules, catalog) -> pd.Data
         + rules.w_speed * comp.speed
         + rules.w_consistency * comp.consistency
     )
-    score = round_half_up(raw, 2)[:, lead:]
     attempts = comp.core_attempts[:, lead:].astype(int)
+    # Not started (DESIGN): without a core attempt in the window there is no score at all.
+    score = np.where(attempts > 0, round_half_up(raw, 2)[:, lead:], np.nan)
     days = day_index(first_day, (last_day - first_day).days + 1)
     n_e, n_t = score.shape
     frame = pd.DataFrame(
@@ -142,7 +149,8 @@ def _score_block(session, block, first_day, last_day, rules, catalog) -> pd.Data
 
 def levels(score: np.ndarray, attempts: np.ndarray, rules: ScoringRules) -> np.ndarray:
     """Each rounded score's level: the highest level whose threshold it reaches
-    (`ScoringRules.level_thresholds`), Proficient and Expert only with the minimum evidence."""
+    (`ScoringRules.level_thresholds`), Proficient and Expert only with the minimum evidence;
+    `NOT_STARTED` without any core attempt (whose score is NaN)."""
     enough = attempts >= rules.min_core_attempts
     thresholds = rules.level_thresholds()
     order = [name for name in reversed(LEVELS) if name in thresholds]
@@ -150,4 +158,5 @@ def levels(score: np.ndarray, attempts: np.ndarray, rules: ScoringRules) -> np.n
         (score >= thresholds[name]) & (enough if name in PROFICIENT_LEVELS else True)
         for name in order
     ]
-    return np.select(reached, order, default=LEVELS[0])
+    reached.insert(0, attempts <= 0)
+    return np.select(reached, [NOT_STARTED, *order], default=LEVELS[0])

@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from adoption.models import DailyUsage, Employee, Feature, ScoreSnapshot, Site, SnapshotState
-from adoption.scoring.components import round_half_up, score_frame
-from adoption.scoring.rules import LEVELS, PROFICIENT_LEVELS, ScoringRules
+from adoption.scoring.components import round_half_up, score_frame, score_or_none
+from adoption.scoring.rules import LEVELS, NOT_STARTED, PROFICIENT_LEVELS, ScoringRules
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class DayScore:
 
     employee_id: int
     day: date
-    score: float
+    score: float | None  # None: Not started (no core attempt in the window)
     level: str
     core_attempts: int
 
@@ -59,7 +59,7 @@ def _pick_days(frame, days: dict[int, date]) -> dict[int, DayScore]:
     mine = frame[frame["day"].to_numpy() == frame["employee_id"].map(days).to_numpy()]
     return {
         int(r.employee_id): DayScore(
-            int(r.employee_id), r.day, float(r.score), str(r.level), int(r.core_attempts)
+            int(r.employee_id), r.day, score_or_none(r.score), str(r.level), int(r.core_attempts)
         )
         for r in mine.itertuples(index=False)
     }
@@ -253,7 +253,7 @@ def stored_scores_on(
             stmt = stmt.where(snap.employee_id.in_(ids))
         for eid, score, level, attempts in session.execute(stmt):
             if eid in wanted:
-                out[eid] = DayScore(eid, day, float(score), level, int(attempts))
+                out[eid] = DayScore(eid, day, score_or_none(score), level, int(attempts))
     missing = {eid: day for eid, day in days.items() if eid not in out}
     if on_rollups is not None and missing:
         unmarked = [eid for eid in missing if eid not in on_rollups]
@@ -301,7 +301,7 @@ class Proficiency(TypedDict):
 
     user_id: str
     as_of: date
-    score: float
+    score: float | None  # None: Not started
     level: str
     components: Components
     core_attempts: int
@@ -321,7 +321,7 @@ def employee_proficiency(
     return {
         "user_id": employee.external_id,
         "as_of": as_of,
-        "score": float(row["score"]),
+        "score": score_or_none(row["score"]),
         "level": str(row["level"]),
         "components": comps,
         "core_attempts": int(row["core_attempts"]),
@@ -335,7 +335,7 @@ def employee_history(
 ) -> list[dict]:
     frame = score_frame(session, [employee.id], first_day, last_day, rules)
     return [
-        {"day": r.day, "score": float(r.score), "level": str(r.level)}
+        {"day": r.day, "score": score_or_none(r.score), "level": str(r.level)}
         for r in frame.itertuples(index=False)
     ]
 
@@ -351,12 +351,15 @@ class NextLevel:
 
 
 def next_level(
-    score: float, level: str, core_attempts: int, rules: ScoringRules
+    score: float | None, level: str, core_attempts: int, rules: ScoringRules
 ) -> NextLevel | None:
     """The next level up in the order Novice < Developing < Proficient < Expert, or None at
     Expert. Proficient and Expert also need ≥ `rules.min_core_attempts` core attempts in the
-    window, so someone scoring enough without that evidence still has Proficient ahead."""
+    window, so someone scoring enough without that evidence still has Proficient ahead. Not
+    started (no score) is below Novice: Developing is ahead, the whole way from 0."""
     thresholds = rules.level_thresholds()
+    if level == NOT_STARTED or score is None:
+        level, score = LEVELS[0], 0.0
     current = LEVELS.index(level)
     if current == len(LEVELS) - 1:
         return None

@@ -13,6 +13,8 @@ from adoption.errors import Invalid, NotFound
 from adoption.models import ScoringConfig
 
 LEVELS = ("Novice", "Developing", "Proficient", "Expert")
+# DESIGN "Not started": no core attempts in the window, so no score (null) and no level of LEVELS.
+NOT_STARTED = "Not started"
 PROFICIENT_LEVELS = frozenset({"Proficient", "Expert"})
 TUNABLE = (
     "w_breadth",

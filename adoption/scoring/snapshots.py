@@ -25,7 +25,7 @@ from adoption.models import (
     SnapshotState,
     arrived_since,
 )
-from adoption.scoring.components import SCORE_COLUMNS, score_frame
+from adoption.scoring.components import SCORE_COLUMNS, score_frame, score_or_none
 from adoption.scoring.proficiency import (
     NO_USAGE,
     first_active_days,
@@ -275,6 +275,7 @@ def _store_chunk(session, people, start, end, rules, now) -> int:
         r["employee_id"] = int(r["employee_id"])
         r["core_attempts"] = int(r["core_attempts"])
         r["level"] = str(r["level"])
+        r["score"] = score_or_none(r["score"])  # Not started: stored as NULL
         r["config_version"] = rules.version
         r["computed_at"] = now
     for i in range(0, len(records), CHUNK):

@@ -83,6 +83,35 @@ FEATURES = (
     F("loyalty.redeem", "loyalty", True, 20_000, 2, 10, difficulty=0.2),
     F(UNMAPPED_ACTION, "pos", False, None, 0, None, difficulty=0.3, in_catalog=False),
 )
+# What people call each catalog feature (every one has a title), and the quick-reference cards
+# the chain has printed so far: some core features of the till, returns desk and loyalty.
+HELP = "https://help.example.com"
+TITLES = {
+    "pos.sale.complete": "Complete a sale",
+    "pos.sale.void": "Void a sale",
+    "pos.discount.apply": "Apply a discount",
+    "pos.payment.split": "Split a payment",
+    "pos.refund": "Refund a sale",
+    REFUND_V2: "Refund a sale (new screen)",
+    "pos.drawer.count": "Count the drawer",
+    "returns.receipt": "Process a return",
+    HARD_FEATURE: "Exchange an item",
+    "returns.no_receipt": "Return without a receipt",
+    GRIND_FEATURE: "Look up stock",
+    "inventory.count": "Count stock",
+    "inventory.transfer": "Transfer stock",
+    "loyalty.enroll": "Enrol a loyalty member",
+    "loyalty.lookup": "Find a loyalty member",
+    "loyalty.redeem": "Redeem loyalty points",
+}  # UNMAPPED_ACTION is in no catalog: an admin maps (and names) it
+CARDS = {
+    "pos.sale.complete": f"{HELP}/pos/sale",
+    "pos.sale.void": f"{HELP}/pos/void",
+    "pos.refund": f"{HELP}/pos/refund",
+    "returns.receipt": f"{HELP}/pos/returns",
+    HARD_FEATURE: f"{HELP}/pos/exchange",
+    "loyalty.enroll": f"{HELP}/loyalty/enrol",
+}
 # What each role does, in the order people pick features up, with relative daily frequency.
 ROLE_MIX = {
     "cashier": (("pos.sale.complete", 10), ("pos.discount.apply", 2), ("loyalty.lookup", 2),
@@ -341,14 +370,16 @@ def _mess_up(rng: random.Random, row: list[str], emp: SimEmployee) -> None:
 
 
 def feature_records(features: tuple[SimFeature, ...]) -> list[dict]:
-    """The feature catalog as JSONL objects; one uses other key names, one comes twice."""
+    """The feature catalog as JSONL objects, each with its title (`TITLES`) and some with a
+    quick-reference card (`CARDS`); one uses other key names, one comes twice."""
     records = []
     for f in features:
         if not f.in_catalog:
             continue
         record = {"action": f.action, "module": f.module, "is_core": f.is_core,
                   "expected_ms": f.expected_ms, "points": f.points, "daily_cap": f.daily_cap,
-                  "alias_of": f.alias_of}  # fmt: skip
+                  "alias_of": f.alias_of, "title": TITLES.get(f.action, f.action),
+                  "quick_reference_url": CARDS.get(f.action)}  # fmt: skip
         if f.action == HARD_FEATURE:
             record = {"Action Key": " Returns.Exchange ", "core": "yes"} | {
                 k: v for k, v in record.items() if k not in {"action", "is_core"}

@@ -15,7 +15,7 @@ from adoption.calendar import employed_sql
 from adoption.models import Employee, Site
 from adoption.privacy import Person, Viewer, as_seen_by, group_row, shows_group, too_small
 from adoption.scoring.rules import ScoringRules
-from adoption.usage.coaching import Coaching, site_coaching
+from adoption.usage.coaching import SILENT_DAYS, Coaching, site_coaching
 from adoption.usage.insights import (
     dormant_people,
     error_hotspots,
@@ -26,7 +26,8 @@ from adoption.usage.insights import (
 from adoption.usage.metrics import FIELDS
 
 BEHIND_FIGURES = ("population", "adoption_rate", "gap")  # a site's own figures in `sites_behind`
-HIRED = ("hired_on", "days_employed")  # a hire date points at the person as a name would
+# A hire date points at the person as a name would; so does the start, often that date.
+HIRED = ("hired_on", "days_employed", "since", "days_since")
 
 
 def visible_adoption(viewer: Viewer, rows: list[dict], min_group: int) -> list[dict]:
@@ -94,11 +95,19 @@ def scope_population(session: Session, site_ids: set[int], first: date, last: da
     )
 
 
-def visible_coaching(session: Session, site: Site, now: datetime, viewer: Viewer) -> Coaching:
+def visible_coaching(
+    session: Session,
+    site: Site,
+    now: datetime,
+    viewer: Viewer,
+    silent_days: int = SILENT_DAYS,
+) -> Coaching:
     """Who needs help at the site (`adoption.usage.coaching.site_coaching`) as the viewer may
-    see it: by name for the site's manager, hr and admin (opted-out people included: coaching is
-    not a ranking); "Anonymous", without a hire date, for anyone else."""
-    result = site_coaching(session, site, now)
+    see it: every list (dormant, struggling, silent, never started) by name for the site's
+    manager, hr and admin (opted-out people included: coaching is not a ranking); "Anonymous"
+    for anyone else, a never-started person also without hire date and start (`since`, which
+    may be the hire date) or the days counted from them. Features and suggestions stay."""
+    result = site_coaching(session, site, now, silent_days)
 
     def seen(row, also_hide=()):
         person = Person(row.employee_id, site.id)
@@ -108,5 +117,6 @@ def visible_coaching(session: Session, site: Site, now: datetime, viewer: Viewer
         result,
         dormant=[seen(r) for r in result.dormant],
         struggling=[seen(r) for r in result.struggling],
+        silent=[seen(r) for r in result.silent],
         never_started=[seen(r, HIRED) for r in result.never_started],
     )

@@ -15,10 +15,13 @@ from api.cli.accounts import accounts
 from api.cli.champions import champions
 from api.cli.db import db
 from api.cli.demo import demo
+from api.cli.display import display_group
 from api.cli.employees import employees
 from api.cli.imports import import_group
 from api.cli.jobs import jobs_group
+from api.cli.kudos import kudos
 from api.cli.pilots import pilots
+from api.cli.points import points
 from api.cli.report import report
 from api.cli.scheduler import scheduler
 from api.cli.serve import serve
@@ -53,10 +56,13 @@ main.add_command(accounts)
 main.add_command(champions)
 main.add_command(db)
 main.add_command(demo)
+main.add_command(display_group)
 main.add_command(employees)
 main.add_command(import_group)
 main.add_command(jobs_group)
 main.add_command(pilots)
+main.add_command(points)
+main.add_command(kudos)
 main.add_command(report)
 main.add_command(scheduler)
 main.add_command(serve)

@@ -1,7 +1,7 @@
 """`uptake report …` for people who live in the terminal; JSON output is the API's JSON.
 
 - `adoption`: the adoption rows of the API as a table, CSV or JSON.
-- `coaching --site S`: who needs help (GET /sites/{site_id}/coaching).
+- `coaching --site S [--silent-days N]`: who needs help (GET /sites/{site_id}/coaching).
 - `progress --user U`: one person's progress (GET /employees/{user_id}/progress).
 - `team --site S [--period] [--metric]`: the team board (GET /sites/{site_id}/team), with
   opted-out people by name.
@@ -19,7 +19,7 @@ from adoption.masterdata.records import get_employee, get_site
 from adoption.privacy import OPERATOR
 from adoption.scoring.rules import load_rules
 from adoption.usage import by_site
-from adoption.usage.coaching import site_coaching
+from adoption.usage.coaching import SILENT_DAYS, SILENT_DAYS_RANGE, site_coaching
 from adoption.usage.metrics import FIELDS
 from api.cli.context import cell, date_option, dump_json, format_option, pass_ctx, table
 from api.clock import utcnow
@@ -80,38 +80,69 @@ def render(rows: list[dict], fmt: str) -> str:
 
 @report.command("coaching")
 @click.option("--site", "site_code", required=True, help="The site's code.")
+@click.option(
+    "--silent-days",
+    type=click.IntRange(SILENT_DAYS_RANGE.low, SILENT_DAYS_RANGE.high),
+    default=SILENT_DAYS,
+    show_default=True,
+    help="Silent: no success in this many days.",
+)
 @format_option("table")
 @pass_ctx
-def report_coaching(ctx, site_code, fmt) -> None:
-    """Who needs help at a site as of its yesterday: dormant, struggling, never started."""
+def report_coaching(ctx, site_code, silent_days, fmt) -> None:
+    """Who needs help at a site as of its yesterday: dormant, struggling, silent, never started."""
     with ctx.reading() as session:
-        result = site_coaching(session, get_site(session, site_code), utcnow())
+        result = site_coaching(session, get_site(session, site_code), utcnow(), silent_days)
     click.echo(
         dump_json(CoachingSchema(), result) if fmt == "json" else coaching_table(result), nl=False
     )
 
 
+def _worst(row) -> str:
+    return row.feature.title if row.feature else ""
+
+
+def _todo(row) -> str:
+    """The suggested action, with its quick-reference card's link in brackets."""
+    s = row.suggestion
+    return f"{s.text} ({s.url})" if s.url else s.text
+
+
 def coaching_table(c) -> str:
-    dormant = [[d.user_id, d.display_name, d.last_active_day, d.days_silent] for d in c.dormant]
+    worst, todo = _worst, _todo
+    dormant = [
+        [d.user_id, d.display_name, d.last_active_day, d.days_silent, worst(d), todo(d)]
+        for d in c.dormant
+    ]
     struggling = [
-        [
-            s.user_id,
-            s.display_name,
-            s.accuracy,
-            s.core_attempts,
-            s.feature.action if s.feature else "",
-        ]
+        [s.user_id, s.display_name, s.accuracy, s.core_attempts, worst(s), todo(s)]
         for s in c.struggling
     ]
-    never = [[n.user_id, n.display_name, n.hired_on, n.days_employed] for n in c.never_started]
+    silent = [
+        [s.user_id, s.display_name, s.last_active_day, s.days_silent, worst(s), todo(s)]
+        for s in c.silent
+    ]
+    never = [
+        [n.user_id, n.display_name, n.hired_on, n.since, n.days_since, worst(n), todo(n)]
+        for n in c.never_started
+    ]
+    quiet = ("user_id", "name", "last_active_day", "days_silent", "worst_feature", "suggestion")
     return (
         f"{c.site_id} as of {c.as_of} (window {c.window_from}..{c.as_of})\n\nDormant\n"
-        + table(("user_id", "name", "last_active_day", "days_silent"), dormant)
+        + table(quiet, dormant)
         + f"\nStruggling (accuracy < {c.struggling_accuracy}, "
         f">= {c.struggling_min_attempts} core attempts)\n"
-        + table(("user_id", "name", "accuracy", "core_attempts", "worst_feature"), struggling)
-        + "\nNever started\n"
-        + table(("user_id", "name", "hired_on", "days_employed"), never)
+        + table(
+            ("user_id", "name", "accuracy", "core_attempts", "worst_feature", "suggestion"),
+            struggling,
+        )
+        + f"\nSilent (no success in {c.silent_days} days)\n"
+        + table(quiet, silent)
+        + "\nNever started (no success since go-live or hire)\n"
+        + table(
+            ("user_id", "name", "hired_on", "since", "days_since", "worst_feature", "suggestion"),
+            never,
+        )
     )
 
 
@@ -130,7 +161,8 @@ def report_progress(ctx, user_id, fmt) -> None:
 
 def progress_table(p) -> str:
     s, nxt = p.proficiency, p.next_level
-    head = f"{p.user_id} {p.display_name} ({p.site_id}): {s['score']:.2f} {s['level']}"
+    score = "no score" if s["score"] is None else f"{s['score']:.2f}"
+    head = f"{p.user_id} {p.display_name} ({p.site_id}): {score} {s['level']}"
     head += f" as of {s['as_of']}\n"
     if nxt is None:
         head += "Next level: none (top level)\n"

@@ -27,6 +27,7 @@ from api.schemas.adoption import (
     AdoptionArgs,
     AdoptionListArgs,
     AdoptionRowSchema,
+    CoachingArgs,
     CoachingSchema,
     HistoryArgs,
     HistoryPointSchema,
@@ -207,14 +208,17 @@ def create_scoring_config(changes):
 
 @bp.get("/sites/<site_id>/coaching", parameters=path("site_id"))
 @requires("manager", "hr", "rollout_lead")
+@bp.arguments(CoachingArgs, location="query")
 @bp.response(200, CoachingSchema)
-def site_coaching_list(site_id):
-    """Who needs help at the site as of its yesterday: dormant, struggling and never-started
-    people of its team, each with the figures it rests on (`adoption.usage.coaching`), named as
-    the caller may see them (`adoption.usage.visible.visible_coaching`)."""
+def site_coaching_list(args, site_id):
+    """Who needs help at the site as of its yesterday: never-started, struggling, dormant and
+    silent (no success in `silent_days` days, default 28, 7..365) people of its team, each in
+    one list, with the figures it rests on, the feature they fail on most and a suggested action
+    (`adoption.usage.coaching`), named as the caller may see them
+    (`adoption.usage.visible.visible_coaching`)."""
     session = database.session()
     site = visible_site(session, g.principal, site_id)
-    return visible_coaching(session, site, utcnow(), viewer(g.principal))
+    return visible_coaching(session, site, utcnow(), viewer(g.principal), args["silent_days"])
 
 
 @bp.get("/employees/<user_id>/progress", parameters=path("user_id"))

@@ -87,8 +87,13 @@ def reopen_month(body, month):
 @bp.get("/champions/<month>/export", parameters=path("month"))
 @requires("hr")
 @bp.arguments(ExportArgs, location="query")
-@bp.response(200, description="CSV (UTF-8 with BOM) or XLSX; the file name says DRAFT for drafts.")
+@bp.response(
+    200,
+    description="CSV (UTF-8 with BOM) or XLSX. A draft says DRAFT in its file name and `draft` in "
+    "every row's status; a draft XLSX opens with a DRAFT banner row above the header.",
+)
 def export_month(args, month):
+    """The month (`?version=`, else the newest) as a file for payroll; audited."""
     month_of(month)
     session = database.session()
     file = exports.export_month(

@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from adoption import limits
 from adoption.calendar import MAX_WINDOW_DAYS
+from adoption.usage import coaching
 from api.pagination import PageArgs
 from api.schemas.champions import BadgeSchema
 from api.schemas.fields import Day, Number, text, whole
@@ -116,8 +117,13 @@ class ComponentsSchema(Schema):
 class ProficiencySchema(Schema):
     user_id = fields.String()
     as_of = fields.Date()
-    score = fields.Float(metadata={"description": "0–100, 2 decimals."})
-    level = fields.String(metadata={"description": "Novice, Developing, Proficient, Expert."})
+    score = fields.Float(
+        allow_none=True,
+        metadata={"description": "0–100, 2 decimals; null when Not started (no core attempt)."},
+    )
+    level = fields.String(
+        metadata={"description": "Not started, Novice, Developing, Proficient, Expert."}
+    )
     components = fields.Nested(ComponentsSchema)
     core_attempts = fields.Integer()
     proficient_since = fields.Date(allow_none=True)
@@ -126,7 +132,7 @@ class ProficiencySchema(Schema):
 
 class HistoryPointSchema(Schema):
     day = fields.Date()
-    score = fields.Float()
+    score = fields.Float(allow_none=True, metadata={"description": "Null when Not started."})
     level = fields.String()
 
 
@@ -159,45 +165,102 @@ class ScoringConfigSchema(Schema):
     breadth_min_successes = whole(limits.Whole(1, limits.INT32_MAX))
 
 
+class WorstFeatureSchema(Schema):
+    action = fields.String()
+    title = fields.String(metadata={"description": "The feature's title; its action without one."})
+    quick_reference_url = fields.String(
+        allow_none=True, metadata={"description": "The feature's quick-reference card, if any."}
+    )
+    errors = fields.Integer()
+    attempts = fields.Integer(metadata={"description": "Successes + errors over the same days."})
+
+
+class SuggestionSchema(Schema):
+    text = fields.String(metadata={"description": "A short sentence: what the manager could do."})
+    url = fields.String(
+        allow_none=True,
+        metadata={"description": "The quick-reference card the sentence names; null: none."},
+    )
+
+
+def _worst(days: str) -> fields.Nested:
+    return fields.Nested(
+        WorstFeatureSchema,
+        allow_none=True,
+        metadata={"description": f"The feature with the most errors {days}; null: no errors."},
+    )
+
+
 class DormantSchema(Schema):
-    user_id = fields.String()
+    user_id = fields.String(allow_none=True)
     display_name = fields.String()
     last_active_day = fields.Date()
     days_silent = fields.Integer()
     active_days_before = fields.Integer()
     measured = fields.String()
-
-
-class WorstFeatureSchema(Schema):
-    action = fields.String()
-    errors = fields.Integer()
-    attempts = fields.Integer(metadata={"description": "Successes + errors in the window."})
+    feature = _worst("in the scoring window")
+    suggestion = fields.Nested(SuggestionSchema)
 
 
 class StrugglingSchema(Schema):
-    user_id = fields.String()
+    user_id = fields.String(allow_none=True)
     display_name = fields.String()
     accuracy = fields.Float(metadata={"description": "Smoothed core accuracy, as in the score."})
     core_attempts = fields.Integer()
-    feature = fields.Nested(WorstFeatureSchema, allow_none=True)
+    feature = _worst("in the scoring window")
+    suggestion = fields.Nested(SuggestionSchema)
+
+
+class SilentSchema(Schema):
+    user_id = fields.String(allow_none=True)
+    display_name = fields.String()
+    last_active_day = fields.Date(metadata={"description": "The last day with a success."})
+    days_silent = fields.Integer(metadata={"description": "as_of − last_active_day, in days."})
+    feature = _worst("on any day up to as_of")
+    suggestion = fields.Nested(SuggestionSchema)
 
 
 class NeverStartedSchema(Schema):
-    user_id = fields.String()
+    user_id = fields.String(allow_none=True)
     display_name = fields.String()
     hired_on = fields.Date(allow_none=True)
-    days_employed = fields.Integer(allow_none=True)
+    days_employed = fields.Integer(
+        allow_none=True, metadata={"description": "hired_on..as_of, both counted."}
+    )
+    since = fields.Date(
+        allow_none=True,
+        metadata={"description": "The later of the site's go-live and hired_on; null: neither."},
+    )
+    days_since = fields.Integer(
+        allow_none=True, metadata={"description": "since..as_of, both counted."}
+    )
+    feature = _worst("on any day up to as_of")
+    suggestion = fields.Nested(SuggestionSchema)
+
+
+class CoachingArgs(Schema):
+    silent_days = whole(
+        coaching.SILENT_DAYS_RANGE,
+        query=True,
+        load_default=coaching.SILENT_DAYS,
+        metadata={"description": "Silent: no success in this many days up to as_of."},
+    )
 
 
 class CoachingSchema(Schema):
+    """Four disjoint lists; a person is in the first that applies: never_started, struggling,
+    dormant, silent (docs/metrics.md)."""
+
     site_id = fields.String()
     as_of = fields.Date(metadata={"description": "The site's yesterday."})
     window_from = fields.Date(metadata={"description": "First day of the scoring window."})
     window_days = fields.Integer()
     struggling_accuracy = fields.Float()
     struggling_min_attempts = fields.Integer()
+    silent_days = fields.Integer(metadata={"description": "The silent_days asked for."})
     dormant = fields.List(fields.Nested(DormantSchema))
     struggling = fields.List(fields.Nested(StrugglingSchema))
+    silent = fields.List(fields.Nested(SilentSchema))
     never_started = fields.List(fields.Nested(NeverStartedSchema))
 
 
@@ -232,6 +295,36 @@ class PositionSchema(Schema):
     site_id = fields.String()
 
 
+class MissingCoreSchema(Schema):
+    action = fields.String()
+    title = fields.String(metadata={"description": "The feature's title, else its action."})
+    successes = fields.Integer(metadata={"description": "Successes in the scoring window."})
+    needed = fields.Integer(metadata={"description": "More successes breadth needs."})
+
+
+class BadgeToEarnSchema(Schema):
+    badge = fields.String()
+    title = fields.String()
+    criterion = fields.String()
+
+
+class TrendPointSchema(Schema):
+    day = fields.Date()
+    score = fields.Float(allow_none=True, metadata={"description": "Null when Not started."})
+
+
+class GoalSchema(Schema):
+    level_progress = fields.Float(
+        metadata={"description": "Score ÷ the next level's threshold, 0 to 1 (1 at the top)."}
+    )
+    missing_core = fields.List(fields.Nested(MissingCoreSchema))
+    badges_to_earn = fields.List(fields.Nested(BadgeToEarnSchema))
+    trend = fields.List(
+        fields.Nested(TrendPointSchema),
+        metadata={"description": "The score weekly over 8 weeks ending on as_of, oldest first."},
+    )
+
+
 class ProgressSchema(Schema):
     """Everything /me shows, so a client can build the same page."""
 
@@ -254,3 +347,7 @@ class ProgressSchema(Schema):
     )
     window_days = fields.Integer()
     min_core_attempts = fields.Integer()
+    goal = fields.Nested(
+        GoalSchema,
+        metadata={"description": "The next goal: missing core features, badges, the trend."},
+    )

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from adoption import limits
+from adoption.errors import Invalid
+from adoption.masterdata import feature_records
 from api.pagination import PageArgs
 from api.schemas.fields import Day, Flag, query_flag, text, whole
 
@@ -18,6 +20,14 @@ def _timezone(value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: e.g. a directory
         raise ValidationError(f"Unknown timezone {value!r}.") from exc
+
+
+def _http_url(value: str) -> None:
+    """`feature_records.check_text_fields`'s URL rule on the trimmed text."""
+    try:
+        feature_records.check_text_fields({"quick_reference_url": value})
+    except Invalid as exc:
+        raise ValidationError(exc.details["quick_reference_url"]) from None
 
 
 class SiteSchema(Schema):
@@ -79,6 +89,12 @@ class FeatureSchema(Schema):
     daily_cap = fields.Integer(allow_none=True)
     alias_of = fields.String(allow_none=True)
     mapped = fields.Boolean(metadata={"description": "False for actions first seen in events."})
+    title = fields.String(
+        allow_none=True, metadata={"description": "What people call it, e.g. Process a return."}
+    )
+    quick_reference_url = fields.String(
+        allow_none=True, metadata={"description": "The feature's quick-reference card."}
+    )
 
 
 class FeatureBodySchema(Schema):
@@ -96,6 +112,26 @@ class FeatureBodySchema(Schema):
     daily_cap = whole(limits.DAILY_CAP, **NULLABLE, metadata={"description": "Null: uncapped."})
     alias_of = text(
         128, lower=True, **NULLABLE, metadata={"description": "A known action, not this one."}
+    )
+    title = text(
+        feature_records.TITLE_MAX,
+        min_length=0,
+        **NULLABLE,
+        metadata={
+            "description": "What people call it, e.g. Process a return; trimmed, blank clears "
+            "it. Changes no score and no points."
+        },
+    )
+    quick_reference_url = text(
+        feature_records.URL_MAX,
+        min_length=0,
+        **NULLABLE,
+        validate=_http_url,
+        metadata={
+            "pattern": feature_records.URL_PATTERN,
+            "description": "The feature's quick-reference card: an http:// or https:// URL; "
+            "trimmed, blank clears it. Changes no score and no points.",
+        },
     )
 
 

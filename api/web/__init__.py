@@ -1,13 +1,15 @@
 """Server-rendered pages (CONTRACT "Web pages"): the `web` blueprint, its templates and static.
 
-Everything a page needs is served by the app (no CDN); scripts come only from `static/app.js`.
+Everything a page needs is served by the app (no CDN); scripts come only from `static/app.js`
+(and `static/display.js` on the store display).
 Modules: `login` (/login, /logout; the session, CSRF and roles are `api.auth`), `password`
 (/account/password: one's own password), `render` (page
 helpers below), `errors` (HTML 4xx/5xx),
 `pages` (/, /sites/<site_id>/leaderboard, /me: `rewards.team`, `adoption.usage.coaching`,
 `rewards.progress`), `admin` (/admin/quarantine, /admin/features), `champions`
 (/champions, /champions/<YYYY-MM>: review, close, reopen, CSV/XLSX), `rollout` (/pilots),
-`svg` (a chart SVG checked and inlined).
+`svg` (a chart SVG checked and inlined), `display` (the store TV's kiosk page /display/<token>,
+its own `display_bp` without login, and the board page's display-link forms).
 
 Adding a page (e.g. HR's /champions, the rollout lead's /pilots) takes one module here, imported at
 the bottom of this file, and one template. The role home (`pages.HOMES`) and the nav
@@ -75,3 +77,4 @@ bp = Blueprint(
 )
 
 from api.web import admin, champions, errors, login, pages, password, rollout  # noqa: E402, F401  (routes attach to bp)
+from api.web.display import display_bp  # noqa: E402, F401  (/display/<token>, no login)

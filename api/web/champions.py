@@ -5,17 +5,29 @@ Champions are pay data, so every route is hr and admin only (reopening: admin on
 `api.http.champions`. What a month holds, when it may close and what an export contains are
 `rewards.champions.review` (one month as HR reviews it, `can_close` from
 `rewards.champions.periods.month_status`), `rewards.champions.months` and `rewards.exports`; these
-views only call them.
+views only call them. How the month page words them for HR (names beside codes, "Ready to
+close" / "Not ready: …", reasons in plain language) is `api.web.champion_text`.
 """
 
 from __future__ import annotations
 
 from flask import Response, current_app, flash, g, redirect, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
 from adoption.errors import Conflict, Invalid, MonthNotOver, NotFound
+from adoption.models import Employee, Site
 from api import database
 from api.web import bp
+from api.web.champion_text import (
+    employees_of,
+    labelled,
+    mentioned,
+    plain_reason,
+    plain_rules,
+    readiness,
+)
 from api.web.render import SECURITY_HEADERS, confirm_page, confirmed, now, page, render_page
 from rewards import exports
 from rewards.champions import months, periods, review
@@ -60,18 +72,55 @@ def champions_month(month):
 
 
 def _month_page(month: Month, version: int | None, *, error: str = "", status: int = 200):
-    data = review.month_review(
-        database.session(), month, version, now=now(), ineligible_roles=_roles()
-    )
+    """The month as HR reads it (`api.web.champion_text`): codes with names, the readiness line
+    from `month_status`, reasons and rules in plain language; DRAFT while not closed."""
+    session = database.session()
+    data = review.month_review(session, month, version, now=now(), ineligible_roles=_roles())
+    sites = _sites(session)
+    people = data.champions + data.first_proficient
+    runners_up = mentioned(c["rank_reason"] for c in data.champions)
+    names_of = employees_of(people, _names(session, runners_up))
     return render_page(
         "champions_month.html",
         title=f"Champions {month}",
         data=data,
+        ready=readiness(data, sites),
+        rules=plain_rules(data.rules_version),
+        champions=[_row(c, sites, names_of) for c in data.champions],
+        first_proficient=[_row(f, sites, names_of) for f in data.first_proficient],
         can_reopen=data.can_reopen and g.principal.role == "admin",
         error=error,
         status=status,
         max_note=MAX_NOTE,
     )
+
+
+def _sites(session: Session) -> dict[str, tuple[str, str]]:
+    """Every site's code → (name, time zone)."""
+    rows = session.execute(select(Site.code, Site.name, Site.timezone))
+    return {code: (name, zone) for code, name, zone in rows}
+
+
+def _names(session: Session, codes: set[str]) -> dict[str, str]:
+    """The current display name of each employee code (HR sees every name)."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(Employee.external_id, Employee.display_name).where(Employee.external_id.in_(codes))
+    )
+    return dict(rows.all())
+
+
+def _row(entry: dict, sites: dict[str, tuple[str, str]], names_of) -> dict:
+    """An entry with `site` and `person` labelled ('S001 · Downtown', 'E00017 · Thomas Taylor';
+    `person` empty for nobody) and its `reason` in plain language."""
+    code = entry["site_id"]
+    return {
+        **entry,
+        "site": labelled(code, sites[code][0] if code in sites else None),
+        "person": names_of(entry["user_id"]) if entry.get("user_id") else "",
+        "reason": plain_reason(entry.get("rank_reason"), names_of),
+    }
 
 
 @bp.post("/champions/<month>/close")
@@ -92,8 +141,9 @@ def champions_close(month):
         closed = review.close_for_review(
             session, month, now=now(), actor=g.principal.name, ineligible_roles=_roles()
         )
-    except MonthNotOver as exc:
-        return _month_page(month, None, error=exc.message, status=409)
+    except MonthNotOver:
+        error = f"{month} was not closed: its last day has not ended at every store yet."
+        return _month_page(month, None, error=error, status=409)
     if closed.was_closed:
         flash(f"{month} was already closed (version {closed.version}); nothing changed.", "info")
     else:

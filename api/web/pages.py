@@ -1,22 +1,32 @@
-"""The role home (/), the team leaderboard (/sites/<site_id>/leaderboard), /me and the
-person's own choice to opt out of the boards (POST /me/opt-out).
+"""The role home (/), the team leaderboard (/sites/<site_id>/leaderboard), store vs store
+(/stores/leaderboard: sites only, `rewards.store_board`), /me (with the window around me,
+`rewards.around`) and the person's own choice to opt out of the boards (POST /me/opt-out), and
+how points work (/points/rules, from the live catalog and points config).
 
 Who sees whom on them is `adoption.privacy` (docs/privacy.md); a TV screen is `PUBLIC`."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, url_for
+from datetime import timedelta
 
+from flask import current_app, flash, g, redirect, request, url_for
+
+from adoption.calendar import local_today
 from adoption.errors import Forbidden, Invalid, NotFound, Unreadable
 from adoption.masterdata.records import list_sites
-from adoption.models import Site
+from adoption.models import Employee, Site
 from adoption.privacy import PUBLIC, public_opt_out, set_public_opt_out
 from api import database
 from api.auth import viewer as auth_viewer
 from api.auth import visible_site
 from api.web import bp
 from api.web.render import ANY_ROLE, now, page, render_page
+from rewards.around import around
+from rewards.kudos import list_kudos
+from rewards.points_config import load_points_rules
+from rewards.points_trace import points_rules, recent_days
 from rewards.progress import progress_of
+from rewards.store_board import store_page
 from rewards.team import team_page
 
 HOMES = {
@@ -32,6 +42,18 @@ COLUMNS = {"points": "Points", "proficiency": "Score", "improvement": "Change"}
 BAD_INPUT = {
     "period": "Unknown period; choose one from the list.",
     "metric": "Unknown metric; choose points, proficiency or improvement.",
+    "division": "Unknown division; choose everyone, rookies or veterans.",
+}
+STORE_METRICS = {
+    "points": "Points per head",
+    "adoption_rate": "Adoption rate",
+    "proficiency": "Mean score",
+}
+STORE_INPUT = {
+    "period": "Unknown period; use YYYY-MM, YYYY-Www or all.",
+    "metric": "Unknown metric; choose points, adoption_rate or proficiency.",
+    "scope": "Unknown scope; choose the chain or a region.",
+    "unit": "Store vs store compares the stores of the chain or of a region.",
 }
 MAX_SITES = 10_000  # the site picker lists them all
 OPT_OUT = {"yes": True, "no": False}  # the /me form's `opt_out` field
@@ -83,6 +105,7 @@ def site_leaderboard(site_id):
             viewer=PUBLIC if tv else auth_viewer(principal),  # a TV screen is read by anyone
             with_coaching=not tv and principal.role in SEES_WHO_IS_STUCK,
             now=now(),
+            division=request.args.get("division", "all"),
         )
     except Invalid as exc:
         raise Unreadable(
@@ -99,7 +122,30 @@ def site_leaderboard(site_id):
         stuck=shown.coaching,
         tv=tv,
         refresh=TV_REFRESH_S if tv else None,
+        rookie_days=load_points_rules(database.session()).rookie_days,
     )
+
+
+@bp.get("/stores/leaderboard")
+@page("hr", "rollout_lead", "manager")
+def store_leaderboard():
+    """Store vs store: the sites of the chain or a region (`?scope=region:NAME`) ranked by
+    points per head, adoption rate or mean score (`?metric=`, `?period=`); sites only, no people,
+    so a manager sees every store's aggregates and never another store's people."""
+    try:
+        board = store_page(
+            database.session(),
+            scope=request.args.get("scope", "chain"),
+            period=request.args.get("period") or None,
+            metric=request.args.get("metric", "points"),
+            min_group=current_app.extensions["uptake"].settings.min_group,
+            now=now(),
+        )
+    except Invalid as exc:
+        raise Unreadable(
+            next((STORE_INPUT[k] for k in exc.details if k in STORE_INPUT), exc.message)
+        ) from exc
+    return render_page("stores.html", title="Store vs store", board=board, metrics=STORE_METRICS)
 
 
 @bp.get("/me")
@@ -113,6 +159,57 @@ def me():
         progress=progress_of(database.session(), employee_id, now()),
         opted_out=public_opt_out(database.session(), employee_id),
         colleague_names=auth_viewer(g.principal).colleague_names,
+        recent=_recent_points(employee_id),
+        around=_around_me(employee_id),
+        kudos=_recent_kudos(employee_id),
+        colleague_kudos=load_points_rules(database.session()).colleague_kudos,
+    )
+
+
+def _recent_kudos(employee_id: int) -> list[dict]:
+    """The kudos of the last 30 days at the home site, newest first (`rewards.kudos`)."""
+    session = database.session()
+    employee = session.get(Employee, employee_id)
+    if employee is None:
+        return []
+    today = local_today(employee.site.timezone, now())
+    return list_kudos(session, employee, today - timedelta(days=29), today)
+
+
+def _around_me(employee_id: int) -> dict | None:
+    """Around me on the home site's points board of the month holding yesterday (n = 2, ties
+    kept together, the gap to the rank above; `rewards.around`); None when not on it."""
+    session = database.session()
+    employee = session.get(Employee, employee_id)
+    try:
+        return around(
+            session,
+            scope=f"site:{employee.site.code}",
+            period=None,
+            metric="points",
+            employee=employee,
+            asked=employee.external_id,
+            n=2,
+            viewer=auth_viewer(g.principal),
+            now=now(),
+        )
+    except NotFound:
+        return None
+
+
+def _recent_points(employee_id: int) -> list[dict]:
+    """The last 7 days' points with the features behind them (`rewards.points_trace`)."""
+    session = database.session()
+    employee = session.get(Employee, employee_id)
+    return recent_days(session, employee, now=now()) if employee is not None else []
+
+
+@bp.get("/points/rules")
+@page(*ANY_ROLE)
+def how_points_work():
+    """How points work, generated from the live feature catalog and the active points config."""
+    return render_page(
+        "points_rules.html", title="How points work", rules=points_rules(database.session())
     )
 
 

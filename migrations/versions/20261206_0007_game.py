@@ -76,12 +76,18 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_points_ledger_provisional_until"), "points_ledger", ["provisional_until"]
     )
+    # Not started (DESIGN): no core attempt in the window, no score.
+    with op.batch_alter_table("score_snapshot") as batch:
+        batch.alter_column("score", existing_type=sa.Float(), nullable=True)
     with op.batch_alter_table("feature") as batch:
         batch.add_column(sa.Column("title", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("quick_reference_url", sa.String(length=500), nullable=True))
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM score_snapshot WHERE score IS NULL")
+    with op.batch_alter_table("score_snapshot") as batch:
+        batch.alter_column("score", existing_type=sa.Float(), nullable=False)
     with op.batch_alter_table("feature") as batch:
         batch.drop_column("quick_reference_url")
         batch.drop_column("title")

@@ -61,7 +61,9 @@ def conditions(month: str, last_day, ineligible_roles: tuple[str, ...]) -> list[
 
 
 def _best_score(pool: list[Candidate]) -> str:
-    best = max(pool, key=lambda c: c.score or 0.0)
+    best = max(pool, key=lambda c: (c.score is not None, c.score or 0.0))
+    if best.score is None:  # everyone Not started
+        return f"best: {best.level}"
     return f"best: {best.level} (score {best.score:.2f})"
 
 

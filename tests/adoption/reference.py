@@ -221,11 +221,17 @@ class Reference:
             + r.w_consistency * c["consistency"]
         )
 
-    def score(self, user: str, as_of: date) -> Decimal:
+    def score(self, user: str, as_of: date) -> Decimal | None:
+        """None when Not started: no core attempt (success or error) in the window."""
+        s, e = self.core_counts(user, as_of)
+        if s + e == 0:
+            return None
         return round_score(self.raw_score(user, as_of))
 
-    def level_for(self, score: Decimal, core_attempts: int) -> str:
+    def level_for(self, score: Decimal | None, core_attempts: int) -> str:
         r = self.rules
+        if score is None or core_attempts == 0:
+            return "Not started"
         if score >= Decimal(repr(r.expert_at)):
             level = "Expert"
         elif score >= Decimal(repr(r.proficient_at)):

@@ -17,7 +17,9 @@ from adoption.identity import credentials
 from adoption.identity.models import ROLES, Account
 from adoption.ingest import quarantine
 from adoption.masterdata import feature_records
+from adoption.masterdata.records import get_site
 from adoption.models import Quarantine
+from rewards.display import create_display
 from tests.helpers import event
 from tests.web.conftest import log_in
 
@@ -204,6 +206,55 @@ ROUTES = [
     ),
     Route(
         "GET",
+        "/api/v1/leaderboards/around",
+        "/api/v1/leaderboards/around?scope=site:S001&user_id=E001",
+        # Rollout leads see every ranking as Anonymous: asking around someone would name them.
+        frozenset({"admin", "hr", "manager", "employee"}),
+        bad_path="/api/v1/leaderboards/around?scope=site:S001&user_id=NOPE",
+    ),
+    Route(
+        "GET",
+        "/api/v1/employees/<user_id>/points",
+        "/api/v1/employees/E001/points",
+        PEOPLE,
+        bad_path="/api/v1/employees/NOPE/points",
+    ),
+    Route(
+        "POST",
+        "/api/v1/employees/<user_id>/awards",
+        "/api/v1/employees/E001/awards",
+        frozenset({"admin", "hr", "manager"}),
+        body={"points": 5, "reason": "Covered a shift"},
+        bad_path="/api/v1/employees/NOPE/awards",
+        bad_body={"points": 0, "reason": "x"},
+    ),
+    Route("GET", "/api/v1/points/configs", "/api/v1/points/configs", READERS),
+    Route(
+        "POST",
+        "/api/v1/points/configs",
+        "/api/v1/points/configs",
+        ADMIN,
+        body={"kudos_points": 1},
+        bad_body={"kudos_points": -1},
+    ),
+    Route(
+        "POST",
+        "/api/v1/employees/<user_id>/kudos",
+        "/api/v1/employees/E001/kudos",
+        # An employee thanks colleagues only where the points config allows (off by default).
+        frozenset({"admin", "hr", "manager"}),
+        body={"message": "Helped with returns"},
+        bad_path="/api/v1/employees/NOPE/kudos",
+    ),
+    Route(
+        "GET",
+        "/api/v1/employees/<user_id>/kudos",
+        "/api/v1/employees/E001/kudos",
+        PEOPLE,
+        bad_path="/api/v1/employees/NOPE/kudos",
+    ),
+    Route(
+        "GET",
         "/api/v1/employees/<user_id>/progress",
         "/api/v1/employees/E001/progress",
         PEOPLE,
@@ -372,6 +423,28 @@ ROUTES = [
         bad_path="/api/v1/accounts/nobody/reset-password",
         bad_body={"password": "short"},
     ),
+    Route(
+        "POST",
+        "/api/v1/displays",
+        "/api/v1/displays",
+        frozenset({"admin", "manager"}),
+        body={"site_id": "S001"},
+        bad_body={"site_id": "S001", "expires_in_days": 0},
+    ),
+    Route(
+        "GET",
+        "/api/v1/displays",
+        "/api/v1/displays",
+        frozenset({"admin", "manager"}),
+        bad_path="/api/v1/displays?site_id=NOPE",
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/displays/<int:display_id>",
+        "/api/v1/displays/{display_id}",
+        frozenset({"admin", "manager"}),
+        bad_path="/api/v1/displays/999999",
+    ),
     # A bearer token has no password of its own: only a signed-in account may change one.
     Route(
         "POST",
@@ -405,7 +478,16 @@ def world(make_site, make_employee, session) -> dict:
     credentials.create_account(session, username="target", role="hr", now=NOW)
     session.commit()
     replay_id, discard_id = session.scalars(select(Quarantine.id).order_by(Quarantine.id)).all()
-    return {"replay_id": replay_id, "discard_id": discard_id}
+    link, _ = create_display(
+        session,
+        get_site(session, "S001"),
+        name="world-tv",
+        expires_in_days=None,
+        now=NOW,
+        actor="t",
+    )
+    session.commit()
+    return {"replay_id": replay_id, "discard_id": discard_id, "display_id": link.id}
 
 
 @pytest.fixture
@@ -421,7 +503,8 @@ def test_every_route_is_in_the_auth_matrix(app):
         f"{method} {rule.rule}"
         for rule in app.url_map.iter_rules()
         if rule.endpoint != "static" and rule.rule not in PUBLIC
-        if not rule.endpoint.startswith("web.")  # pages: tests/web/test_page_access.py
+        # pages: tests/web/test_page_access.py; the store display: tests/web/test_display_page.py
+        if not rule.endpoint.startswith(("web.", "display."))
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert served == {route.key for route in ROUTES}

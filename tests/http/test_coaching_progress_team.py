@@ -61,6 +61,8 @@ def test_coaching_lists_each_group_with_its_figures(get):
         "days_silent": 21,
         "active_days_before": 3,
         "measured": "active 2026-10-16..2026-11-12, no success 2026-11-13..2026-11-19",
+        "feature": None,
+        "suggestion": {"text": "Ask what changed since they last used it", "url": None},
     }
     assert body["struggling"] == [
         {
@@ -68,10 +70,17 @@ def test_coaching_lists_each_group_with_its_figures(get):
             "display_name": "Person C",
             "accuracy": 0.3,
             "core_attempts": 8,
-            "feature": {"action": "pos.refund", "errors": 6, "attempts": 7},
+            "feature": {
+                "action": "pos.refund",
+                "title": "pos.refund",  # no title: its action
+                "quick_reference_url": None,
+                "errors": 6,
+                "attempts": 7,
+            },
+            "suggestion": {"text": "Do pos.refund together with them at the till", "url": None},
         }
     ]
-    assert body["never_started"] == []
+    assert (body["silent_days"], body["silent"], body["never_started"]) == (28, [], [])
 
 
 @pytest.mark.parametrize("who", ["hr", "rollout_lead", "admin"])
@@ -189,6 +198,7 @@ def test_team_board_for_an_employee_hides_opted_out_people_and_marks_its_row(get
         "me": False,
         "previous_rank": None,  # an anonymous row shows no movement
         "change": None,
+        "kudos": 0,
     }
     assert [r["user_id"] for r in body["rows"] if r["me"]] == ["A"]
 

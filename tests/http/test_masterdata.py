@@ -290,6 +290,8 @@ def test_put_feature_creates_with_contract_defaults(client, admin):
         "daily_cap": None,
         "alias_of": None,
         "mapped": True,
+        "title": None,
+        "quick_reference_url": None,
     }
 
 

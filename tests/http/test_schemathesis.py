@@ -60,6 +60,12 @@ DOCUMENTED_RULES: dict[str, tuple[str, ...]] = {
     "weights": ("Weights must be ≥ 0 and sum to 1.",),
     "thresholds": ("Need 0 ≤ developing_at ≤ proficient_at ≤ expert_at ≤ 100.",),
     "period": ("Use YYYY-MM, an ISO week YYYY-Www, or all.",),  # e.g. 2025-W53 (2025 has 52)
+    # /leaderboards: a metric of the other unit, and unit=site on a site scope (store vs store).
+    "metric": ("With unit=site, one of", "With unit=person, one of"),
+    "unit": ("unit=site ranks the sites of a region or the chain.",),
+    "division": ("Divisions rank people: use unit=person.",),
+    # POST /employees/{user_id}/awards: the person's awards of the month so far (stored).
+    "points": ("Over the monthly award cap",),
 }
 
 

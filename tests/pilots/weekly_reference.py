@@ -53,7 +53,8 @@ def _mean_proficiency(session, people, windows, rules) -> list:
     )
     out = []
     for w in windows:
-        scores = [score[(int(e), w.last)] for e in population(people, w)["id"]]
+        # Not started (NaN, no score) counts as 0 in a mean (DESIGN "Not started").
+        scores = [np.nan_to_num(score[(int(e), w.last)]) for e in population(people, w)["id"]]
         out.append(float(np.mean(scores)) if scores else None)
     return out
 

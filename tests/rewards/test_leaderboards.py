@@ -201,12 +201,14 @@ def test_proficiency_board_ranks_the_scores_of_the_periods_last_day(learners):
     # Window [10-04, 10-31]; L1 active on 10-10 and 10-20. Score = 35·breadth + 25·accuracy
     # + 20·speed + 20·consistency:
     # L: 35 + 25·7/8 + 10 + 20·2/2 = 86.875 → 86.88;  V: 35 + 25·4/5 + 10 + 20·1/2 = 75.00
-    # N: 0 + 25·2/3 + 10 + 20·1/2 = 36.67;            Z: 0 + 25·1/2 + 10 + 0 = 22.50
+    # N: 0 + 25·2/3 + 10 + 20·1/2 = 36.67
+    # Z has no core attempt: Not started, no score (not 25·1/2 + 10 = 22.50), ranked after
+    # everyone with one.
     assert ranked(board(learners, "site:L1", "2026-10", "proficiency")) == [
         (1, "L", 86.88),
         (2, "V", 75.0),
         (3, "N", 36.67),
-        (4, "Z", 22.5),
+        (4, "Z", None),
     ]
 
 
@@ -214,7 +216,7 @@ def test_current_period_proficiency_is_the_score_of_yesterday(learners):
     learners.site("Q1").person("P", "Q1")
     learners.send(learners.ev("P", "pos.sale", d(10, 25), times=3))
     # Yesterday 11-19: window [10-23, 11-19] holds 10-25: 35 + 25·4/5 + 10 + 20 = 85.00
-    # (on 11-30, the month's last day, 10-25 would be out of the window: 22.50).
+    # (on 11-30, the month's last day, 10-25 would be out of the window: Not started).
     assert ranked(board(learners, "site:Q1", "2026-11", "proficiency")) == [(1, "P", 85.0)]
 
 

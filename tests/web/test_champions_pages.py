@@ -17,6 +17,10 @@ from tests.web.html import csrf_token, table_rows, visible_text
 PAGE = f"/champions/{OCT}"
 CSV_HEADER = b"month,site_id,user_id,display_name,points,score,rank_reason,status,version\r\n"
 E1_REASON = "12 points, 5 active days, Expert (score 98.86); the only eligible employee"
+E1_PLAIN = (
+    "12 points at this store, active on 5 days, Expert (score 98.86); the only employee who met "
+    "every condition."
+)
 
 
 @pytest.fixture
@@ -63,15 +67,17 @@ def test_months_run_from_the_first_month_with_events_to_the_current_one(hr):
 
 def test_month_page_shows_each_sites_champion_with_points_score_and_reason(hr):
     rows = table_rows(hr.get(PAGE).text, "champions")
-    assert rows[0] == ["S1", "Person E1 E1", "12", "98.86", E1_REASON]  # hr sees opted-out names
-    assert rows[1][:4] == ["S2", "nobody", "—", "—"]
-    assert rows[1][4].startswith("Nobody eligible")
+    # hr sees opted-out names
+    assert rows[0] == ["S1 · Store S1", "E1 · Person E1", "12", "98.86", E1_PLAIN]
+    assert rows[1][:4] == ["S2 · Store S2", "nobody", "—", "—"]
+    assert rows[1][4].startswith("No champion:")
 
 
 def test_month_page_shows_the_status_line_and_the_first_proficient(hr):
     text = visible_text(hr.get(PAGE).text)
+    assert "Ready to close" in text
     assert "Version 1 · draft, computed live from today's data" in text
-    assert "rules champions-1/scoring-1/ineligible=manager" in text
+    assert "Champion rules 1, scoring rules 1; not eligible: manager" in text
     assert "Nobody became a site's first proficient employee this month." in text  # no go-live
 
 
@@ -96,7 +102,7 @@ def test_confirmed_close_freezes_the_month_and_names_who_closed_it(hr, session):
     assert periods(session) == [(1, "closed", "hr-web")]
     text = visible_text(hr.get(PAGE).text)
     assert f"{OCT} is closed: version 1 is frozen." in text
-    assert "Version 1 · closed by hr-web at 2026-11-20 12:00 UTC" in text
+    assert "Closed by hr-web on 2026-11-20 12:00 UTC (version 1)" in text
     assert [a.target for a in audit(session, "champions.close")] == [f"{OCT}/v1"]
     assert table_rows(hr.get("/champions").text, "months")[1][1:4] == [
         "closed",
@@ -117,16 +123,17 @@ def test_closing_a_closed_month_again_changes_nothing(hr, session):
 
 def test_a_running_month_says_why_it_cannot_close_and_offers_no_close(hr):
     html = hr.get("/champions/2026-11").text
-    assert "2026-11 is not over yet: its last local day has not ended at S1, S2." in visible_text(
-        html
-    )
+    assert (
+        "Not ready: 2 of 2 stores are still in the month (their last day ends at "
+        "2026-12-01 00:00 UTC (midnight in UTC))"
+    ) in visible_text(html)
     assert "/close" not in html
 
 
 def test_closing_a_month_that_is_not_over_is_409_month_not_over(hr, session):
     response = post(hr, "/champions/2026-11/close", confirm="yes")
     assert response.status_code == 409
-    assert "2026-11 is not over yet: its last local day has not ended at S1, S2." in (
+    assert "2026-11 was not closed: its last day has not ended at every store yet." in (
         visible_text(response.text)
     )
     session.rollback()
@@ -169,9 +176,15 @@ def test_an_older_version_is_shown_frozen_without_close_or_reopen(month, sign_in
     post(admin, f"{PAGE}/reopen", confirm="yes")
     html = admin.get(f"{PAGE}?version=1").text
     assert "This is version 1. The newest is version 2" in visible_text(html)
-    assert "Version 1 of 2 · closed by admin-web" in visible_text(html)
+    assert "Closed by admin-web on 2026-11-20 12:00 UTC (version 1)" in visible_text(html)
+    assert "Version 1 of 2 · frozen for payroll" in visible_text(html)
     assert "/close" not in html and "/reopen" not in html
-    assert table_rows(html, "champions")[0][:4] == ["S1", "Person E1 E1", "12", "98.86"]
+    assert table_rows(html, "champions")[0][:4] == [
+        "S1 · Store S1",
+        "E1 · Person E1",
+        "12",
+        "98.86",
+    ]
 
 
 def test_reopening_a_month_never_closed_says_so(month, sign_in, session):

@@ -25,7 +25,7 @@ def after(score: float, attempts: int = 20) -> NextLevel | None:
 @pytest.mark.parametrize(
     ("score", "attempts", "expected"),
     [
-        (0.0, 0, NextLevel("Developing", 40.0, 40.0, 0)),
+        (0.0, 1, NextLevel("Developing", 40.0, 40.0, 0)),
         (39.99, 30, NextLevel("Developing", 40.0, 0.01, 0)),
         # Exactly 40 is Developing: next is Proficient, 30 points and 12 attempts away.
         (40.0, 8, NextLevel("Proficient", 70.0, 30.0, 12)),
@@ -51,5 +51,16 @@ def test_score_enough_without_evidence_still_has_proficient_ahead():
 
 
 def test_score_needed_is_rounded_to_the_scores_two_decimals():
-    assert after(22.5, 0).score_needed == 17.5
-    assert after(39.99, 0).score_needed == 0.01  # not 0.010000000000005116
+    assert after(22.5, 1).score_needed == 17.5
+    assert after(39.99, 1).score_needed == 0.01  # not 0.010000000000005116
+
+
+def test_no_core_attempt_is_not_started_whatever_the_components_add_to():
+    # DESIGN "Not started": 0 core attempts has no level of the four, and no score.
+    assert level(22.5, 0) == "Not started"
+    assert level(float("nan"), 0) == "Not started"
+    assert level(22.5, 1) == "Novice"
+
+
+def test_not_started_has_developing_ahead_from_zero():
+    assert next_level(None, "Not started", 0, RULES) == NextLevel("Developing", 40.0, 40.0, 0)

@@ -18,7 +18,7 @@ from adoption.ingest.batch import ingest_batch
 from adoption.masterdata import feature_records, records
 from adoption.models import Event
 from adoption.scoring import proficiency
-from adoption.scoring.components import score_frame
+from adoption.scoring.components import score_frame, score_or_none
 from adoption.scoring.rules import create_rules, load_rules
 from tests.adoption.reference import Reference, Rules, World
 
@@ -120,7 +120,7 @@ class Scenario:
         row = score_frame(self.session, [emp.id], as_of, as_of, rules).iloc[0]
         return {
             **{k: float(row[k]) for k in COMPONENTS},
-            "score": float(row["score"]),
+            "score": score_or_none(row["score"]),
             "level": str(row["level"]),
             "core_attempts": int(row["core_attempts"]),
         }
@@ -135,7 +135,8 @@ def check(scn: Scenario, user: str, as_of: date, **expected) -> None:
     """The implementation and the reference both give the hand-computed figures."""
     got = scn.score(user, as_of)
     ref = scn.reference()
-    mirror = {**ref.components(user, as_of), "score": float(ref.score(user, as_of))}
+    ref_score = ref.score(user, as_of)
+    mirror = {**ref.components(user, as_of), "score": ref_score and float(ref_score)}
     mirror["level"] = ref.level(user, as_of)
     for key, value in expected.items():
         if isinstance(value, float):
@@ -490,10 +491,11 @@ def test_proficient_since_is_the_earliest_day_and_never_resets(one_core):
         e("A", "pos.sale", date(2026, 10, 2), duration_ms=500, times=10),
     )
     # 10-01: 10 attempts → Developing (97.92); 10-02: 20 attempts, 35 + 25·21/22 + 20 + 20
-    # = 98.86 → Expert. On 11-15 the window [10-19, 11-15] is empty: 12.5 + 10 = 22.50, Novice.
+    # = 98.86 → Expert. On 11-15 the window [10-19, 11-15] is empty: no core attempt, so no
+    # score and Not started (the components would add to 12.5 + 10 = 22.50).
     check(one_core, "A", date(2026, 10, 1), score=97.92, level="Developing")
     check(one_core, "A", date(2026, 10, 2), score=98.86, level="Expert")
-    check(one_core, "A", AS_OF, score=22.5, level="Novice")
+    check(one_core, "A", AS_OF, score=None, level="Not started", core_attempts=0)
     assert one_core.since("A", AS_OF) == date(2026, 10, 2)
     assert one_core.reference().proficient_since("A", AS_OF) == date(2026, 10, 2)
     assert one_core.since("A", date(2026, 10, 1)) is None

@@ -74,12 +74,13 @@ def test_accuracy_exactly_0_6_is_not_struggling_just_below_is(scn):
 def test_four_core_attempts_are_not_enough_five_are(scn):
     scn.person("F4", "S1").person("F5", "S1")
     scn.send(
-        # F4: 4 errors → 1 ÷ 6 ≈ 0.17, but only 4 core attempts; F5: 5 errors → 1 ÷ 7.
-        *tries(scn, "F4", "pos.sale", d(11, 10), 0, 4),
-        *tries(scn, "F5", "pos.sale", d(11, 10), 0, 5),
+        # F4: 1 success, 3 errors → 2 ÷ 6 ≈ 0.33, but only 4 core attempts; F5: 1 success,
+        # 4 errors → 2 ÷ 7. (Errors alone would be never started: no success at all.)
+        *tries(scn, "F4", "pos.sale", d(11, 10), 1, 3),
+        *tries(scn, "F5", "pos.sale", d(11, 10), 1, 4),
     )
     assert [(s.user_id, s.core_attempts) for s in run(scn).struggling] == [("F5", 5)]
-    assert run(scn).struggling[0].accuracy == pytest.approx(1 / 7)
+    assert run(scn).struggling[0].accuracy == pytest.approx(2 / 7)
 
 
 def test_struggling_counts_only_the_28_day_window_and_names_the_worst_feature(scn):
@@ -95,7 +96,7 @@ def test_struggling_counts_only_the_28_day_window_and_names_the_worst_feature(sc
     )
     (w,) = run(scn).struggling
     assert (w.accuracy, w.core_attempts) == (pytest.approx(2 / 7), 5)
-    assert w.feature == WorstFeature("pos.login", 3, 3)
+    assert w.feature == WorstFeature("pos.login", 3, 3, "pos.login", None)
 
 
 def test_worst_feature_ties_go_to_the_higher_error_rate_then_the_action(scn):
@@ -104,7 +105,7 @@ def test_worst_feature_ties_go_to_the_higher_error_rate_then_the_action(scn):
         *tries(scn, "T", "pos.sale", d(11, 1), 2, 3),  # 3 errors in 5
         *tries(scn, "T", "pos.refund", d(11, 1), 0, 3),  # 3 errors in 3: worse rate
     )
-    assert run(scn).struggling[0].feature == WorstFeature("pos.refund", 3, 3)
+    assert run(scn).struggling[0].feature == WorstFeature("pos.refund", 3, 3, "pos.refund", None)
 
 
 def test_dormant_is_insights_definition_for_the_employed_team_of_the_site(scn):
@@ -124,9 +125,9 @@ def test_dormant_is_insights_definition_for_the_employed_team_of_the_site(scn):
     )
 
 
-def test_never_started_means_no_core_attempt_up_to_the_day(scn):
-    scn.person("N", "S1", hired_on=d(11, 10))  # only logged in: no core attempt
-    scn.person("E", "S1")  # one failed sale: started
+def test_never_started_means_no_success_up_to_the_day(scn):
+    scn.person("N", "S1", hired_on=d(11, 10))  # only logged in: a success all the same
+    scn.person("E", "S1", hired_on=d(11, 1))  # one failed sale: no success, not started
     scn.person("Later", "S1")  # first core try on 11-20, after `last`
     scn.person("New", "S1", hired_on=d(11, 20))  # not yet employed on 11-19
     scn.person("U", "S1", rostered=False)  # not on the roster
@@ -137,8 +138,8 @@ def test_never_started_means_no_core_attempt_up_to_the_day(scn):
     )
     result = run(scn)
     assert [(n.user_id, n.hired_on, n.days_employed) for n in result.never_started] == [
+        ("E", d(11, 1), 19),  # 11-01..11-19
         ("Later", None, None),
-        ("N", d(11, 10), 10),  # 11-10..11-19
     ]
 
 
@@ -157,4 +158,10 @@ def test_the_figures_the_lists_rest_on(scn):
         d(10, 23),
         28,
     )
-    assert (result.dormant, result.struggling, result.never_started) == ([], [], [])
+    assert (result.dormant, result.struggling, result.silent, result.never_started) == (
+        [],
+        [],
+        [],
+        [],
+    )
+    assert result.silent_days == 28
