@@ -62,12 +62,15 @@ def award_points(
     badge: str | None = None,
     actor: str,
     now: datetime,
+    giver_employee_id: int | None = None,
 ) -> int:
     """Book the award (and make the badge award); returns the ledger row's id.
 
     The person's row is locked first (PostgreSQL; SQLite has one writer anyway), so two awards
     at once are checked against the cap one after the other."""
     reason = check_award(points, reason, badge)
+    if giver_employee_id is not None and giver_employee_id == employee.id:
+        raise Invalid({"user_id": ["You cannot award yourself."]})
     if employee.erased_at is not None:
         raise NotFound(f"No employee {employee.external_id!r}.", {"user_id": employee.external_id})
     session.execute(select(Employee.id).where(Employee.id == employee.id).with_for_update())

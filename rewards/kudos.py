@@ -41,6 +41,7 @@ class Giver:
     role: str
     employee_id: int | None = None
     home_site_id: int | None = None
+    actor: str | None = None  # who the audit log names, when not `name` (the CLI: "cli")
 
 
 def check_message(message: str | None) -> str:
@@ -64,9 +65,15 @@ def give_kudos(
     if employee.erased_at is not None:
         raise NotFound(f"No employee {employee.external_id!r}.", {"user_id": employee.external_id})
     rules = load_points_rules(session)
+    if giver.employee_id is not None and giver.employee_id == employee.id:
+        raise Invalid({"user_id": ["You cannot thank yourself."]})
     if giver.role == "employee":
         _check_colleague(employee, giver, rules.colleague_kudos)
-    session.execute(select(Employee.id).where(Employee.id == employee.id).with_for_update())
+    # The recipient (daily limit per giver) and the giver (a colleague's 3 a day), in id order.
+    people = sorted({employee.id, giver.employee_id or employee.id})
+    session.execute(
+        select(Employee.id).where(Employee.id.in_(people)).order_by(Employee.id).with_for_update()
+    )
     day = local_today(employee.site.timezone, now)
     _check_limits(session, employee, giver, day)
     points = rules.kudos_points
@@ -88,12 +95,12 @@ def give_kudos(
         book(session, [_ledger_row(employee, day, points, text, rules.version, giver, now)])
     audit.record(
         session,
-        actor=giver.name,
+        actor=giver.actor or giver.name,
         action="kudos.give",
         target_type="employee",
         target=employee.external_id,
         now=now,
-        details={"kudos_id": row.id, "message": text, "points": points},
+        details={"kudos_id": row.id, "message": text, "points": points, "from": giver.name},
     )
     return kudos_entry(row, _giver_names(session, [row]))
 
@@ -101,8 +108,6 @@ def give_kudos(
 def _check_colleague(employee: Employee, giver: Giver, allowed: bool) -> None:
     if not allowed:
         raise Forbidden("Colleagues may not give kudos here (the points config).", {})
-    if giver.employee_id == employee.id:
-        raise Invalid({"user_id": ["You cannot thank yourself."]})
     if giver.home_site_id != employee.site_id:
         asked = employee.external_id
         raise NotFound(f"No employee {asked!r}.", {"user_id": asked})

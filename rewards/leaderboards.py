@@ -9,7 +9,9 @@ reads raw events. Entrants: rostered, home site in scope, employed on a day of t
 `ranked_board` is the board before that choice, for callers (the team board, /me) that add their
 own columns.
 
-Points count every ledger row of the period's local days, today's included while the period runs.
+Points count every ledger row of the period's local days, today's included while the period runs,
+except the points still provisional (a void window, `rewards.voids`): `value` is confirmed
+points, and `provisional` says how many more are pending.
 Proficiency is the score on the period's last day, and improvement runs to that day; for the
 current period that day is yesterday (the last finished day), and on the current period's first day
 (a Monday for this week, the 1st for this month), when it has no finished day yet, both are read as
@@ -44,8 +46,8 @@ from adoption.scoring.proficiency import (
 )
 from adoption.scoring.rules import ScoringRules, load_rules
 from rewards.board_cache import BOARDS
-from rewards.ledger import ALL_TIME, period_keys
-from rewards.models import PointsTotal
+from rewards.ledger import ALL_TIME, next_confirmation, period_keys, provisional_points
+from rewards.models import PointsLedger, PointsTotal
 from rewards.points_config import load_points_rules
 
 METRICS = ("points", "proficiency", "improvement")
@@ -141,6 +143,7 @@ class Entrant:
     site_id: int  # the home site
     hired_on: date | None = None
     value: int | float | None = None
+    provisional: int | None = None  # points boards: points not confirmed yet (not in `value`)
 
     @property
     def person(self) -> Person:
@@ -185,8 +188,10 @@ def ranked_board(
     if division != "all":
         rookie_days = load_points_rules(session).rookie_days
         cutoff = (division, board_period.until - timedelta(days=rookie_days))
-    key = (scope.label, scope.site_ids, board_period, metric, cutoff)
-    compute = partial(_rank, session, scope, board_period, metric, cutoff)
+    # Points boards count confirmed points: the board changes when provisional ones confirm.
+    pending = next_confirmation(session, now) if metric == "points" else None
+    key = (scope.label, scope.site_ids, board_period, metric, cutoff, pending)
+    compute = partial(_rank, session, scope, board_period, metric, cutoff, now)
     return BOARDS.get(session, key, compute, reads_points=metric == "points")
 
 
@@ -201,6 +206,7 @@ def _rank(
     period: Period,
     metric: str,
     cutoff: tuple[str, date] | None = None,
+    now: datetime | None = None,
 ):
     """(the ranked board, its size, the usage marks of whoever was scored from the rollups)."""
     entrants = _entrants(session, scope, period)
@@ -210,8 +216,21 @@ def _rank(
     on_rollups: dict[int, UsageMark] = {}
     ids = [e.employee_id for e in entrants]
     values = _values(session, metric, scope, period, ids, on_rollups)
+    pending = {}
+    if metric == "points" and now is not None:
+        pending = provisional_points(
+            session,
+            PointsLedger.employee_id,
+            first=period.first,
+            last=period.last,
+            site_ids=scope.site_ids,
+            now=now,
+        )
     for entrant in entrants:
         entrant.value = values.get(entrant.employee_id)
+        if metric == "points":
+            entrant.provisional = pending.get(entrant.employee_id, 0)
+            entrant.value -= entrant.provisional
     board = RankedBoard(scope, period, metric, competition_ranking(entrants))
     return board, len(entrants), on_rollups
 
@@ -398,5 +417,6 @@ def entry(entrant: Entrant, rank: int, viewer: Viewer) -> dict:
         "display_name": entrant.display_name,
         "site_id": entrant.site_code,
         "value": entrant.value,
+        "provisional": entrant.provisional,
     }
     return as_seen_by(viewer, entrant.person, row, ranking=True)

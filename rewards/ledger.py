@@ -86,3 +86,34 @@ def rebuild_totals(session: Session, now: datetime) -> dict:
     _add(session, want)
     generations.bump(session, generations.POINTS, now)
     return {"rows": len(want), "differing": differing}
+
+
+def next_confirmation(session: Session, now: datetime) -> datetime | None:
+    """The earliest instant after `now` at which provisional points become confirmed (None
+    when nothing is provisional): boards that show confirmed points key their cache on it."""
+    return session.scalar(
+        select(func.min(PointsLedger.provisional_until)).where(PointsLedger.provisional_until > now)
+    )
+
+
+def provisional_points(
+    session: Session,
+    by,
+    *,
+    first: date | None,
+    last: date | None,
+    site_ids: frozenset[int] | None,
+    now: datetime,
+) -> dict[int, int]:
+    """`by` (PointsLedger.employee_id or .site_id) → the points still provisional at `now` on
+    the local days [first, last] (None: unbounded) at the sites (None: all): the part of the
+    period totals boards and champions do not count yet (DESIGN "Provisional points")."""
+    pl = PointsLedger
+    stmt = select(by, func.sum(pl.points)).where(pl.provisional_until > now).group_by(by)
+    if first is not None:
+        stmt = stmt.where(pl.local_day >= first)
+    if last is not None:
+        stmt = stmt.where(pl.local_day <= last)
+    if site_ids is not None:
+        stmt = stmt.where(pl.site_id.in_(site_ids))
+    return {key: int(points) for key, points in session.execute(stmt) if points}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,7 +31,8 @@ from adoption.retention import horizon
 from rewards.champions.periods import frozen_months
 from rewards.ledger import book
 from rewards.models import PointsLedger
-from rewards.points_config import load_points_rules
+from rewards.points_config import PointsRules, load_points_rules
+from rewards.voids import Original, voided, voided_pairs
 
 FEATURE_RULE = "feature_points"
 PAIR_CHUNK = 2000  # employees per (day, employees) lookup
@@ -45,12 +46,15 @@ class Booking:
     earning: int = 0  # how many of the events earned points (past the cap they earn nothing)
     first_event_id: int | None = None  # Event.id of the first event that earned points
     last_event_id: int | None = None  # Event.id of the last one
+    voided: int = 0  # success events a void named within the window (`rewards.voids`)
+    provisional_until: datetime | None = None  # the last earning event's occurred_at + window
 
 
 @dataclass(frozen=True)
 class Booked:
     points: int
     earned_at: datetime  # the latest earned_at already on the ledger for the key
+    provisional_until: datetime | None = None  # the latest already on the ledger for the key
 
 
 def _by_day(pairs: set[tuple[int, date]]):
@@ -78,15 +82,31 @@ def points_catalog(session: Session) -> PointsCatalog:
 
 
 def desired_points(
-    session: Session, pairs: set[tuple[int, date]], catalog: PointsCatalog | None = None
+    session: Session,
+    pairs: set[tuple[int, date]],
+    catalog: PointsCatalog | None = None,
+    window_hours: int = 0,
 ) -> dict[tuple, Booking]:
-    """(employee, site, canonical feature, day) → the points those events should have earned."""
+    """(employee, site, canonical feature, day) → the points those events should have earned.
+
+    With a void window (`window_hours` > 0) an event a void named within it earns nothing
+    (`rewards.voids`), and each booking is provisional until its last earning event's
+    occurred_at + the window."""
     catalog = catalog or points_catalog(session)
     canonical, features = catalog.canonical, catalog.features
+    window = timedelta(hours=window_hours)
     out: dict[tuple, Booking] = {}
     for day, employees in _by_day(pairs):
         rows = session.execute(
-            select(Event.employee_id, Event.feature_id, Event.site_id, Event.occurred_at, Event.id)
+            select(
+                Event.employee_id,
+                Event.feature_id,
+                Event.site_id,
+                Event.occurred_at,
+                Event.id,
+                Event.source,
+                Event.event_id,
+            )
             .where(
                 Event.local_day == day,
                 Event.employee_id.in_(employees),
@@ -95,13 +115,19 @@ def desired_points(
             # event.id last: event_id is unique per source only, and rebuilds must agree.
             .order_by(Event.occurred_at, Event.event_id, Event.id)
         ).all()
+        gone = voided(
+            session, [Original(r[4], r[5], r[6], r[3], r[2]) for r in rows], day, window_hours
+        )
         earned: dict[tuple, int] = defaultdict(int)
-        for emp, fid, site, at, event in rows:
+        for emp, fid, site, at, event, _source, _event_id in rows:
             feature = canonical.get(fid, fid)
             points, cap, _ = features[feature]
             key = (emp, feature)
-            room = points if cap is None else max(0, min(points, cap - earned[key]))
             booking = out.setdefault((emp, site, feature, day), Booking())
+            if event in gone:
+                booking.voided += 1
+                continue
+            room = points if cap is None else max(0, min(points, cap - earned[key]))
             booking.events += 1
             if room > 0:
                 earned[key] += room
@@ -111,6 +137,8 @@ def desired_points(
                 if booking.first_event_id is None:
                     booking.first_event_id = event
                 booking.last_event_id = event
+                if window_hours > 0:
+                    booking.provisional_until = at + window
     return out
 
 
@@ -126,6 +154,7 @@ def booked_points(session: Session, pairs: set[tuple[int, date]]) -> dict[tuple,
                 ledger.feature_id,
                 func.sum(ledger.points),
                 func.max(ledger.earned_at),
+                func.max(ledger.provisional_until),
             )
             .where(
                 ledger.local_day == day,
@@ -134,7 +163,7 @@ def booked_points(session: Session, pairs: set[tuple[int, date]]) -> dict[tuple,
             )
             .group_by(ledger.employee_id, ledger.site_id, ledger.feature_id)
         ).all()
-        out.update({(e, s, f, day): Booked(int(p), at) for e, s, f, p, at in rows})
+        out.update({(e, s, f, day): Booked(int(p), at, until) for e, s, f, p, at, until in rows})
     return out
 
 
@@ -154,14 +183,15 @@ def derive_points(session: Session, pairs: set[tuple[int, date]], *, now: dateti
         if pair[1] >= kept_from and str(Month.of(pair[1])) not in frozen and pair[0] not in erased:
             days[pair[1]].add(pair)
     catalog = points_catalog(session)
-    version = load_points_rules(session).version
-    return sum(_derive_day(session, days.pop(day), catalog, version, now) for day in sorted(days))
+    rules = load_points_rules(session)
+    return sum(_derive_day(session, days.pop(day), catalog, rules, now) for day in sorted(days))
 
 
 def _derive_day(
-    session: Session, pairs: set, catalog: PointsCatalog, version: int, now: datetime
+    session: Session, pairs: set, catalog: PointsCatalog, rules: PointsRules, now: datetime
 ) -> int:
-    want = desired_points(session, pairs, catalog)
+    version = rules.version
+    want = desired_points(session, pairs, catalog, rules.void_window_hours)
     have = booked_points(session, pairs)
     rows = []
     for key in sorted(set(want) | set(have)):
@@ -170,7 +200,7 @@ def _derive_day(
         if delta != 0:
             _points, cap, action = catalog.features[key[2]]
             row = _row(key, delta, booking, before, action, cap, now)
-            rows.append({**row, **_trace(booking, version)})
+            rows.append({**row, **_trace(booking, version), **_until(booking, before)})
     book(session, rows)
     return len(rows)
 
@@ -184,6 +214,8 @@ def _row(key, delta, booking: Booking, before: Booked | None, action, cap, now) 
         reason = (
             f"correction for {action} on {day}: {before.points} → {booking.points} pts ({cap_text})"
         )
+    if booking.voided:
+        reason += f"; {booking.voided} voided"
     # A correction to zero books no earning event: it keeps the instant of what it reverses.
     earned_at = booking.earned_at or before.earned_at
     return {
@@ -197,6 +229,13 @@ def _row(key, delta, booking: Booking, before: Booked | None, action, cap, now) 
         "reason": reason[:300],
         "created_at": now,
     }
+
+
+def _until(booking: Booking, before: Booked | None) -> dict:
+    """Until when the row is provisional: the later of the booking's own window and what the
+    key's rows already hold, so a clawback and what it claws back confirm together."""
+    times = [t for t in (booking.provisional_until, before and before.provisional_until) if t]
+    return {"provisional_until": max(times) if times else None}
 
 
 def _trace(booking: Booking, version: int) -> dict:
@@ -233,6 +272,7 @@ def pairs_since(session: Session, since: datetime) -> set[tuple[int, date]]:
     pairs = set(
         session.execute(select(arrived.c.employee_id, arrived.c.local_day).distinct()).all()
     )
+    pairs |= voided_pairs(session, since, load_points_rules(session).void_window_hours)
     changed_features = set(session.scalars(select(Feature.id).where(Feature.updated_at >= since)))
     changed_sites = set(session.scalars(select(Site.id).where(Site.updated_at >= since)))
     if changed_features:

@@ -29,6 +29,7 @@ from adoption.models import Employee, Event, Feature, Site
 from rewards.models import PointsLedger
 from rewards.points import FEATURE_RULE
 from rewards.points_config import load_points_rules
+from rewards.voids import Original, voided
 
 MAX_LISTED = 50  # a feature row lists its events' ids up to this many
 MAX_SPAN_DAYS = 366  # the longest window one statement covers
@@ -125,6 +126,8 @@ class _Event:
     event_id: str
     site_id: int
     feature_id: int  # canonical
+    source: str
+    occurred_at: datetime
 
 
 def _traces(session: Session, employee_id: int, rows: list[PointsLedger]) -> dict[int, dict]:
@@ -141,7 +144,7 @@ def _traces(session: Session, employee_id: int, rows: list[PointsLedger]) -> dic
     out = {}
     for day, day_rows in sorted(by_day.items()):
         events = _day_events(session, employee_id, day, day_rows, canonical)
-        out.update({row.id: _trace(row, events) for row in day_rows})
+        out.update({row.id: _trace(session, row, events) for row in day_rows})
     return out
 
 
@@ -151,7 +154,14 @@ def _day_events(session, employee_id, day, rows, canonical) -> list[_Event]:
     wanted = {row.feature_id for row in rows}
     members = [f for f, c in canonical.items() if c in wanted] + sorted(wanted)
     found = session.execute(
-        select(Event.id, Event.event_id, Event.site_id, Event.feature_id)
+        select(
+            Event.id,
+            Event.event_id,
+            Event.site_id,
+            Event.feature_id,
+            Event.source,
+            Event.occurred_at,
+        )
         .where(
             Event.employee_id == employee_id,
             Event.local_day == day,
@@ -160,12 +170,18 @@ def _day_events(session, employee_id, day, rows, canonical) -> list[_Event]:
         )
         .order_by(Event.occurred_at, Event.event_id, Event.id)
     ).all()
-    return [_Event(i, e, s, canonical.get(f, f)) for i, e, s, f in found]
+    return [_Event(i, e, s, canonical.get(f, f), src, at) for i, e, s, f, src, at in found]
 
 
-def _trace(row: PointsLedger, events: list[_Event]) -> dict:
-    """The row's key's events from its first to its last earning event."""
+def _trace(session: Session, row: PointsLedger, events: list[_Event]) -> dict:
+    """The row's key's events from its first to its last earning event, less those a void
+    named within the row's config's void window (`rewards.voids`): they earned nothing."""
     key = [e for e in events if e.site_id == row.site_id and e.feature_id == row.feature_id]
+    if row.config_version is not None:
+        hours = load_points_rules(session, row.config_version).void_window_hours
+        originals = [Original(e.id, e.source, e.event_id, e.occurred_at, e.site_id) for e in key]
+        gone = voided(session, originals, row.local_day, hours)
+        key = [e for e in key if e.id not in gone]
     at = {e.id: n for n, e in enumerate(key)}
     start, end = at.get(row.first_event_id), at.get(row.last_event_id)
     listed = None

@@ -36,7 +36,8 @@ from adoption.scoring.proficiency import ID_CHUNK, UsageMark, stored_scores_on, 
 from adoption.scoring.rules import load_rules
 from rewards.board_cache import BOARDS
 from rewards.leaderboards import Period, Scope, parse_period, period_key, resolve_scope
-from rewards.models import PointsTotal
+from rewards.ledger import next_confirmation, provisional_points
+from rewards.models import PointsLedger, PointsTotal
 from rewards.rank_change import previous_period
 
 SITE_METRICS = ("points", "adoption_rate", "proficiency")
@@ -74,8 +75,9 @@ def ranked_sites(
     if period is None:
         period = (today - timedelta(days=1)).strftime("%Y-%m")
     board_period = parse_period(period, today)
-    key = ("sites", scope.label, scope.site_ids, board_period, metric)
-    compute = partial(_rank, session, scope, board_period, metric)
+    pending = next_confirmation(session, now) if metric == "points" else None
+    key = ("sites", scope.label, scope.site_ids, board_period, metric, pending)
+    compute = partial(_rank, session, scope, board_period, metric, now)
     return BOARDS.get(session, key, compute, reads_points=metric == "points")
 
 
@@ -88,9 +90,12 @@ def store_board(
     min_group: int,
     now: datetime,
     limit: int | None = None,
+    hide_small: bool = False,
 ) -> dict:
     """The store board as GET /api/v1/leaderboards?unit=site answers it: its first `limit`
-    sites (None: all)."""
+    sites (None: all). With `hide_small` (a manager or rollout lead: docs/privacy.md "Small
+    groups") a site of fewer than `min_group` people keeps its rank but shows no value: with
+    one or two heads, a mean score or adoption rate would be about a person."""
     board = ranked_sites(session, scope=scope, period=period, metric=metric, now=now)
     label = previous_period(board.period)
     before = None
@@ -102,12 +107,21 @@ def store_board(
         "period": board.period.label,
         "metric": metric,
         "unit": "site",
-        "entries": [site_entry(s, rank, before, min_group) for rank, s in board.ranked[:limit]],
+        "entries": [
+            site_entry(s, rank, before, min_group, hide_small) for rank, s in board.ranked[:limit]
+        ],
     }
 
 
 def store_page(
-    session: Session, *, scope: str, period: str | None, metric: str, min_group: int, now: datetime
+    session: Session,
+    *,
+    scope: str,
+    period: str | None,
+    metric: str,
+    min_group: int,
+    now: datetime,
+    hide_small: bool = False,
 ) -> dict:
     """The store vs store page: every site of `scope` ("chain" or "region:NAME"; a site scope
     is refused on `unit`), and the regions the page offers."""
@@ -121,23 +135,27 @@ def store_page(
         metric=metric,
         min_group=min_group,
         now=now,
+        hide_small=hide_small,
     )
     found = session.scalars(select(Site.region).where(Site.region.is_not(None)).distinct())
     return {**board, "regions": sorted(found)}
 
 
-def site_entry(site: SiteStanding, rank: int, before: dict | None, min_group: int) -> dict:
+def site_entry(
+    site: SiteStanding, rank: int, before: dict | None, min_group: int, hide_small: bool = False
+) -> dict:
     """One row: the site, its head count, value, rank change, and whether its people may be
-    broken down (`min_group` people or more)."""
+    broken down (`min_group` people or more); a small site's value hidden with `hide_small`."""
     previous = None if before is None else before.get(site.site_id)
+    small = site.head_count < min_group
     return {
         "rank": rank,
         "site_id": site.code,
         "name": site.name,
         "region": site.region,
         "head_count": site.head_count,
-        "value": site.value,
-        "broken_down": site.head_count >= min_group,
+        "value": None if small and hide_small else site.value,
+        "broken_down": not small,
         "previous_rank": previous,
         "change": None if previous is None else previous - rank,
     }
@@ -148,13 +166,13 @@ def check_metric(metric: str) -> None:
         raise Invalid({"metric": [f"With unit=site, one of: {', '.join(SITE_METRICS)}."]})
 
 
-def _rank(session: Session, scope: Scope, period: Period, metric: str):
+def _rank(session: Session, scope: Scope, period: Period, metric: str, now: datetime):
     """(the ranked sites, their count, the usage marks the values rest on beyond the stored
     generations: everyone scored from the rollups, or the window's people for adoption)."""
     sites = _sites(session, scope)
     heads = _head_count(session, scope, period.until)
     watched: dict[int, UsageMark] = {}
-    raw = _values(session, metric, scope, period, sites, heads, watched)
+    raw = _values(session, metric, scope, period, sites, heads, watched, now)
     places = PLACES[metric]
     standings = [
         SiteStanding(
@@ -182,9 +200,9 @@ def site_ranking(standings: list[SiteStanding]) -> list[tuple[int, SiteStanding]
     return ranked
 
 
-def _values(session, metric, scope, period, sites, heads, watched) -> dict[int, float | None]:
+def _values(session, metric, scope, period, sites, heads, watched, now) -> dict[int, float | None]:
     if metric == "points":
-        earned = _points(session, scope, period)
+        earned = _points(session, scope, period, now)
         return {s.id: _per_head(earned.get(s.id, 0), len(heads.get(s.id, ()))) for s in sites}
     if metric == "adoption_rate":
         people = [eid for ids in heads.values() for eid in ids]
@@ -249,8 +267,9 @@ def _active(session: Session, people: list[int], first: date, last: date) -> set
     return out
 
 
-def _points(session: Session, scope: Scope, period: Period) -> dict[int, int]:
-    """Site → points earned there in the period, by anyone (the per-period totals)."""
+def _points(session: Session, scope: Scope, period: Period, now: datetime) -> dict[int, int]:
+    """Site → confirmed points earned there in the period, by anyone (the per-period totals,
+    less what is still provisional)."""
     total = PointsTotal
     stmt = (
         select(total.site_id, func.sum(total.points))
@@ -259,4 +278,14 @@ def _points(session: Session, scope: Scope, period: Period) -> dict[int, int]:
     )
     if scope.site_ids is not None:
         stmt = stmt.where(total.site_id.in_(scope.site_ids))
-    return {site_id: int(points) for site_id, points in session.execute(stmt)}
+    pending = provisional_points(
+        session,
+        PointsLedger.site_id,
+        first=period.first,
+        last=period.last,
+        site_ids=scope.site_ids,
+        now=now,
+    )
+    return {
+        site_id: int(points) - pending.get(site_id, 0) for site_id, points in session.execute(stmt)
+    }

@@ -94,6 +94,7 @@ class TeamRow:
     previous_rank: int | None = None  # `rewards.leaderboards.with_change`
     change: int | None = None
     kudos: int = 0  # kudos received in the shown period (named rows only)
+    provisional: int | None = None  # points boards: provisional points, not in `value` yet
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ def team_board(
                 previous_rank=shown["previous_rank"],
                 change=shown["change"],
                 kudos=thanks.get(eid, 0),
+                provisional=entrant.provisional,
             )
         )
     return TeamBoard(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from adoption import audit
 from adoption.errors import Invalid, NotFound
-from adoption.identity.models import ROLES, Account, ApiToken
+from adoption.identity.models import DISPLAY_ROLE, ROLES, Account, ApiToken
 from adoption.masterdata.cleaning import key_of
 from adoption.masterdata.records import get_employee, get_site
 
@@ -117,8 +117,9 @@ def create_token(
 
 
 def revoke_token(session: Session, name_or_id: str, *, now: datetime) -> list[ApiToken]:
-    """Revoke the token with that id, or every live token with that name."""
-    stmt = select(ApiToken).where(ApiToken.revoked_at.is_(None))
+    """Revoke the token with that id, or every live token with that name. Store display links
+    are not API tokens: `uptake display revoke` revokes them, this never does."""
+    stmt = select(ApiToken).where(ApiToken.revoked_at.is_(None), ApiToken.role != DISPLAY_ROLE)
     if name_or_id.isdigit():
         stmt = stmt.where(ApiToken.id == int(name_or_id))
     else:

@@ -31,7 +31,11 @@ def kudos_give(ctx, user_id, message, giver) -> None:
     with ctx.unit_of_work() as session:
         employee = get_employee(session, user_id)
         data = give_kudos(
-            session, employee, message=message, giver=Giver(giver, "admin"), now=utcnow()
+            session,
+            employee,
+            message=message,
+            giver=Giver(giver, "admin", actor=ACTOR),
+            now=utcnow(),
         )
     click.echo(dump_json(KudosSchema(), data), nl=False)
 

@@ -28,6 +28,9 @@ from rewards.leaderboards import Scope
 from rewards.store_board import store_board
 from rewards.team import team_board
 
+# Roles that see no figure of a store below the minimum group size (docs/privacy.md).
+SMALL_SITES_HIDDEN = frozenset({"manager", "rollout_lead"})
+
 bp = Blueprint("boards", __name__, description="Leaderboards of points, proficiency, improvement.")
 
 
@@ -50,6 +53,7 @@ def get_leaderboard(args):
             limit=args["limit"],
             min_group=current_app.extensions["uptake"].settings.min_group,
             now=utcnow(),
+            hide_small=g.principal.role in SMALL_SITES_HIDDEN,
         )
     if args["metric"] not in leaderboards.METRICS:
         raise Invalid({"metric": [f"With unit=person, one of: {', '.join(leaderboards.METRICS)}."]})

@@ -61,6 +61,7 @@ def give_award(body, user_id):
         badge=body["badge"],
         actor=g.principal.name,
         now=now,
+        giver_employee_id=g.principal.employee_id,
     )
     return ledger_entry(session, row_id, now=now)
 

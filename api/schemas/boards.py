@@ -121,6 +121,13 @@ class EntrySchema(Schema):
             "one); null without a previous rank."
         },
     )
+    provisional = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Points boards: points earned but still provisional (the points "
+            "config's void window), not counted in `value` yet; null on other metrics."
+        },
+    )
 
 
 class LeaderboardSchema(Schema):
@@ -212,6 +219,10 @@ class TeamRowSchema(Schema):
     change = fields.Integer(allow_none=True, metadata={"description": "As on /leaderboards."})
     kudos = fields.Integer(
         metadata={"description": "Kudos received in the shown period; 0 on anonymous rows."}
+    )
+    provisional = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Points boards: provisional points not in `value` yet."},
     )
 
 

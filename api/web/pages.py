@@ -140,6 +140,7 @@ def store_leaderboard():
             metric=request.args.get("metric", "points"),
             min_group=current_app.extensions["uptake"].settings.min_group,
             now=now(),
+            hide_small=g.principal.role in ("manager", "rollout_lead"),
         )
     except Invalid as exc:
         raise Unreadable(

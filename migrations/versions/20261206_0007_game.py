@@ -79,6 +79,11 @@ def upgrade() -> None:
     # Not started (DESIGN): no core attempt in the window, no score.
     with op.batch_alter_table("score_snapshot") as batch:
         batch.alter_column("score", existing_type=sa.Float(), nullable=True)
+    # Snapshots stored before: a day without a core attempt held 22.50 (Novice); now it is Not
+    # started. Their coverage stays fresh (nothing else about them changed), so fix them here.
+    op.execute(
+        "UPDATE score_snapshot SET score = NULL, level = 'Not started' WHERE core_attempts = 0"
+    )
     with op.batch_alter_table("feature") as batch:
         batch.add_column(sa.Column("title", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("quick_reference_url", sa.String(length=500), nullable=True))

@@ -19,10 +19,13 @@ from rewards.models import PointsLedger
 from rewards.points import FEATURE_RULE, desired_points
 
 
-def candidates(session: Session, first: date, last: date) -> dict[int, tuple[Candidate, int]]:
-    """Every employee as a candidate of its home site, with month figures at that site."""
+def candidates(
+    session: Session, first: date, last: date, now: datetime | None = None
+) -> dict[int, tuple[Candidate, int]]:
+    """Every employee as a candidate of its home site, with month figures at that site
+    (confirmed points as of `now`)."""
     active = _active_days(session, first, last)
-    points = _site_points(session, first, last)
+    points = _site_points(session, first, last, now)
     e = Employee
     people = session.execute(
         select(
@@ -67,10 +70,16 @@ def _active_days(session: Session, first: date, last: date) -> dict[int, int]:
     return {eid: int(n) for eid, n in rows}
 
 
-def _site_points(session: Session, first: date, last: date) -> dict[tuple[int, int], int]:
-    """(employee, site) → ledger points in the month."""
+def _site_points(
+    session: Session, first: date, last: date, now: datetime | None = None
+) -> dict[tuple[int, int], int]:
+    """(employee, site) → confirmed ledger points in the month: rows still provisional at
+    `now` (a void window, DESIGN "Provisional points") are not counted yet. A month only closes
+    once none is left, so a closed month counts every row."""
     pl = PointsLedger
     in_month = (pl.local_day >= first) & (pl.local_day <= last)
+    if now is not None:
+        in_month &= pl.provisional_until.is_(None) | (pl.provisional_until <= now)
     keys = (pl.employee_id, pl.site_id)
     totals = session.execute(select(*keys, func.sum(pl.points)).where(in_month).group_by(*keys))
     return {(e, s): int(p) for e, s, p in totals}

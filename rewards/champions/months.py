@@ -49,7 +49,7 @@ def compute_month(
     rules = rules or load_rules(session)
     roles = tuple(ineligible_roles)
     sites = list(session.scalars(select(Site).order_by(Site.code_key)))
-    people = champion_data.candidates(session, first, last)
+    people = champion_data.candidates(session, first, last, now)
     tests = champion_rules.conditions(month, last, roles)
     champion_data.add_scores(session, people, sites, tests[:-1], last, now, rules)
     champion_data.add_last_earned(session, people, tests, first, last)
@@ -243,6 +243,15 @@ def _check_over(session: Session, month: str, now: datetime) -> None:
         raise MonthNotOver(
             status.reason,
             {"reason": "month_not_over", "month": month, "sites": status.running_sites},
+        )
+    if status.void_window_until is not None:  # its points may still be clawed back
+        raise MonthNotOver(
+            status.reason,
+            {
+                "reason": "void_window_open",
+                "month": month,
+                "until": status.void_window_until.isoformat(),
+            },
         )
 
 

@@ -5,14 +5,16 @@ review with their versions."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adoption.calendar import Month, chain_today, local_today, site_timezones
 from adoption.models import DailyUsage, Site
-from rewards.models import ChampionPeriod
+from rewards.models import ChampionPeriod, PointsLedger
+from rewards.points_config import load_points_rules
 
 
 def frozen_months(session: Session) -> set[str]:
@@ -58,6 +60,33 @@ class MonthStatus:
     can_close: bool
     running_sites: list[str]
     reason: str
+    # Provisional points (DESIGN): while a void window touching the month is open, the month's
+    # points can still be clawed back, so it cannot close before this instant.
+    void_window_until: datetime | None = None
+
+
+def void_window_until(session: Session, month: Month, now: datetime) -> datetime | None:
+    """When the last void window touching the month ends, if that is after `now`: the month's
+    last local day's end at the latest site plus the active `void_window_hours`, or a later
+    `provisional_until` already on the month's ledger rows (an earlier, longer window)."""
+    hours = load_points_rules(session).void_window_hours
+    ends = []
+    if hours > 0:
+        zones = set(session.scalars(select(Site.timezone))) or {"UTC"}
+        next_day = month.last_day + timedelta(days=1)
+        last_end = max(
+            datetime.combine(next_day, time.min, ZoneInfo(tz)).astimezone(UTC) for tz in zones
+        )
+        ends.append(last_end + timedelta(hours=hours))
+    booked = session.scalar(
+        select(func.max(PointsLedger.provisional_until)).where(
+            PointsLedger.local_day >= month.first_day, PointsLedger.local_day <= month.last_day
+        )
+    )
+    if booked is not None:
+        ends.append(booked)
+    until = max(ends) if ends else None
+    return until if until is not None and until > now else None
 
 
 def month_status(session: Session, month: Month, now: datetime) -> MonthStatus:
@@ -72,11 +101,17 @@ def month_status(session: Session, month: Month, now: datetime) -> MonthStatus:
     status = newest.status if newest else "draft"
     version = newest.version if newest else 1
     running = running_sites(session, month.last_day, now)
+    voidable = void_window_until(session, month, now)
     if status == "closed":
         reason = f"{month} is closed (version {version}); only an admin can reopen it."
     elif running:
         reason = (
             f"{month} is not over yet: its last local day has not ended at {', '.join(running)}."
+        )
+    elif voidable is not None:
+        reason = (
+            f"{month} has ended, but its points are provisional until "
+            f"{voidable:%Y-%m-%d %H:%M} UTC (the void window); it can be closed then."
         )
     else:
         reason = f"{month} has ended at every site; it can be closed."
@@ -84,9 +119,10 @@ def month_status(session: Session, month: Month, now: datetime) -> MonthStatus:
         month=str(month),
         status=status,
         version=version,
-        can_close=status == "draft" and not running,
+        can_close=status == "draft" and not running and voidable is None,
         running_sites=running,
         reason=reason,
+        void_window_until=voidable,
     )
 
 

@@ -101,3 +101,10 @@ def test_bad_input_is_one_line_naming_it(runner, stores, args, words):
 def test_tokens_create_refuses_the_display_role(runner, stores):
     result = runner.invoke(main, ["tokens", "create", "--role", "display", "--name", "x"])
     assert result.exit_code == 2 and "--role" in result.output
+
+
+def test_tokens_revoke_leaves_a_display_link_of_the_same_name_alone(runner, client, stores):
+    token = last_line(display(runner, "create", "--site", "S001")).rsplit("/", 1)[1]
+    result = runner.invoke(main, ["tokens", "revoke", "S001-tv"])
+    assert result.exit_code != 0  # no API token of that name
+    assert client.get(f"/display/{token}").status_code == 200

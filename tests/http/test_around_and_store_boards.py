@@ -132,19 +132,22 @@ class TestStoreBoard:
             "points",
             "site",
         )
+        # S2 has 2 heads, under the minimum group of 5: managers and rollout leads see its
+        # rank but not its value (docs/privacy.md "Small groups").
+        small = None if role in ("manager", "rollout_lead") else 6.0
         assert body["entries"][0] == {
             "rank": 1,
             "site_id": "S2",
             "name": "Store S2",
             "region": "North",
             "head_count": 2,
-            "value": 6.0,
+            "value": small,
             "broken_down": False,
             "previous_rank": 2,
             "change": 1,
         }
         assert [(e["site_id"], e["value"]) for e in body["entries"][:2]] == [
-            ("S2", 6.0),
+            ("S2", small),
             ("S1", 4.0),
         ]
 
@@ -180,3 +183,15 @@ class TestStoreBoard:
         response = get(client, make_token, "hr", f"{API}?scope=site:S1&period=2026-11")
         assert "unit" not in response.json
         assert response.json["entries"][0]["user_id"] == "A1"  # 10 points
+
+
+def test_a_small_stores_value_is_withheld_from_managers_not_from_hr(session, client, make_token):
+    """min_group is 5 here: S2 has 2 heads, S3 and S5 have 3 (tests.rewards.test_store_board)."""
+    build_stores(session)
+    url = "/api/v1/leaderboards?scope=chain&unit=site&period=2026-11"
+    manager = get(client, make_token, "manager", url, sites=["S1"]).json["entries"]
+    hr = get(client, make_token, "hr", url).json["entries"]
+    assert [e["rank"] for e in manager] == [e["rank"] for e in hr]  # ranked on real values
+    small = {e["site_id"]: e for e in manager if not e["broken_down"]}
+    assert small and all(e["value"] is None for e in small.values())
+    assert all(e["value"] is not None for e in hr if e["site_id"] in small and e["head_count"])

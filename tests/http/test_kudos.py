@@ -131,3 +131,16 @@ def test_the_board_shows_each_named_rows_kudos_of_the_period(call):
     rows = call("hr", "get", "/sites/S1/team?period=month").json["rows"]
     assert {r["user_id"]: r["kudos"] for r in rows}["B"] == 2
     assert {r["user_id"]: r["kudos"] for r in rows}["A"] == 0
+
+
+def test_a_manager_linked_to_an_employee_cannot_thank_or_award_itself(session, client, make_token):
+    build_team(session)
+    headers = make_token("manager", name="m-self", sites=["S1"], user_id="A")
+    thanks = client.post("/api/v1/employees/A/kudos", headers=headers, json=THANKS)
+    assert thanks.status_code == 422 and "user_id" in thanks.json["error"]["details"]
+    award = client.post(
+        "/api/v1/employees/A/awards",
+        headers=headers,
+        json={"points": 50, "reason": "Great work by me"},
+    )
+    assert award.status_code == 422 and "user_id" in award.json["error"]["details"]

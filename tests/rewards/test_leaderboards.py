@@ -62,6 +62,7 @@ def test_people_without_points_are_listed_with_zero(chain):
         "value": 0,
         "previous_rank": 2,
         "change": -3,
+        "provisional": 0,  # no void window: every point is confirmed at once
     } in entries
 
 
@@ -170,6 +171,7 @@ def test_opted_out_employee_keeps_its_rank_when_anonymous(chain):
         "value": 10,
         "previous_rank": None,  # an anonymous row cannot be followed from board to board
         "change": None,
+        "provisional": 0,
     }
 
 

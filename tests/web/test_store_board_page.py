@@ -30,11 +30,31 @@ def stores(session, page_clock):
 def test_store_page_lists_sites_per_head_with_head_count(stores, sign_in, role):
     response = sign_in(role).get(PAGE)
     assert response.status_code == 200, response.text
+    # Small teams (under 5) keep their rank; a rollout lead does not see their values.
+    hidden = role == "rollout_lead"
     assert table_rows(response.text, "stores") == [
-        ["1 ▲1 up from rank 2", "S2 · Store S2 small team", "North", "2", "6.00"],
+        [
+            "1 ▲1 up from rank 2",
+            "S2 · Store S2 small team",
+            "North",
+            "2",
+            "—" if hidden else "6.00",
+        ],
         ["2 =same rank as before", "S1 · Store S1", "North", "5", "4.00"],
-        ["3 ▼2 down from rank 1", "S3 · Store S3 small team", "South", "3", "1.33"],
-        ["3 ▼1 down from rank 2", "S5 · Store S5 small team", "South", "3", "1.33"],
+        [
+            "3 ▼2 down from rank 1",
+            "S3 · Store S3 small team",
+            "South",
+            "3",
+            "—" if hidden else "1.33",
+        ],
+        [
+            "3 ▼1 down from rank 2",
+            "S5 · Store S5 small team",
+            "South",
+            "3",
+            "—" if hidden else "1.33",
+        ],
         ["5 =same rank as before", "S4 · Store S4 small team", "South", "0", "—"],
     ]
 
