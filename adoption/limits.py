@@ -42,6 +42,7 @@ class Whole:
 WAVE = Whole(0, INT32_MAX)
 VERSION = Whole(1, INT32_MAX)
 ID = Whole(1, INT64_MAX)
+ROW_ID = Whole(1, INT32_MAX)  # the id of an INTEGER primary key (api_token, kudos, …)
 EXPECTED_MS = Whole(1, MAX_TASK_MS)
 POINTS = Whole(0, MAX_POINTS)
 DAILY_CAP = Whole(0, INT32_MAX)

@@ -27,7 +27,7 @@ DISPLAY_ID = {
     "name": "display_id",
     "required": True,
     "description": "A display link's id.",
-    "schema": {"type": "integer", "minimum": limits.ID.low, "maximum": limits.ID.high},
+    "schema": {"type": "integer", "minimum": limits.ROW_ID.low, "maximum": limits.ROW_ID.high},
 }
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -73,7 +73,7 @@ def index(args):
 def revoke(display_id):
     """Revoke the link: the screen shows the 404 page at its next refresh. A link of another
     store is the 404 of an unknown id; revoking a revoked link changes nothing. Audited."""
-    check_id("display_id", display_id, limits.ID)
+    check_id("display_id", display_id, limits.ROW_ID)
     session = database.session()
     token = get_display(session, display_id, site_ids=visible_site_ids(g.principal))
     return asdict(revoke_display(session, token, now=utcnow(), actor=g.principal.name))

@@ -136,3 +136,9 @@ def test_a_display_token_opens_no_page(client, stores, admin):
     for path in ("/sites/S001/leaderboard", "/me", "/"):
         response = client.get(path, headers=bearer)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_an_id_beyond_the_columns_range_is_a_422_naming_it(client, stores, admin):
+    response = client.delete("/api/v1/displays/3000000000", headers=admin)  # > INT32_MAX
+    assert response.status_code == 422
+    assert list(response.json["error"]["details"]) == ["display_id"]
