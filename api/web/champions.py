@@ -12,12 +12,9 @@ close" / "Not ready: …", reasons in plain language) is `api.web.champion_text`
 from __future__ import annotations
 
 from flask import Response, current_app, flash, g, redirect, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
 from adoption.errors import Conflict, Invalid, MonthNotOver, NotFound
-from adoption.models import Employee, Site
 from api import database
 from api.web import bp
 from api.web.champion_text import (
@@ -76,10 +73,10 @@ def _month_page(month: Month, version: int | None, *, error: str = "", status: i
     from `month_status`, reasons and rules in plain language; DRAFT while not closed."""
     session = database.session()
     data = review.month_review(session, month, version, now=now(), ineligible_roles=_roles())
-    sites = _sites(session)
+    sites = review.site_labels(session)
     people = data.champions + data.first_proficient
     runners_up = mentioned(c["rank_reason"] for c in data.champions)
-    names_of = employees_of(people, _names(session, runners_up))
+    names_of = employees_of(people, review.employee_names(session, runners_up))
     return render_page(
         "champions_month.html",
         title=f"Champions {month}",
@@ -93,22 +90,6 @@ def _month_page(month: Month, version: int | None, *, error: str = "", status: i
         status=status,
         max_note=MAX_NOTE,
     )
-
-
-def _sites(session: Session) -> dict[str, tuple[str, str]]:
-    """Every site's code → (name, time zone)."""
-    rows = session.execute(select(Site.code, Site.name, Site.timezone))
-    return {code: (name, zone) for code, name, zone in rows}
-
-
-def _names(session: Session, codes: set[str]) -> dict[str, str]:
-    """The current display name of each employee code (HR sees every name)."""
-    if not codes:
-        return {}
-    rows = session.execute(
-        select(Employee.external_id, Employee.display_name).where(Employee.external_id.in_(codes))
-    )
-    return dict(rows.all())
 
 
 def _row(entry: dict, sites: dict[str, tuple[str, str]], names_of) -> dict:

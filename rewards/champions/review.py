@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
+from adoption.models import Employee, Site
 from rewards.champions import months, periods
 
 
@@ -115,3 +117,19 @@ def close_for_review(
     return ClosedMonth(
         month=str(month), version=closed["version"], was_closed=before.status == "closed"
     )
+
+
+def site_labels(session: Session) -> dict[str, tuple[str, str]]:
+    """Every site's code → (name, time zone), for HR's month page."""
+    rows = session.execute(select(Site.code, Site.name, Site.timezone))
+    return {code: (name, zone) for code, name, zone in rows}
+
+
+def employee_names(session: Session, codes: set[str]) -> dict[str, str]:
+    """The current display name of each employee code (HR sees every name)."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(Employee.external_id, Employee.display_name).where(Employee.external_id.in_(codes))
+    )
+    return dict(rows.all())
