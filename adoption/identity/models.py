@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from adoption.models.base import Base, UTCDateTime
@@ -43,6 +43,11 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What an ingest token's sender speaks: "uptake" (POST /api/v1/events), "segment" (Segment's
+    # and RudderStack's HTTP tracking API) or "posthog"; and how its messages map to events
+    # (docs/integrations.md), None for the format's defaults.
+    format: Mapped[str] = mapped_column(String(16), server_default="uptake")
+    mapping: Mapped[dict | None] = mapped_column(JSON)
 
     sites: Mapped[list[Site]] = relationship(secondary=token_site, lazy="selectin")
     employee: Mapped[Employee | None] = relationship(lazy="joined")
