@@ -8,6 +8,7 @@ its own sessionmaker or commits.
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,12 @@ class Context:
             self._sessions = make_sessionmaker(self.engine)
         return self._sessions
 
+    @property
+    def actor(self) -> str:
+        """Who the audit log names for what a command changes: `cli:` and the operator's OS user
+        name (the CLI acts on the configured database as an operator, not as an API role)."""
+        return f"cli:{operator_name()}"
+
     def unit_of_work(self):
         """`with ctx.unit_of_work() as session:` one transaction, committed once at the end."""
         return unit_of_work(self.sessions)
@@ -53,6 +60,13 @@ class Context:
         it takes no write lock, so ingest never waits for it however long it runs."""
         with reader_session(self.sessions) as session:
             yield session
+
+
+def operator_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no LOGNAME/USER and no passwd entry (some containers)
+        return "unknown"
 
 
 pass_ctx = click.make_pass_decorator(Context, ensure=True)
