@@ -44,6 +44,17 @@ class Settings:
     cookie_secure: bool = True  # the session cookie is only sent over HTTPS (and HSTS is sent)
     proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-* headers are trusted
     tv_frame_ancestors: str | None = None  # CSP sources that may frame the ?tv=1 board
+    # Notifications (docs/operations.md "Notifications"): the SMTP server e-mail goes through
+    # (`smtp://user:pass@host:port?starttls=1`, `smtps://…`; unset: no e-mail), its sender, the
+    # back-off base in seconds (waits of 1, 5, 30, 120, 720 × base), attempts before a delivery
+    # fails, a send's timeout, and the open quarantine size that first raises an alert (then
+    # each doubling).
+    smtp_url: str | None = None
+    mail_from: str = "uptake@localhost"
+    notify_backoff_seconds: int = 60
+    notify_max_attempts: int = 6
+    notify_timeout_seconds: int = 10
+    quarantine_alert: int = 100
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -74,6 +85,7 @@ class Settings:
             min_group=_int_env(env, "UPTAKE_MIN_GROUP", 5, 1, 1000),
             board_names=_choice_env(env, "UPTAKE_BOARD_NAMES", ("private", "colleagues")),
             **_web_env(env),
+            **_notify_env(env),
         )
 
 
@@ -159,6 +171,24 @@ def _web_env(env) -> dict:
         "cookie_secure": _switch_env(env, "UPTAKE_COOKIE_SECURE", True),
         "proxy_hops": _int_env(env, "UPTAKE_PROXY_HOPS", 0, 0, 5),
         "tv_frame_ancestors": _frame_ancestors_env(env, "UPTAKE_TV_FRAME_ANCESTORS"),
+    }
+
+
+def _notify_env(env) -> dict:
+    """The notification settings (docs/operations.md "Notifications")."""
+    smtp = env.get("UPTAKE_SMTP_URL", "").strip() or None
+    if smtp is not None and not re.fullmatch(r"smtps?://[^/?#]*[^@/?#:][^/?#]*(\?.*)?", smtp, re.I):
+        raise Invalid({"UPTAKE_SMTP_URL": ["Use smtp://[user:pass@]host[:port][?starttls=1]."]})
+    sender = env.get("UPTAKE_MAIL_FROM", "").strip() or "uptake@localhost"
+    if sender.count("@") != 1 or " " in sender:
+        raise Invalid({"UPTAKE_MAIL_FROM": [f"Not an e-mail address: {sender!r}."]})
+    return {
+        "smtp_url": smtp,
+        "mail_from": sender,
+        "notify_backoff_seconds": _int_env(env, "UPTAKE_NOTIFY_BACKOFF_SECONDS", 60, 0, 3600),
+        "notify_max_attempts": _int_env(env, "UPTAKE_NOTIFY_MAX_ATTEMPTS", 6, 1, 20),
+        "notify_timeout_seconds": _int_env(env, "UPTAKE_NOTIFY_TIMEOUT_SECONDS", 10, 1, 120),
+        "quarantine_alert": _int_env(env, "UPTAKE_QUARANTINE_ALERT", 100, 1, 10**9),
     }
 
 

@@ -2,7 +2,7 @@
 
 Each front door decides what an error means to its caller: `api.errors.ERRORS` maps every class
 here to an HTTP status and error code (for the JSON API and the HTML pages alike); the CLI prints
-the message and exits 2.
+the message and exits with that status's code (2: the input does not validate; 1: refused).
 """
 
 from __future__ import annotations

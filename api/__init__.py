@@ -94,10 +94,12 @@ def _register(app: Flask) -> None:
         kudos,
         leaderboards,
         masterdata,
+        notifications,
         pilots,
         points,
         privacy,
         quarantine,
+        receivers,
         waves,
     )
 
@@ -112,7 +114,9 @@ def _register(app: Flask) -> None:
     api.register_blueprint(points.bp, url_prefix=API_PREFIX)
     api.register_blueprint(kudos.bp, url_prefix=API_PREFIX)
     api.register_blueprint(displays.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(notifications.bp, url_prefix=API_PREFIX)
     app.register_blueprint(health.bp)
+    app.register_blueprint(receivers.bp)  # Segment's and PostHog's paths, at the root
     app.register_blueprint(web.bp)
     app.register_blueprint(web.display_bp)  # /display/<token>: the store TV, no login
     errors.register(app)

@@ -2,11 +2,12 @@
 
 Used by the JSON API (`requires`) and the pages (`api.web.render.page`, the login routes):
 
-- Callers: `current_principal()` is the bearer token's holder (`Authorization: Bearer`), else the
-  web login of the session cookie; `session_principal()` is only the web login (pages ignore
-  `Authorization` headers). Both are cached in `g.principal` for the request. A store display
-  link's token (role `display`, `rewards.display`) is refused as an unknown token: it opens only
-  its page, /display/<token>, which reads no caller at all.
+- Callers: `current_principal()` is the `uptake` CLI's operator when the CLI itself made the
+  request in-process (`operator_principal`), else the bearer token's holder (`Authorization:
+  Bearer`), else the web login of the session cookie; `session_principal()` is only the web
+  login (pages ignore `Authorization` headers). Both are cached in `g.principal` for the
+  request. A store display link's token (role `display`, `rewards.display`) is refused as an
+  unknown token: it opens only its page, /display/<token>, which reads no caller at all.
 - Sessions (`api.session_cookie`, re-exported here): `sign_in` writes the account id, its
   session version and the sign-in time into the signed cookie; `session_account` accepts it
   only while `adoption.identity.sessions` says so; `sign_out` ends every session of the account.
@@ -52,6 +53,9 @@ from api.session_cookie import (  # noqa: F401  (part of this module's interface
     sign_out,
 )
 
+# The WSGI environ key of the CLI operator's principal (`operator_principal`); not an HTTP_* key.
+OPERATOR_ENVIRON_KEY = "uptake.operator"
+OPERATOR_KIND = "operator"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 ALL_READERS = ("admin", "hr", "rollout_lead", "manager", "employee")
@@ -63,9 +67,15 @@ def current_principal() -> Principal | None:
     """The caller from `Authorization: Bearer`, else from a web login; None when anonymous.
 
     A live web login changing anything through the API must send its CSRF header (403
-    otherwise); an ended one is anonymous (401 where a caller is required), CSRF or not."""
+    otherwise); an ended one is anonymous (401 where a caller is required), CSRF or not.
+
+    Before either: the operator of the `uptake` CLI (`operator_principal`)."""
     if "principal" in g:
         return g.principal
+    operator = operator_principal()
+    if operator is not None:
+        g.principal = operator
+        return operator
     header = request.headers.get("Authorization", "")
     if header:
         g.principal = _bearer(header)
@@ -77,6 +87,21 @@ def current_principal() -> Principal | None:
         check_csrf(form=False)
     g.principal = credentials.principal_for_account(account) if account is not None else None
     return g.principal
+
+
+def operator_principal() -> Principal | None:
+    """The `uptake` CLI's operator, when the request was made in-process by `api.cli.operator`.
+
+    The CLI runs the API's own handlers through the composed app's test client, so its JSON,
+    validation and audit rows are the API's; it puts an admin-role `Principal` of kind
+    "operator" named `cli:<OS user>` under the WSGI environ key `OPERATOR_ENVIRON_KEY`. No HTTP
+    request can set that key: a server turns every header into an `HTTP_*` key, and the key's
+    value must be a `Principal` object, which no server puts in an environ (a string is
+    ignored). The served app also drops the key on the way in (`api.wsgi`)."""
+    value = request.environ.get(OPERATOR_ENVIRON_KEY)
+    if isinstance(value, Principal) and value.kind == OPERATOR_KIND:
+        return value
+    return None
 
 
 def _bearer(header: str) -> Principal:

@@ -29,12 +29,17 @@ from adoption.calendar import Month, chain_today_of
 from adoption.config import Settings
 from adoption.errors import Invalid, NotFound
 from adoption.jobs.runs import RunResult, events_since, run_once_recorded
+from adoption.notify.checks import notify_levels, notify_quarantine, notify_sites_behind
+from adoption.notify.sender import SendPolicy, deliver_due
 from adoption.partitions import ensure_partitions
 from adoption.retention import clamp, cut_before, days_cut, months_cut
+from adoption.scoring.rules import load_rules
 from adoption.scoring.snapshots import snapshot_scores
 from adoption.usage.rollups import rebuild_rollups_job
 from api.clock import utcnow
+from pilots.notify import notify_readiness
 from rewards.jobs import award_badges_job, close_previous_month_job
+from rewards.notify import notify_month_ready
 from rewards.points import derive_points_job, rebuild_points
 from rewards.retention import oldest_open_month
 
@@ -75,7 +80,11 @@ def _first_or_days_back(options: dict) -> None:
 
 
 def snapshots(session: Session, now: datetime) -> dict:
-    return snapshot_scores(session, now=now, since=events_since(session, "snapshots"))
+    """Store the scores; a person who asked to hear of a new level is told in the same
+    transaction (`person.badge`)."""
+    details = snapshot_scores(session, now=now, since=events_since(session, "snapshots"))
+    told = notify_levels(session, now)
+    return {**details, "levels_notified": told} if told else details
 
 
 def points(session: Session, now: datetime, *, first=None, last=None) -> dict:
@@ -120,6 +129,38 @@ def partitions(
     if first != asked:
         details["held_back_to"] = {"asked": asked, "open_month": str(Month.of(first))}
     return details
+
+
+def notify_check(session: Session, now: datetime, *, quarantine_alert: int = 100) -> dict:
+    """Owe the notifications that are a state, not a step: a month HR can close, sites behind
+    their wave, upcoming waves failing the readiness gate, a growing quarantine. Each
+    occurrence's key makes it owed once, however often this runs (`adoption.notify.checks`)."""
+    rules = load_rules(session)
+    return {
+        "month_ready": notify_month_ready(session, now),
+        "site_behind": notify_sites_behind(session, now, rules),
+        "readiness_failed": notify_readiness(session, now, rules),
+        "quarantine_growing": notify_quarantine(session, now, quarantine_alert),
+    }
+
+
+def deliver_notifications(session: Session, now: datetime, *, policy=None) -> dict:
+    """Send what the outbox owes (`adoption.notify.sender.deliver_due`).
+
+    The run's own session is ended first (it only read the run's row): on SQLite that read
+    holds the write lock, and the round's short transactions, on their own sessions, need it;
+    nothing is held while a channel is slow. The job's run-once lock keeps rounds apart."""
+    session.commit()
+    factory = sessionmaker(bind=session.get_bind(), expire_on_commit=False, autoflush=False)
+    return deliver_due(factory, now, policy)
+
+
+def _notify_settings(settings: Settings) -> dict:
+    return {"quarantine_alert": settings.quarantine_alert}
+
+
+def _send_settings(settings: Settings) -> dict:
+    return {"policy": SendPolicy.from_settings(settings)}
 
 
 def _retention_settings(settings: Settings) -> dict:
@@ -168,6 +209,18 @@ JOBS: dict[str, Job] = {
             close_month,
             ("month",),
             configured=_close_settings,
+        ),
+        Job(
+            "notify-check",
+            "Owe the notifications of months ready, sites behind, waves not ready, quarantine.",
+            notify_check,
+            configured=_notify_settings,
+        ),
+        Job(
+            "deliver-notifications",
+            "Send the notifications owed, retrying failures with back-off.",
+            deliver_notifications,
+            configured=_send_settings,
         ),
     )
 }
@@ -222,6 +275,7 @@ class Entry:
     id: str
     jobs: tuple[str, ...]  # run in order; the chain stops when one is skipped or fails
     cron: dict = field(default_factory=dict)
+    same_slot: timedelta = SAME_SLOT  # below the entry's period
 
 
 SCHEDULE = (
@@ -231,6 +285,11 @@ SCHEDULE = (
     Entry("badges", ("badges",), {"hour": 3, "minute": 0}),
     Entry("close-month", ("close-month",), {"minute": 5}),
     Entry("partitions", ("partitions",), {"hour": 1, "minute": 40}),
+    Entry("notify-check", ("notify-check",), {"minute": 20}),
+    # Every minute: a notification waits at most about a minute (or its back-off).
+    Entry(
+        "deliver-notifications", ("deliver-notifications",), {"minute": "*"}, timedelta(seconds=30)
+    ),
 )
 
 
@@ -246,6 +305,7 @@ def run_entry(
     names: tuple[str, ...],
     settings: Settings | None = None,
     clock=utcnow,
+    same_slot: timedelta = SAME_SLOT,
 ) -> None:
     """One scheduled firing: each job locked and recorded, in order."""
     for name in names:
@@ -256,7 +316,7 @@ def run_entry(
                 options=scheduled_options(name),
                 settings=settings,
                 clock=clock,
-                same_slot=SAME_SLOT,
+                same_slot=same_slot,
             )
         except Exception:  # recorded in job_run as failed; logged here once, not by APScheduler
             log.exception("job %s failed", name)
@@ -275,7 +335,7 @@ def build_scheduler(
         scheduler.add_job(
             run_entry,
             CronTrigger(timezone=UTC, **entry.cron),
-            args=(factory, entry.jobs, settings),
+            args=(factory, entry.jobs, settings, utcnow, entry.same_slot),
             id=entry.id,
             name=" then ".join(entry.jobs),
             coalesce=True,

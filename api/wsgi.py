@@ -5,6 +5,7 @@ from __future__ import annotations
 from gunicorn.app.base import BaseApplication
 
 from api import create_app
+from api.auth import OPERATOR_ENVIRON_KEY
 
 
 class _Gunicorn(BaseApplication):
@@ -17,7 +18,18 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return create_app()
+        return _without_operator(create_app())
+
+
+def _without_operator(app):
+    """The served app: a request's environ never carries the CLI operator's key (only the
+    in-process `api.cli.operator` sets it), whatever a server or proxy in front might do."""
+
+    def served(environ, start_response):
+        environ.pop(OPERATOR_ENVIRON_KEY, None)
+        return app(environ, start_response)
+
+    return served
 
 
 def serve(*, host: str, port: int, workers: int) -> None:

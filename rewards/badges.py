@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
 from adoption.models import Employee, Site
+from adoption.notify.events import PERSON_BADGE
+from adoption.notify.outbox import subscribers
 from adoption.scoring.rules import ScoringRules, load_rules
 from rewards import badge_evidence
 from rewards.champions.first_proficient import (
@@ -29,6 +31,7 @@ from rewards.champions.first_proficient import (
 from rewards.champions.periods import frozen_months
 from rewards.ledger import book
 from rewards.models import BadgeAward
+from rewards.notify import notify_badge
 from rewards.points_config import load_points_rules
 
 log = logging.getLogger(__name__)
@@ -157,10 +160,13 @@ def award_badges(
     counts = {b.name: 0 for b in BADGES}
     failed: list[dict] = []
     booked = sites = 0
+    told = subscribers(session, PERSON_BADGE)  # people who asked to hear of their badges
     for item in _items(session, as_of, ctx):
         try:
             with session.begin_nested():
                 award = award_one(session, item, ctx)
+                if award is not None and award.employee_id in told:
+                    _tell(session, award, ctx)
         except OperationalError:
             raise  # the database itself is failing (lock, connection): the run fails, not a person
         except Exception as exc:
@@ -179,6 +185,12 @@ def award_badges(
         "points_rows": booked,
         "failed": failed,
     }
+
+
+def _tell(session: Session, award: BadgeAward, ctx: Context) -> None:
+    """Owe the person their badge's notification, in the award's own savepoint."""
+    name = session.scalar(select(Employee.display_name).where(Employee.id == award.employee_id))
+    notify_badge(session, award, BY_NAME[award.badge].title, name or "", ctx.now)
 
 
 def _items(session: Session, as_of: date, ctx: Context) -> list[Item]:

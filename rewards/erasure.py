@@ -2,7 +2,8 @@
 
 `forget_employee` is the one entry point of the front doors (`uptake employees forget`,
 `POST /api/v1/employees/{user_id}/forget`): the core's records (`adoption.masterdata.erasure`),
-then their logins (`adoption.identity.erasure`) and, here, the frozen champion rows and badge
+then their logins (`adoption.identity.erasure`), their own notification subscriptions
+(`adoption.notify.subscriptions`) and, here, the frozen champion rows and badge
 evidence. A closed month keeps what HR paid (points, score, the entry itself) under the
 pseudonym; a rank reason naming the person as runner-up names the pseudonymous id, and so does
 the evidence of someone else's badge naming them (a tied first-proficient runner-up).
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from adoption.identity.erasure import forget_logins
 from adoption.masterdata import erasure
 from adoption.masterdata.erasure import Forgetting
+from adoption.notify.subscriptions import forget_subscriptions
 from rewards.models import BadgeAward, ChampionEntry, ChampionPeriod
 
 # Where `rewards.champions.rules.reason` names a person in a rank reason.
@@ -27,7 +29,7 @@ _LAST_MENTION = " before {}"
 
 def forget_employee(session: Session, user_id: str, *, now: datetime, actor: str) -> dict:
     """Forget the person (`adoption.masterdata.erasure.forget_employee`); audited, idempotent."""
-    steps = (forget_logins, pseudonymise_champions, scrub_badges)
+    steps = (forget_logins, forget_subscriptions, pseudonymise_champions, scrub_badges)
     return erasure.forget_employee(session, user_id, now=now, actor=actor, steps=steps)
 
 

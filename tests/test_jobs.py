@@ -268,6 +268,8 @@ EXPECTED_TRIGGERS = {
     "badges": ("badges", "cron[hour='3', minute='0']"),
     "close-month": ("close-month", "cron[minute='5']"),
     "partitions": ("partitions", "cron[hour='1', minute='40']"),
+    "notify-check": ("notify-check", "cron[minute='20']"),
+    "deliver-notifications": ("deliver-notifications", "cron[minute='*']"),
 }
 
 
@@ -289,6 +291,8 @@ def test_scheduled_times_are_utc(settings):
         "badges": datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
         "close-month": datetime(2026, 11, 20, 3, 5, tzinfo=UTC),
         "partitions": datetime(2026, 11, 21, 1, 40, tzinfo=UTC),
+        "notify-check": datetime(2026, 11, 20, 3, 20, tzinfo=UTC),
+        "deliver-notifications": datetime(2026, 11, 20, 2, 31, tzinfo=UTC),
     }
 
 

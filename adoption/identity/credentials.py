@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from adoption import audit
 from adoption.errors import Invalid, NotFound
 from adoption.identity.models import DISPLAY_ROLE, ROLES, Account, ApiToken
+from adoption.ingest.compat import FORMATS, check_mapping
 from adoption.masterdata.cleaning import key_of
 from adoption.masterdata.records import get_employee, get_site
 
@@ -84,10 +85,23 @@ def create_token(
     sites: list[str] = (),
     expires_days: int | None = None,
     user_id: str | None = None,
+    format: str = "uptake",
+    mapping: dict | None = None,
+    actor: str = "cli",
 ) -> tuple[ApiToken, str]:
-    """Store a new token hashed; the plain token is returned once and never again."""
+    """Store a new token hashed; the plain token is returned once and never again.
+
+    `format` is what its sender speaks: "uptake" (POST /api/v1/events), or "segment" or
+    "posthog" for an ingest token that is the write key of such a client, with an optional
+    `mapping` of its messages to events (`adoption.ingest.compat`, checked here so a bad one is
+    refused before it is stored, naming the key at fault)."""
     sites = list(sites)
     _check_role(role, sites, user_id)
+    if format not in FORMATS:
+        raise Invalid({"format": [f"Must be one of: {', '.join(FORMATS)}."]})
+    if format != "uptake" and role != "ingest":
+        raise Invalid({"format": [f"Only an ingest token can be a {format} write key."]})
+    mapping = check_mapping(format, mapping)
     if not name.strip():
         raise Invalid({"name": ["Must not be empty."]})
     if len(name.strip()) > MAX_TOKEN_NAME:
@@ -101,22 +115,29 @@ def create_token(
         expires_at=now + timedelta(days=expires_days) if expires_days else None,
         sites=_sites(session, sites),
         employee=get_employee(session, user_id) if user_id else None,
+        format=format,
+        mapping=mapping,
     )
     session.add(token)
     session.flush()
+    details = {"name": token.name, "role": role}
+    if format != "uptake":
+        details |= {"format": format, "mapping": mapping}
     audit.record(
         session,
-        actor="cli",
+        actor=actor,
         action="token.create",
         target_type="token",
         target=str(token.id),
         now=now,
-        details={"name": token.name, "role": role},
+        details=details,
     )
     return token, plain
 
 
-def revoke_token(session: Session, name_or_id: str, *, now: datetime) -> list[ApiToken]:
+def revoke_token(
+    session: Session, name_or_id: str, *, now: datetime, actor: str = "cli"
+) -> list[ApiToken]:
     """Revoke the token with that id, or every live token with that name. Store display links
     are not API tokens: `uptake display revoke` revokes them, this never does."""
     stmt = select(ApiToken).where(ApiToken.revoked_at.is_(None), ApiToken.role != DISPLAY_ROLE)
@@ -131,7 +152,7 @@ def revoke_token(session: Session, name_or_id: str, *, now: datetime) -> list[Ap
         token.revoked_at = now
         audit.record(
             session,
-            actor="cli",
+            actor=actor,
             action="token.revoke",
             target_type="token",
             target=str(token.id),
@@ -143,6 +164,51 @@ def revoke_token(session: Session, name_or_id: str, *, now: datetime) -> list[Ap
 
 
 def authenticate_token(session: Session, plain: str, *, now: datetime) -> Principal | None:
+    token = _live_token(session, plain, now)
+    if token is None:
+        return None
+    return _principal("token", token.name, token.role, token.sites, token.employee)
+
+
+@dataclass(frozen=True)
+class WriteKey:
+    """A live token used as a Segment or PostHog write key: who sends, what it speaks
+    ("uptake", "segment" or "posthog") and how its messages map to events (None: the
+    format's defaults)."""
+
+    principal: Principal
+    format: str
+    mapping: dict | None
+
+
+def authenticate_write_key(session: Session, plain: str, *, now: datetime) -> WriteKey | None:
+    """The live token of this write key with its format and mapping, else None (unknown,
+    revoked, expired, or a store display link, which opens nothing but its page)."""
+    token = _live_token(session, plain, now)
+    if token is None or token.role == DISPLAY_ROLE:
+        return None
+    principal = _principal("token", token.name, token.role, token.sites, token.employee)
+    return WriteKey(principal, token.format or "uptake", token.mapping)
+
+
+def sender_format(session: Session, source: str) -> tuple[str, dict | None]:
+    """What the sender of an event source speaks, as its newest ingest token of that name says
+    (the token name is the source): its format and mapping; "uptake" when there is none. A
+    quarantined Segment or PostHog message is mapped again with it when replayed."""
+    token = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.name == source, ApiToken.role == "ingest")
+        .order_by(ApiToken.id.desc())
+        .limit(1)
+    )
+    if token is None:
+        return "uptake", None
+    return token.format or "uptake", token.mapping
+
+
+def _live_token(session: Session, plain: str, now: datetime) -> ApiToken | None:
+    if not plain or len(plain) > 1024:  # no token is that long; hash nothing for it
+        return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
     if token is None or token.revoked_at is not None:
         return None
@@ -150,7 +216,7 @@ def authenticate_token(session: Session, plain: str, *, now: datetime) -> Princi
         return None
     if token.employee_id is not None and _login_disabled(session, token.employee_id):
         return None
-    return _principal("token", token.name, token.role, token.sites, token.employee)
+    return token
 
 
 def _login_disabled(session: Session, employee_id: int) -> bool:

@@ -221,7 +221,7 @@ def _new_for_source(
         stored = pgcopy.insert_keys(session, EventKey.__table__, source, ids)
         return [s for s in staged if s.event.event_id not in stored] if stored else staged
     keys = sorted((source, s.event.event_id) for s in staged)
-    kept = {event_id for (event_id,) in _key_writer(session).insert(session, keys)}
+    kept = {event_id for (event_id,) in key_writer(session).insert(session, keys)}
     return staged if len(kept) == len(staged) else [s for s in staged if s.event.event_id in kept]
 
 
@@ -267,7 +267,7 @@ def _event_rows(
     return rows, usage
 
 
-def _key_writer(session: Session) -> bulk.Writer:
+def key_writer(session: Session) -> bulk.Writer:
     """A key that is new for the source is stored and comes back; one already stored is skipped.
     Only the events whose keys came back are stored and rolled up: exactly once, even under
     concurrent batches (the second waits on the first's keys, then finds them)."""

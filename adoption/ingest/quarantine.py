@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,12 +18,14 @@ from sqlalchemy.orm import Session
 from adoption import audit
 from adoption.db import dialect_insert
 from adoption.errors import Conflict, Invalid, NotFound
-from adoption.ingest import batch
+from adoption.ingest import batch, compat
 from adoption.ingest.json_input import OversizedNumber, UnreadableJson, read_json
-from adoption.ingest.validation import MAX_EVENTS_PER_BATCH
+from adoption.ingest.validation import MAX_EVENTS_PER_BATCH, validate_event
 from adoption.models import Quarantine
 
 STATUSES = ("open", "replayed", "discarded")
+# The source's sender: its format ("uptake", "segment", "posthog") and mapping, by source name.
+SenderOf = Callable[[str], tuple[str, Mapping | None]]
 MAX_EVENT_ID = 128
 
 
@@ -191,13 +194,20 @@ def replay(
     now: datetime,
     actor: str,
     corrected: object | None = None,
+    sender_of: SenderOf | None = None,
 ) -> ReplayOutcome:
     """Ingest the stored event (or a corrected one) under its original source.
 
-    A still-invalid event raises Invalid and the item stays open; nothing else changes.
+    A message a Segment, RudderStack or PostHog client sent (`sender_of` tells the source's
+    format) is kept as the client sent it, so it is mapped again first, with the source's
+    mapping as it is now; a correction may be sent in the client's shape or in Uptake's (with
+    an `event_id`). A still-invalid event raises Invalid and the item stays open; nothing else
+    changes.
     """
     item = _open_item(session, item_id)
     events = _events_to_replay(item, corrected)
+    if item.kind == "event" and sender_of is not None:
+        events = _mapped_again(sender_of(item.source), events[0], now)
     staged, rejected = batch.place_events(session, events, now, allowed_sites=None)
     if rejected:
         if item.kind == "event":
@@ -227,6 +237,34 @@ def replay(
     )
     session.flush()
     return ReplayOutcome(item, accepted, len(staged) - accepted)
+
+
+def _mapped_again(
+    sender: tuple[str, Mapping | None], message: object, now: datetime
+) -> list[object]:
+    """A client's message as the Uptake event it maps to (Invalid naming the client's field
+    when it still does not validate); an Uptake-shaped event (it has an `event_id`) as it is.
+    Where it lands (an unknown site, say) is checked as for any event, keyed `site_id` as when
+    the message arrived."""
+    fmt, mapping = sender
+    if fmt not in compat.DEFAULTS or (isinstance(message, dict) and "event_id" in message):
+        return [message]
+    mapped = compat.map_messages(fmt, [message], mapping, now)
+    if mapped.events:
+        _index, _message, event, origin = mapped.events[0]
+        _valid, errors = validate_event(event, now)
+        if errors:  # named by the client's field, as when the message arrived
+            raise Invalid(
+                compat.source_reasons(errors, origin), "The event still does not validate."
+            )
+        return [event]
+    if mapped.rejected:
+        raise Invalid(mapped.rejected[0][2], "The event still does not validate.")
+    what = "an identify" if mapped.identifies else "a message the source's mapping ignores"
+    raise Invalid(
+        {"body": [f"The stored message is {what}, not an event: send it again instead."]},
+        "The event still does not validate.",
+    )
 
 
 def _events_to_replay(item: Quarantine, corrected: object | None) -> list[object]:

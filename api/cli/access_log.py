@@ -33,6 +33,6 @@ def access_log_export(ctx, first, last, user_id, output) -> None:
     with ctx.unit_of_work() as session:
         employee_id = get_employee(session, user_id).id if user_id else None
         content = access_log.export_csv(
-            session, now=utcnow(), actor="cli", first=first, last=last, employee_id=employee_id
+            session, now=utcnow(), actor=ctx.actor, first=first, last=last, employee_id=employee_id
         )
     output.write(content)

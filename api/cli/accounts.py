@@ -13,8 +13,6 @@ from adoption.identity.models import ROLES
 from api import clock
 from api.cli.context import pass_ctx
 
-ACTOR = "cli"
-
 
 @click.group()
 def accounts() -> None:
@@ -48,7 +46,7 @@ def accounts_create(ctx, username, role, sites, user_id) -> None:
 def accounts_disable(ctx, username) -> None:
     """Stop USERNAME from signing in and end every session of it now."""
     with ctx.unit_of_work() as session:
-        account = lifecycle.disable(session, username, actor=ACTOR, now=clock.utcnow())
+        account = lifecycle.disable(session, username, actor=ctx.actor, now=clock.utcnow())
         click.echo(f"account '{account.username}' disabled; its sessions have ended")
 
 
@@ -58,7 +56,7 @@ def accounts_disable(ctx, username) -> None:
 def accounts_enable(ctx, username) -> None:
     """Let USERNAME sign in again (its old sessions stay ended)."""
     with ctx.unit_of_work() as session:
-        account = lifecycle.enable(session, username, actor=ACTOR, now=clock.utcnow())
+        account = lifecycle.enable(session, username, actor=ctx.actor, now=clock.utcnow())
         click.echo(f"account '{account.username}' enabled")
 
 
@@ -76,7 +74,7 @@ def accounts_reset_password(ctx, username, password_stdin) -> None:
     given = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     with ctx.unit_of_work() as session:
         account, password = lifecycle.reset_password(
-            session, username, actor=ACTOR, now=clock.utcnow(), password=given
+            session, username, actor=ctx.actor, now=clock.utcnow(), password=given
         )
         click.echo(f"account '{account.username}': password reset; its sessions have ended")
     if given is None:

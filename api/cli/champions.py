@@ -1,16 +1,24 @@
-"""`uptake champions …`: HR's monthly champions on the command line (the API's JSON)."""
+"""`uptake champions show|close|reopen|export MONTH`: HR's monthly champions (pay data).
+
+Each runs the API's handler (`api.cli.operator`): the JSON is the API's JSON, a close, reopen
+or export is audited under `cli:<OS user>`, and a month not over yet is refused (exit 1) as the
+API refuses it (409). `uptake jobs run close-month` still closes a month as the scheduler does.
+"""
 
 from __future__ import annotations
 
 import click
 
-from adoption.calendar import Month
-from api.cli.context import FORMAT, pass_ctx, to_json
-from api.clock import utcnow
-from api.schemas.champions import ChampionMonthReviewSchema
-from rewards.champions import review
+from api.cli.context import format_option, pass_ctx
+from api.cli.operator import call, echo, segment
 
 MAX_VERSION = 2**31 - 1
+VERSION = click.option(
+    "--version",
+    type=click.IntRange(1, MAX_VERSION),
+    default=None,
+    help="A stored version of the month; default: the newest.",
+)
 
 
 @click.group("champions")
@@ -20,28 +28,68 @@ def champions() -> None:
 
 @champions.command("show")
 @click.argument("month")
-@click.option(
-    "--version",
-    type=click.IntRange(1, MAX_VERSION),
-    default=None,
-    help="A stored version of the month; default: the newest.",
-)
-@FORMAT
+@VERSION
+@format_option("json")
 @pass_ctx
 def show(ctx, month, version, fmt) -> None:
-    """One month (YYYY-MM): each site's champion, and whether it may close now.
+    """One month (YYYY-MM): each site's champion, and whether it may close now
+    (GET /champions/{month}); a table or CSV of the champions."""
+    query = {"version": version}
+    echo(
+        ctx,
+        fmt,
+        "GET",
+        f"/champions/{segment(month)}",
+        query=query,
+        rows="champions",
+        people=_table,
+    )
 
-    JSON is GET /api/v1/champions/{month}."""
-    with ctx.unit_of_work() as session:
-        result = review.month_review(
-            session,
-            Month.parse(month),
-            version,
-            now=utcnow(),
-            ineligible_roles=ctx.settings.ineligible_roles,
-        )
-        data = ChampionMonthReviewSchema().dump(result)
-    click.echo(to_json(data) if fmt == "json" else _table(data))
+
+@champions.command("close")
+@click.argument("month")
+@format_option("json")
+@pass_ctx
+def close(ctx, month, fmt) -> None:
+    """Freeze the month (POST /champions/{month}/close): a closed month is printed unchanged;
+    before its last local day has ended at every site, refused (exit 1)."""
+    echo(ctx, fmt, "POST", f"/champions/{segment(month)}/close", rows="champions")
+
+
+@champions.command("reopen")
+@click.argument("month")
+@click.option("--note", help="Why the month is reopened (kept in the audit log).")
+@format_option("json")
+@pass_ctx
+def reopen(ctx, month, note, fmt) -> None:
+    """A new draft version of a closed month (POST /champions/{month}/reopen); audited."""
+    body = {"note": note} if note is not None else {}
+    echo(ctx, fmt, "POST", f"/champions/{segment(month)}/reopen", json=body, rows="champions")
+
+
+@champions.command("export")
+@click.argument("month")
+@VERSION
+@click.option("--format", "file_format", help="csv (the API's default) or xlsx.")
+@click.option(
+    "--out",
+    type=click.File("wb"),
+    default="-",
+    show_default=True,
+    help="Where to write the file (- for stdout).",
+)
+@pass_ctx
+def export(ctx, month, version, file_format, out) -> None:
+    """The month as payroll's file (GET /champions/{month}/export), byte for byte the API's
+    (CSV in UTF-8 with a BOM, or XLSX; a draft says DRAFT); audited. The file name the API
+    gives goes to stderr."""
+    query = {"version": version, "format": file_format}
+    response = call(ctx, "GET", f"/champions/{segment(month)}/export", query=query)
+    out.write(response.get_data())
+    out.flush()
+    disposition = response.headers.get("Content-Disposition", "")
+    if "filename=" in disposition:
+        click.echo(f"file: {disposition.partition('filename=')[2].strip(chr(34))}", err=True)
 
 
 def _table(data: dict) -> str:

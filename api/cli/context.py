@@ -8,7 +8,9 @@ its own sessionmaker or commits.
 
 from __future__ import annotations
 
+import csv
 import getpass
+import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +32,7 @@ class Context:
         self.settings = Settings.from_env()
         self._engine = None
         self._sessions = None
+        self.app = None  # the composed app, when a command calls the API (`api.cli.operator`)
 
     @property
     def engine(self):
@@ -92,12 +95,16 @@ def month_option(_ctx, _param, value: str | None) -> Month | None:
         raise click.BadParameter(f"{value!r} is not a YYYY-MM month.") from exc
 
 
+FORMATS = ("table", "csv", "json")
+
+
 def format_option(default: str = "json"):
-    """`--format json|table`: JSON is the API's JSON, a table is for people."""
+    """`--format table|csv|json`: JSON is the API's JSON (stable, for scripts), a table is for
+    people, CSV (header row first) for spreadsheets."""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(["json", "table"]),
+        type=click.Choice(FORMATS),
         default=default,
         show_default=True,
     )
@@ -134,3 +141,82 @@ def table(columns: tuple[str, ...], rows: list[list]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def rows_of(data, key=None) -> list[dict]:
+    """The rows a table or CSV shows: the list itself, the response's main list (`key`, e.g.
+    `entries`, or a function of the response for one with several), or the one object as one
+    row."""
+    if callable(key):
+        return list(key(data))
+    if key is not None and isinstance(data, dict):
+        data = data.get(key) or []
+    if isinstance(data, dict):
+        return [data]
+    return list(data)
+
+
+def flat(row, prefix: str = "") -> dict:
+    """One row's scalar columns: nested objects as `a.b`, lists joined with "; " (an object in
+    a list as its compact JSON)."""
+    if not isinstance(row, dict):
+        return {prefix or "value": row}
+    out: dict = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flat(value, f"{name}.") if value else {name: None})
+        elif isinstance(value, list | tuple):
+            out[name] = "; ".join(
+                json.dumps(v, ensure_ascii=False, sort_keys=True)
+                if isinstance(v, dict | list)
+                else cell(v)
+                for v in value
+            )
+        else:
+            out[name] = value
+    return out
+
+
+# The API's JSON has its keys sorted; these say which row it is, so they come first.
+LEAD_COLUMNS = ("list", "group", "rank", "id", "version", "user_id", "site_id", "action", "day")
+
+
+def columns_of(rows: list[dict]) -> tuple[str, ...]:
+    """Every column of the rows: those of `LEAD_COLUMNS` first, the rest as they appear."""
+    seen = tuple(dict.fromkeys(c for r in rows for c in r))
+    lead = tuple(c for c in LEAD_COLUMNS if c in seen)
+    return lead + tuple(c for c in seen if c not in lead)
+
+
+def csv_text(rows: list[dict], columns: tuple[str, ...] | None = None) -> str:
+    """CSV through the csv module: the header row, then one line a row (None as empty)."""
+    columns = columns or columns_of(rows)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows(["" if r.get(c) is None else r.get(c) for c in columns] for r in rows)
+    return out.getvalue()
+
+
+def render(data, fmt: str, *, rows=None, people=None) -> str:
+    """`data` (the API's JSON) as `fmt`: JSON as it is; CSV and a table of its rows (`rows_of`,
+    flattened by `flat`); `people`, when given, is the command's own table for people."""
+    if fmt == "json":
+        return to_json(data) + "\n"
+    if fmt == "table" and people is not None:
+        text = people(data)
+        return text if text.endswith("\n") else text + "\n"
+    return rows_text(rows_of(data, rows), fmt)
+
+
+def rows_text(rows: list, fmt: str) -> str:
+    """Rows as CSV or a table, flattened (`flat`). No rows have no columns: CSV prints nothing
+    at all, a table says `(none)`."""
+    flattened = [flat(r) for r in rows]
+    columns = columns_of(flattened)
+    if not columns:
+        return "" if fmt == "csv" else "(none)\n"
+    if fmt == "csv":
+        return csv_text(flattened, columns)
+    return table(columns, [[r.get(c) for c in columns] for r in flattened])

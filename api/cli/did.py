@@ -1,17 +1,20 @@
-"""`uptake pilots did`: the staggered DiD on any unit × period panel file; needs no database.
+"""`uptake pilots did`: the staggered DiD on any unit × period panel file (needs no database),
+or with `--from-db` on the stored data: GET /api/v1/pilots/did run by the API's handler
+(`api.cli.operator`).
 
-JSON output is the API's JSON (`GET /api/v1/pilots/did`): the same estimator, the same schema.
+JSON output is the API's JSON: the same estimator, the same schema.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 import pandas as pd
 
 from adoption.errors import Invalid
+from api.cli.context import format_option, pass_ctx, render
+from api.cli.operator import call
 from api.schemas.did import MAX_SEED, DidSchema
 from pilots.did.estimator import CONTROLS, staggered_did
 
@@ -34,21 +37,28 @@ def read_panel(path: Path) -> pd.DataFrame:
 
 @click.command("did")
 @click.option(
+    "--from-db",
+    is_flag=True,
+    help="The stored data: each live site's weekly metric (GET /pilots/did); no panel file.",
+)
+@click.option(
+    "--metric",
+    help="--from-db: the weekly site metric (the API's default: adoption_rate).",
+)
+@click.option(
     "--panel",
     "path",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CSV or Parquet, one row per unit and period.",
 )
-@click.option("--unit", required=True, help="Column naming the unit, e.g. a store.")
-@click.option("--time", "time_column", required=True, help="Column of integer periods.")
+@click.option("--unit", help="Column naming the unit, e.g. a store.")
+@click.option("--time", "time_column", help="Column of integer periods.")
 @click.option(
     "--group",
     "group_column",
-    required=True,
     help="Column of the first treated period (0 or empty: never treated).",
 )
-@click.option("--outcome", required=True, help="Column of the outcome, e.g. a weekly KPI.")
+@click.option("--outcome", help="Column of the outcome, e.g. a weekly KPI.")
 @click.option("--control", type=click.Choice(CONTROLS), default="never", show_default=True)
 @click.option(
     "--seed",
@@ -57,11 +67,28 @@ def read_panel(path: Path) -> pd.DataFrame:
     show_default=True,
     help="Seed of the multiplier bootstrap.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["json", "table"]), default="json", show_default=True
-)
-def did(path, unit, time_column, group_column, outcome, control, seed, fmt) -> None:
-    """Callaway & Sant'Anna ATT(g, t), by event time and overall, with bootstrap intervals."""
+@format_option("json")
+@pass_ctx
+def did(
+    ctx, from_db, metric, path, unit, time_column, group_column, outcome, control, seed, fmt
+) -> None:
+    """Callaway & Sant'Anna ATT(g, t), by event time and overall, with bootstrap intervals:
+    of a panel file (--panel, --unit, --time, --group, --outcome) or, with --from-db, of the
+    programme started in different weeks at the live sites. A table or CSV of ATT(g, t)."""
+    given = dict(path=path, unit=unit, time_column=time_column, group_column=group_column)
+    given["outcome"] = outcome
+    if from_db:
+        if any(v is not None for v in given.values()):
+            raise click.UsageError("--from-db reads the stored data: give no panel options.")
+        query = {"metric": metric, "control": control, "seed": seed}
+        data = call(ctx, "GET", "/pilots/did", query=query).get_json()
+        click.echo(render(data, fmt, rows="att_gt", people=_table), nl=False)
+        return
+    missing = [name for name, value in given.items() if value is None]
+    if missing or metric is not None:
+        raise click.UsageError(
+            "Give --panel, --unit, --time, --group and --outcome, or --from-db (with --metric)."
+        )
     result = staggered_did(
         read_panel(path),
         unit=unit,
@@ -72,7 +99,7 @@ def did(path, unit, time_column, group_column, outcome, control, seed, fmt) -> N
         seed=seed,
     )
     data = DidSchema().dump(result)
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False) if fmt == "json" else _table(data))
+    click.echo(render(data, fmt, rows="att_gt", people=_table), nl=False)
 
 
 def _number(value) -> str:

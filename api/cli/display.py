@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import click
 
 from adoption.masterdata.records import get_site
-from api.cli.context import cell, format_option, pass_ctx, table, to_json
+from api.cli.context import cell, format_option, pass_ctx, rows_text, table, to_json
 from api.clock import utcnow
 from rewards.display import MAX_EXPIRES_DAYS, create_display, list_displays, revoke_named
 
@@ -50,7 +50,7 @@ def display_create(ctx, site_code, name, expires_in_days, base_url) -> None:
     with ctx.unit_of_work() as session:
         site = get_site(session, site_code)
         link, plain = create_display(
-            session, site, name=name, expires_in_days=expires_in_days, now=utcnow(), actor="cli"
+            session, site, name=name, expires_in_days=expires_in_days, now=utcnow(), actor=ctx.actor
         )
         click.echo(
             f"display {link.id} '{link.name}' site={link.site_id}"
@@ -68,8 +68,9 @@ def display_list(ctx, site_code, fmt) -> None:
     with ctx.reading() as session:
         sites = None if site_code is None else {get_site(session, site_code).id}
         links = list_displays(session, site_ids=sites, now=utcnow())
-    if fmt == "json":
-        click.echo(to_json([{**asdict(x), **_times(x)} for x in links]))
+    if fmt != "table":
+        data = [{**asdict(x), **_times(x)} for x in links]
+        click.echo(to_json(data) if fmt == "json" else rows_text(data, "csv"), nl=fmt == "json")
         return
     rows = [
         [x.id, x.name, x.site_id, _when(x.created_at), _when(x.expires_at), _when(x.revoked_at),
@@ -97,7 +98,9 @@ _TIMES = ("created_at", "expires_at", "revoked_at")
 def display_revoke(ctx, name_or_id, site_code) -> None:
     """Revoke a display link by id, or the live link of a name; its screen shows "Not found"."""
     with ctx.unit_of_work() as session:
-        revoked = revoke_named(session, name_or_id, site_code=site_code, now=utcnow(), actor="cli")
+        revoked = revoke_named(
+            session, name_or_id, site_code=site_code, now=utcnow(), actor=ctx.actor
+        )
         click.echo(
             f"revoked {len(revoked)} display link(s): "
             + ", ".join(f"{x.id} '{x.name}' site={x.site_id}" for x in revoked)

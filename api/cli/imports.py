@@ -38,7 +38,7 @@ def _master_import(kind: str):
                 kind,
                 file,
                 now=utcnow(),
-                actor="cli",
+                actor=ctx.actor,
                 default_tz=ctx.settings.default_timezone,
                 date_format=date_format,
                 progress=bar.update,

@@ -1,4 +1,5 @@
-"""`uptake jobs run NAME`: one scheduled job now, locked and recorded like a scheduled run."""
+"""`uptake jobs run NAME`: one scheduled job now, locked and recorded like a scheduled run;
+`uptake jobs runs`: what ran, when and how it ended (GET /jobs/runs, `api.cli.operator`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import sys
 import click
 
 from api import jobs
-from api.cli.context import date_option, month_option, pass_ctx
+from api.cli.context import date_option, format_option, month_option, pass_ctx
+from api.cli.operator import echo, page_options
 
 
 @click.group("jobs")
 def jobs_group() -> None:
-    """Scheduled jobs, run now."""
+    """Scheduled jobs: run one now, list the runs."""
 
 
 JOB_NAMES = jobs.JOB_NAMES
@@ -44,3 +46,13 @@ def jobs_run(ctx, name, first, last, month) -> None:
     )
     if run.outcome != "ok":
         sys.exit(1)
+
+
+@jobs_group.command("runs")
+@click.option("--job", help="One job only, e.g. snapshots.")
+@page_options
+@format_option("table")
+@pass_ctx
+def jobs_runs(ctx, job, limit, cursor, fmt) -> None:
+    """Recent runs, newest first, with outcome and details (GET /jobs/runs)."""
+    echo(ctx, fmt, "GET", "/jobs/runs", query={"job": job, "limit": limit, "cursor": cursor})

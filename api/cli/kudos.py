@@ -6,13 +6,11 @@ from __future__ import annotations
 import click
 
 from adoption.masterdata.records import get_employee
-from api.cli.context import FORMAT, date_option, dump_json, pass_ctx, table, to_json
+from api.cli.context import FORMAT, date_option, dump_json, pass_ctx, render, table
 from api.clock import utcnow
 from api.schemas.kudos import KudosSchema
 from rewards.kudos import Giver, give_kudos, list_kudos
 from rewards.points_trace import statement_window
-
-ACTOR = "cli"
 
 
 @click.group("kudos")
@@ -23,7 +21,7 @@ def kudos() -> None:
 @kudos.command("give")
 @click.argument("user_id")
 @click.option("--message", required=True, help="What for, 3 to 300 characters.")
-@click.option("--from", "giver", default=ACTOR, show_default=True, help="Who thanks.")
+@click.option("--from", "giver", help="Who thanks; default: cli:<OS user>.")
 @pass_ctx
 def kudos_give(ctx, user_id, message, giver) -> None:
     """Thank USER_ID, as a manager does with POST /employees/{user_id}/kudos: one kudos per
@@ -34,7 +32,7 @@ def kudos_give(ctx, user_id, message, giver) -> None:
             session,
             employee,
             message=message,
-            giver=Giver(giver, "admin", actor=ACTOR),
+            giver=Giver(giver or ctx.actor, "admin", actor=ctx.actor),
             now=utcnow(),
         )
     click.echo(dump_json(KudosSchema(), data), nl=False)
@@ -53,8 +51,8 @@ def kudos_list(ctx, user_id, first, last, fmt) -> None:
         employee = get_employee(session, user_id)
         first, last = statement_window(employee, utcnow(), first, last)
         data = KudosSchema(many=True).dump(list_kudos(session, employee, first, last))
-    if fmt == "json":
-        click.echo(to_json(data))
+    if fmt != "table":
+        click.echo(render(data, fmt), nl=False)
         return
     rows = [[k["day"], k["from"], k["points"], k["message"]] for k in data]
     click.echo(table(("day", "from", "points", "message"), rows))

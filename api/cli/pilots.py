@@ -1,16 +1,21 @@
 """`uptake pilots …`: the pilot comparison on the command line.
 
-`readiness` and `rules` are the readiness gate; `hotspots` the chain's error hot spots.
+`compare`, `survival` (time to proficiency), `chart` and `did --from-db` run the API's handlers
+(`api.cli.operator`: the API's JSON and validation); `readiness` and `rules` are the readiness
+gate; `hotspots` the chain's error hot spots; `did --panel FILE` the DiD on any panel file.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from adoption.scoring.rules import load_rules
 from adoption.usage.insights import chain_hotspots
-from api.cli.context import FORMAT, pass_ctx, to_json
+from api.cli.context import FORMAT, format_option, pass_ctx, render, rows_text
 from api.cli.did import did
+from api.cli.operator import call, echo, segment
 from api.clock import utcnow
 from api.schemas.pilots import ChainHotspotsSchema
 from api.schemas.waves import ReadinessSchema, RuleSchema
@@ -33,7 +38,16 @@ def readiness(ctx, number, fmt) -> None:
     with ctx.unit_of_work() as session:
         result = gate.readiness(session, number, now=utcnow(), rules=load_rules(session))
         data = ReadinessSchema().dump(result)
-    click.echo(to_json(data) if fmt == "json" else _readiness_table(data))
+    click.echo(render(data, fmt, rows=_evidence_rows, people=_readiness_table), nl=False)
+
+
+def _evidence_rows(data: dict) -> list[dict]:
+    """One line per rule and piece of evidence (CSV)."""
+    return [
+        {"rule_id": r["rule"]["id"], "rule": r["rule"]["text"], "rule_passed": r["passed"], **e}
+        for r in data["rules"]
+        for e in r["evidence"]
+    ]
 
 
 def _readiness_table(data: dict) -> str:
@@ -58,7 +72,7 @@ def hotspots(ctx, fmt) -> None:
     """The chain's error hot spots (as on the /pilots page and GET /api/v1/pilots/hotspots)."""
     with ctx.unit_of_work() as session:
         data = ChainHotspotsSchema().dump(chain_hotspots(session, utcnow()))
-    click.echo(to_json(data) if fmt == "json" else _hotspots_table(data))
+    click.echo(render(data, fmt, rows="items", people=_hotspots_table), nl=False)
 
 
 def _hotspots_table(data: dict) -> str:
@@ -88,11 +102,13 @@ def rules_list(ctx, fmt) -> None:
     """Every rule, enabled or not, by id."""
     with ctx.unit_of_work() as session:
         data = RuleSchema(many=True).dump(readiness_rules.list_rules(session))
-    if fmt == "json":
-        click.echo(to_json(data))
-    else:
-        for r in data:
-            click.echo(f"{r['id']:>4}  {'' if r['enabled'] else '(disabled) '}{r['text']}")
+    click.echo(render(data, fmt, people=_rules_lines), nl=False)
+
+
+def _rules_lines(data: list[dict]) -> str:
+    return "".join(
+        f"{r['id']:>4}  {'' if r['enabled'] else '(disabled) '}{r['text']}\n" for r in data
+    )
 
 
 @rules.command("add")
@@ -116,7 +132,7 @@ def rules_add(ctx, metric, minimum, maximum, weeks, scope) -> None:
         "scope": scope,
     }
     with ctx.unit_of_work() as session:
-        rule = readiness_rules.add_rule(session, values, now=utcnow(), actor="cli")
+        rule = readiness_rules.add_rule(session, values, now=utcnow(), actor=ctx.actor)
     click.echo(f"rule {rule['id']}: {rule['text']}")
 
 
@@ -126,8 +142,113 @@ def rules_add(ctx, metric, minimum, maximum, weeks, scope) -> None:
 def rules_remove(ctx, rule_id) -> None:
     """Remove a rule by id."""
     with ctx.unit_of_work() as session:
-        rule = readiness_rules.remove_rule(session, rule_id, now=utcnow(), actor="cli")
+        rule = readiness_rules.remove_rule(session, rule_id, now=utcnow(), actor=ctx.actor)
     click.echo(f"removed rule {rule['id']}: {rule['text']}")
 
 
 pilots.add_command(did)
+
+
+CHART_ARGS = (
+    click.option(
+        "--metric", help="adoption_rate (the API's default) or another metric of the comparison."
+    ),
+    click.option("--weighting", help="sites (the API's default) or rostered."),
+    click.option("--seed", help="Seed of the bootstrap and permutations (default 0)."),
+)
+
+
+def chart_args(command):
+    """The comparison's and the charts' query parameters, as the API names them."""
+    for option in reversed(CHART_ARGS):
+        command = option(command)
+    return command
+
+
+@pilots.command("compare")
+@click.option("--week", required=True, help="Week since go-live (>= 0).")
+@chart_args
+@format_option("table")
+@pass_ctx
+def compare(ctx, week, metric, weighting, seed, fmt) -> None:
+    """Pilot vs non-pilot sites at a week since go-live: the effect with its CI and p-value,
+    and the site values it rests on (GET /pilots/comparison); a table or CSV of the sites."""
+    query = {"week": week, "metric": metric, "weighting": weighting, "seed": seed}
+    echo(ctx, fmt, "GET", "/pilots/comparison", query=query, rows="sites", people=_compare_table)
+
+
+def _compare_table(data: dict) -> str:
+    effect = data["effect"]
+    head = (
+        f"{data['metric']} at week {data['week']} ({data['weighting']}): pilot "
+        f"{_num(data['pilot']['mean'])} (n={data['pilot']['n_sites']}), control "
+        f"{_num(data['control']['mean'])} (n={data['control']['n_sites']})\n"
+        f"effect {_num(effect['estimate'])} [{_num(effect['ci_low'])}, "
+        f"{_num(effect['ci_high'])}] p={_num(effect['p_value'])} ({effect['method']})\n"
+    )
+    caveats = "".join(f"  - {c}\n" for c in data["caveats"])
+    return (
+        head
+        + (f"caveats:\n{caveats}" if caveats else "")
+        + "\n"
+        + rows_text(data["sites"], "table")
+    )
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+@pilots.command("survival")
+@format_option("table")
+@pass_ctx
+def survival(ctx, fmt) -> None:
+    """Time to proficiency: Kaplan-Meier curves of pilot and control, medians with CIs and the
+    log-rank test (GET /pilots/time-to-proficiency); a table or CSV of the curve points."""
+    echo(
+        ctx,
+        fmt,
+        "GET",
+        "/pilots/time-to-proficiency",
+        rows=_survival_rows,
+        people=_survival_table,
+    )
+
+
+def _survival_rows(data: dict) -> list[dict]:
+    return [{"group": g, **point} for g in ("pilot", "control") for point in data[g]["curve"]]
+
+
+def _survival_table(data: dict) -> str:
+    summary = [
+        {"group": g, **{k: v for k, v in data[g].items() if k != "curve"}}
+        for g in ("pilot", "control")
+    ]
+    test = data["log_rank"]
+    return (
+        rows_text(summary, "table")
+        + f"log-rank: statistic {_num(test['statistic'])}, df {test['df']}, "
+        f"p {_num(test['p_value'])}\n\n" + rows_text(_survival_rows(data), "table")
+    )
+
+
+@pilots.command("chart")
+@click.argument("chart")
+@click.option(
+    "--out",
+    required=True,
+    type=click.File("wb"),
+    help="The file to write (- for stdout); its suffix (.svg, .png) is the default --type.",
+)
+@click.option("--type", "image", help="svg or png; default: the suffix of --out, else svg.")
+@chart_args
+@pass_ctx
+def chart(ctx, chart, out, image, metric, weighting, seed) -> None:
+    """A chart for slide decks, byte for byte the API's (GET /pilots/charts/{chart}.{fmt});
+    CHART is curve, effect or time-to-proficiency."""
+    suffix = Path(out.name).suffix.lstrip(".").lower() if out.name != "<stdout>" else ""
+    image = image or (suffix if suffix in {"svg", "png"} else "svg")
+    query = {"metric": metric, "weighting": weighting, "seed": seed}
+    response = call(ctx, "GET", f"/pilots/charts/{segment(chart)}.{segment(image)}", query=query)
+    out.write(response.get_data())
+    out.flush()

@@ -7,14 +7,13 @@ from __future__ import annotations
 import click
 
 from adoption.masterdata.records import get_employee
-from api.cli.context import FORMAT, date_option, dump_json, pass_ctx, table, to_json
+from api.cli.context import FORMAT, date_option, dump_json, pass_ctx, render, table
 from api.clock import utcnow
 from api.schemas.points import LedgerRowSchema, PointsConfigSchema, StatementSchema
 from rewards.awards import MANUAL_BADGES, MAX_POINTS, award_points
 from rewards.points_config import TUNABLE, create_points_rules, list_points_rules
 from rewards.points_trace import ledger_entry, points_statement, statement_window
 
-ACTOR = "cli"
 FLAGS = {"colleague_kudos", "rookie_division", "display_names"}
 ROW_COLUMNS = ("id", "local_day", "site_id", "what", "points", "rule", "events", "reason")
 
@@ -39,12 +38,12 @@ def points() -> None:
 def points_award(ctx, user_id, amount, reason, badge) -> None:
     """Give USER_ID points (or take some) at the home site today, as POST
     /employees/{user_id}/awards does: refused in a closed month and over the monthly award cap;
-    audited, given by "cli". Prints the ledger row as the API's JSON."""
+    audited, given by `cli:<OS user>`. Prints the ledger row as the API's JSON."""
     with ctx.unit_of_work() as session:
         employee = get_employee(session, user_id)
         now = utcnow()
         row_id = award_points(
-            session, employee, points=amount, reason=reason, badge=badge, actor=ACTOR, now=now
+            session, employee, points=amount, reason=reason, badge=badge, actor=ctx.actor, now=now
         )
         data = ledger_entry(session, row_id, now=now)
     click.echo(dump_json(LedgerRowSchema(), data), nl=False)
@@ -64,7 +63,7 @@ def points_list(ctx, user_id, first, last, fmt) -> None:
         now = utcnow()
         first, last = statement_window(employee, now, first, last)
         data = StatementSchema().dump(points_statement(session, employee, first, last, now=now))
-    click.echo(to_json(data) if fmt == "json" else _statement_table(data))
+    click.echo(render(data, fmt, rows="rows", people=_statement_table), nl=False)
 
 
 def _statement_table(data: dict) -> str:
@@ -99,7 +98,10 @@ def config_show(ctx, fmt) -> None:
         data = PointsConfigSchema(many=True).dump(list_points_rules(session))
     columns = ("version", *TUNABLE)
     rows = [[v[c] for c in columns] for v in data]
-    click.echo(to_json(data) if fmt == "json" else table(columns, rows), nl=fmt == "json")
+    if fmt != "table":
+        click.echo(render(data, fmt), nl=False)
+        return
+    click.echo(table(columns, rows), nl=False)
 
 
 @config.command("set")
@@ -110,7 +112,7 @@ def config_set(ctx, changes) -> None:
     colleague_kudos=true), as POST /points/configs; audited. Prints the new version as JSON."""
     values = dict(_change(text) for text in changes)
     with ctx.unit_of_work() as session:
-        rules = create_points_rules(session, values, now=utcnow(), actor=ACTOR)
+        rules = create_points_rules(session, values, now=utcnow(), actor=ctx.actor)
         data = rules.as_dict()
     click.echo(dump_json(PointsConfigSchema(), data), nl=False)
 

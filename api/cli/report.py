@@ -5,6 +5,8 @@
 - `progress --user U`: one person's progress (GET /employees/{user_id}/progress).
 - `team --site S [--period] [--metric]`: the team board (GET /sites/{site_id}/team), with
   opted-out people by name.
+- `series SITE`, `insights`: GET /adoption/sites/{site_id}/series and GET /adoption/insights,
+  through the API's handlers (`api.cli.operator`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,17 @@ from adoption.scoring.rules import load_rules
 from adoption.usage import by_site
 from adoption.usage.coaching import SILENT_DAYS, SILENT_DAYS_RANGE, site_coaching
 from adoption.usage.metrics import FIELDS
-from api.cli.context import cell, date_option, dump_json, format_option, pass_ctx, table
+from api.cli.context import (
+    cell,
+    date_option,
+    dump_json,
+    format_option,
+    pass_ctx,
+    rows_of,
+    rows_text,
+    table,
+)
+from api.cli.operator import echo, page_options, segment
 from api.clock import utcnow
 from api.schemas.adoption import CoachingSchema, ProgressSchema
 from api.schemas.boards import TeamBoardSchema
@@ -93,9 +105,17 @@ def report_coaching(ctx, site_code, silent_days, fmt) -> None:
     """Who needs help at a site as of its yesterday: dormant, struggling, silent, never started."""
     with ctx.reading() as session:
         result = site_coaching(session, get_site(session, site_code), utcnow(), silent_days)
+    if fmt == "csv":
+        data = CoachingSchema().dump(result)
+        rows = [{"list": name, **r} for name in COACHING_LISTS for r in data[name]]
+        click.echo(rows_text(rows, "csv"), nl=False)
+        return
     click.echo(
         dump_json(CoachingSchema(), result) if fmt == "json" else coaching_table(result), nl=False
     )
+
+
+COACHING_LISTS = ("never_started", "struggling", "dormant", "silent")
 
 
 def _worst(row) -> str:
@@ -154,6 +174,9 @@ def report_progress(ctx, user_id, fmt) -> None:
     """One person's score and level as of yesterday, next level, points (left) today."""
     with ctx.reading() as session:
         result = my_progress(session, get_employee(session, user_id), utcnow())
+    if fmt == "csv":  # one line a feature: what each earns and has left today
+        click.echo(rows_text(rows_of(ProgressSchema().dump(result), "features"), "csv"), nl=False)
+        return
     click.echo(
         dump_json(ProgressSchema(), result) if fmt == "json" else progress_table(result), nl=False
     )
@@ -191,6 +214,9 @@ def report_team(ctx, site_code, period, metric, fmt) -> None:
             viewer=OPERATOR,  # the terminal is an hr/admin tool, like `report adoption`
             now=utcnow(),
         )
+    if fmt == "csv":
+        click.echo(rows_text(rows_of(TeamBoardSchema().dump(board), "rows"), "csv"), nl=False)
+        return
     click.echo(
         dump_json(TeamBoardSchema(), board) if fmt == "json" else team_table(board), nl=False
     )
@@ -202,3 +228,59 @@ def team_table(b) -> str:
         head += b.note + "\n"
     rows = [[r.rank, r.name, r.user_id, r.value, r.level, ", ".join(r.badges)] for r in b.rows]
     return head + table(("rank", "name", "user_id", b.metric, "level", "badges"), rows)
+
+
+INSIGHT_LISTS = (
+    "error_hotspots",
+    "unused_modules",
+    "dormant_employees",
+    "unmapped_actions",
+    "sites_behind",
+)
+
+
+@report.command("series")
+@click.argument("site_id")
+@click.option("--by", help="day (the API's default) or week_since_go_live.")
+@click.option("--from", "first", help="First local day (YYYY-MM-DD).")
+@click.option("--to", "last", help="Last local day (YYYY-MM-DD).")
+@page_options
+@format_option("table")
+@pass_ctx
+def report_series(ctx, site_id, by, first, last, limit, cursor, fmt) -> None:
+    """A site's adoption day by day or week by week since go-live
+    (GET /adoption/sites/{site_id}/series)."""
+    query = {"by": by, "from": first, "to": last, "limit": limit, "cursor": cursor}
+    echo(ctx, fmt, "GET", f"/adoption/sites/{segment(site_id)}/series", query=query)
+
+
+@report.command("insights")
+@click.option("--site-id", "--site", "site_id", help="One site (its code); default: every site.")
+@click.option("--from", "first", help="First local day (YYYY-MM-DD).")
+@click.option("--to", "last", help="Last local day (YYYY-MM-DD).")
+@format_option("table")
+@pass_ctx
+def report_insights(ctx, site_id, first, last, fmt) -> None:
+    """Error hot spots, unused modules, dormant people, unmapped actions and sites behind
+    (GET /adoption/insights). A table has one section a list; CSV one line an item, its list
+    first."""
+    query = {"site_id": site_id, "from": first, "to": last}
+    echo(
+        ctx, fmt, "GET", "/adoption/insights", query=query, rows=insight_rows, people=insights_table
+    )
+
+
+def insight_rows(data: dict) -> list[dict]:
+    return [{"list": name, **item} for name in INSIGHT_LISTS for item in data.get(name) or []]
+
+
+def insights_table(data: dict) -> str:
+    head = f"insights {data['from']} to {data['to']}"
+    if data.get("suppressed"):
+        head += f" (suppressed: {data['suppressed_reason']})"
+    parts = [head + "\n"]
+    for name in INSIGHT_LISTS:
+        items = data.get(name)
+        parts.append(f"\n{name.replace('_', ' ')}\n")
+        parts.append(rows_text(items, "table") if items else "  none\n")
+    return "".join(parts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from adoption.errors import Invalid
-from api.cli.context import FORMAT, date_option, pass_ctx, to_json
+from api.cli.context import FORMAT, date_option, pass_ctx, render
 from api.clock import utcnow
 from api.schemas.waves import WaveSchema
 from pilots import waves as wave_plans
@@ -41,7 +41,7 @@ def waves_show(ctx, number, fmt) -> None:
     """One wave: sites, planned go-live, canary share and canary sites."""
     with ctx.unit_of_work() as session:
         data = WaveSchema().dump(wave_plans.get_wave(session, number))
-    click.echo(to_json(data) if fmt == "json" else _wave_table(data))
+    click.echo(render(data, fmt, people=_wave_table), nl=False)
 
 
 @waves.command("list")
@@ -51,7 +51,7 @@ def waves_list(ctx, fmt) -> None:
     """Every planned wave and every wave number a site carries."""
     with ctx.unit_of_work() as session:
         data = WaveSchema(many=True).dump(wave_plans.list_waves(session, limit=10_000))
-    click.echo(to_json(data) if fmt == "json" else "\n\n".join(map(_wave_table, data)))
+    click.echo(render(data, fmt, people=lambda d: "\n\n".join(map(_wave_table, d))), nl=False)
 
 
 @waves.command("set")
@@ -74,9 +74,9 @@ def waves_set(ctx, number, sites, planned, canary, name, fmt) -> None:
     if name is not None:
         values["name"] = name
     with ctx.unit_of_work() as session:
-        wave, created = wave_plans.put_wave(session, number, values, now=utcnow(), actor="cli")
+        wave, created = wave_plans.put_wave(session, number, values, now=utcnow(), actor=ctx.actor)
         data = WaveSchema().dump(wave)
-    click.echo(to_json(data) if fmt == "json" else _wave_table(data))
+    click.echo(render(data, fmt, people=_wave_table), nl=False)
     click.echo(f"wave {number} {'created' if created else 'saved'}", err=True)
 
 

@@ -76,21 +76,21 @@ def decoded_body(raw: bytes) -> bytes:
     if encoding in ("", "identity"):
         body = raw
     elif encoding in ("gzip", "x-gzip"):
-        body = _gunzip(raw)
+        body = gunzip(raw)
     else:
         raise UnsupportedEncoding(f"Content-Encoding {encoding!r} is not supported; use gzip.")
     if len(body) > MAX_BODY_BYTES:
-        raise _too_large()
+        raise too_large()
     return body
 
 
-def _gunzip(raw: bytes) -> bytes:
+def gunzip(raw: bytes) -> bytes:
     """Decompress, refusing to inflate past the limit (a gzip bomb costs us nothing)."""
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
         body = inflater.decompress(raw, MAX_BODY_BYTES + 1)
         if len(body) > MAX_BODY_BYTES or inflater.unconsumed_tail:
-            raise _too_large()
+            raise too_large()
         body += inflater.flush()
     except zlib.error as exc:
         raise Unreadable(f"The gzip body could not be read: {exc}.") from exc
@@ -99,7 +99,7 @@ def _gunzip(raw: bytes) -> bytes:
     return body
 
 
-def _too_large() -> TooLarge:
+def too_large() -> TooLarge:
     return TooLarge(
         f"At most {MAX_EVENTS_PER_BATCH:,} events and {MAX_BODY_BYTES:,} bytes "
         "(decompressed) per request; nothing was stored.",
@@ -117,5 +117,5 @@ def parse_batch(body: bytes) -> list:
     if not isinstance(data, list):
         raise Unreadable('The body must be an array of events or {"events": [...]}.')
     if len(data) > MAX_EVENTS_PER_BATCH:
-        raise _too_large()
+        raise too_large()
     return data

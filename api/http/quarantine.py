@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import g, request
 
 from adoption import limits
+from adoption.identity import credentials
 from adoption.ingest import quarantine
 from adoption.ingest.validation import read_json
 from api import database
@@ -47,7 +50,12 @@ def replay(item_id):
     session = database.session()
     corrected = _optional_json()
     outcome = quarantine.replay(
-        session, item_id, now=utcnow(), actor=g.principal.name, corrected=corrected
+        session,
+        item_id,
+        now=utcnow(),
+        actor=g.principal.name,
+        corrected=corrected,
+        sender_of=partial(credentials.sender_format, session),
     )
     return outcome
 

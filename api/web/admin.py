@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from flask import flash, g, redirect, request, url_for
 from marshmallow import ValidationError
 
 from adoption.errors import Conflict, Invalid, Unreadable
+from adoption.identity import credentials
 from adoption.ingest import quarantine
 from adoption.ingest.json_input import read_json
 from adoption.masterdata import feature_records
@@ -109,7 +111,12 @@ def quarantine_replay(item_id):
     try:
         with database.attempt():
             outcome = quarantine.replay(
-                session, item_id, now=now(), actor=g.principal.name, corrected=corrected
+                session,
+                item_id,
+                now=now(),
+                actor=g.principal.name,
+                corrected=corrected,
+                sender_of=partial(credentials.sender_format, session),
             )
     except Invalid as exc:
         return _quarantine_page(item_id, f"Not replayed. {_reasons(exc)}", text, 422)

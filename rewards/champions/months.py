@@ -22,6 +22,7 @@ from rewards.champions import rules as champion_rules
 from rewards.champions.first_proficient import awards_between
 from rewards.champions.periods import month_status
 from rewards.models import ChampionEntry, ChampionPeriod, PointsLedger
+from rewards.notify import notify_month_closed
 from rewards.points import FEATURE_RULE, derive_points
 
 RULES_ID = "champions-1"
@@ -175,6 +176,8 @@ def close_month(
         details={"month": month, "version": period.version, "rules_version": period.rules_version},
     )
     session.flush()
+    # Owed in this transaction: a close that rolls back tells no one.
+    notify_month_closed(session, period, now)
     return _frozen(session, period)
 
 

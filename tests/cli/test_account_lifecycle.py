@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from adoption.identity import credentials
 from adoption.models import AuditLog
+from api.cli.context import operator_name
 from api.cli.main import main
 from api.cli.serve import plain_http_default
 from tests.conftest import NOW
@@ -74,20 +75,21 @@ def test_reset_refuses_a_short_chosen_password(runner, hana):
 
 
 @pytest.mark.parametrize("action", ["disable", "enable", "reset-password"])
-def test_an_unknown_account_is_exit_2(runner, action):
+def test_an_unknown_account_is_exit_1(runner, action):
     result = accounts(runner, action, "nobody")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert result.stderr.strip() == "error: No account 'nobody'. (username: nobody)"
 
 
-def test_the_acts_are_audited_as_the_cli(runner, hana, session):
+def test_the_acts_are_audited_as_the_operator(runner, hana, session):
     for action in ("disable", "enable", "reset-password"):
         accounts(runner, action, "hana")
     rows = fresh(session).scalars(select(AuditLog).where(AuditLog.target == "Hana")).all()
+    operator = f"cli:{operator_name()}"
     assert [(r.action, r.actor) for r in rows if r.action != "account.create"] == [
-        ("account.disable", "cli"),
-        ("account.enable", "cli"),
-        ("account.reset_password", "cli"),
+        ("account.disable", operator),
+        ("account.enable", operator),
+        ("account.reset_password", operator),
     ]
 
 

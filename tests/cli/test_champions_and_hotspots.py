@@ -14,7 +14,6 @@ from tests.rewards.month_world import CLOSE_AT, OCT, Month, utc
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
-    monkeypatch.setattr("api.cli.champions.utcnow", lambda: CLOSE_AT)
     monkeypatch.setattr("api.cli.pilots.utcnow", lambda: CLOSE_AT)
     monkeypatch.setattr("api.http.champions.utcnow", lambda: CLOSE_AT)
     monkeypatch.setattr("api.http.pilots.utcnow", lambda: CLOSE_AT)
@@ -52,7 +51,7 @@ def test_champions_show_table_says_whether_it_can_close(runner, month):
 
 def test_champions_show_an_unknown_version_is_an_error_line(runner, month):
     result = runner.invoke(main, ["champions", "show", OCT, "--version", "2"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # not found
     assert "No version 2 of 2026-10." in result.stderr
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from adoption.models import AuditLog
+from api.cli.context import operator_name
 from api.cli.main import main
 from rewards.models import PointsLedger
 from tests.adoption.scoring.test_proficiency import NOW
@@ -29,15 +30,16 @@ def test_award_prints_the_ledger_row_and_is_audited_as_the_cli(team, runner):
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     row = json.loads(result.stdout)
+    operator = f"cli:{operator_name()}"
     assert (row["points"], row["rule"], row["given_by"], row["local_day"]) == (
         12,
         "award",
-        "cli",
+        operator,
         "2026-11-20",
     )
     team.rollback()
     audit = team.scalars(select(AuditLog).where(AuditLog.action == "points.award")).one()
-    assert audit.actor == "cli"
+    assert audit.actor == operator
 
 
 def test_award_over_the_cap_exits_2_naming_points(team, runner):

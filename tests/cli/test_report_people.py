@@ -82,7 +82,7 @@ def test_team_table(team, runner):
     assert lines[2].split()[:5] == ["1", "Person", "B", "B", "6"]
 
 
-def test_unknown_site_is_one_line_and_exit_2(team, runner):
+def test_unknown_site_is_one_line_and_exit_1(team, runner):
     result = run(runner, "coaching", "--site", "S9")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "No site 'S9'" in result.output

@@ -84,9 +84,9 @@ def test_manager_token_without_site_is_exit_2_with_a_readable_error(runner, sess
     assert fresh(session).scalar(select(ApiToken)) is None
 
 
-def test_token_for_an_unknown_site_is_exit_2(runner):
+def test_token_for_an_unknown_site_is_exit_1(runner):
     result = create_token(runner, "--role", "manager", "--name", "m1", "--site", "S404")
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # not found
     assert "S404" in result.stderr and "Traceback" not in result.output
 
 
@@ -128,9 +128,9 @@ def test_revoking_by_id_leaves_other_tokens_of_the_name_alive(runner, client, se
     assert client.get(SITES, headers=bearer(new)).status_code == 200
 
 
-def test_revoking_an_unknown_token_is_exit_2(runner):
+def test_revoking_an_unknown_token_is_exit_1(runner):
     result = runner.invoke(main, ["tokens", "revoke", "nobody"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # not found
     assert result.stderr.startswith("error: No live token 'nobody'.")
 
 

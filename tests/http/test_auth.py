@@ -19,6 +19,8 @@ from adoption.ingest import quarantine
 from adoption.masterdata import feature_records
 from adoption.masterdata.records import get_site
 from adoption.models import Quarantine
+from adoption.notify.subscriptions import subscribe
+from api.wsgi import _without_operator
 from rewards.display import create_display
 from tests.helpers import event
 from tests.web.conftest import log_in
@@ -445,6 +447,47 @@ ROUTES = [
         frozenset({"admin", "manager"}),
         bad_path="/api/v1/displays/999999",
     ),
+    # The drop-in receivers (tests/http/test_receivers.py) take only an ingest token made as a
+    # segment or posthog write key: every role's ordinary token is 403 there, naming its format.
+    *(
+        Route("POST", path, path, frozenset(), body={"batch": []})
+        for path in ("/v1/batch", "/v1/track", "/v1/t", "/v1/identify", "/v1/i")
+    ),
+    *(
+        Route("POST", path, path, frozenset(), body={"batch": []})
+        for path in ("/batch/", "/capture/", "/e/", "/i/v0/e/")
+    ),
+    # Notifications (admin only); the world's subscription is tested before it is removed.
+    Route("GET", "/api/v1/notifications", "/api/v1/notifications", ADMIN),
+    Route(
+        "POST",
+        "/api/v1/notifications",
+        "/api/v1/notifications",
+        ADMIN,
+        body={"event": "quarantine.growing", "channel": "https://hooks.example.com/x"},
+        bad_body={"event": "nope"},
+    ),
+    Route(
+        "POST",
+        "/api/v1/notifications/<int:subscription_id>/test",
+        "/api/v1/notifications/{subscription_id}/test",
+        ADMIN,
+        bad_path="/api/v1/notifications/999999/test",
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/notifications/<int:subscription_id>",
+        "/api/v1/notifications/{subscription_id}",
+        ADMIN,
+        bad_path="/api/v1/notifications/999999",
+    ),
+    Route(
+        "GET",
+        "/api/v1/notifications/deliveries",
+        "/api/v1/notifications/deliveries",
+        ADMIN,
+        bad_path="/api/v1/notifications/deliveries?status=lost",
+    ),
     # A bearer token has no password of its own: only a signed-in account may change one.
     Route(
         "POST",
@@ -486,8 +529,17 @@ def world(make_site, make_employee, session) -> dict:
         now=NOW,
         actor="t",
     )
+    # Nothing listens on port 9: a test message fails at once (200, ok false).
+    subscription = subscribe(
+        session, event="quarantine.growing", channel="http://127.0.0.1:9/", now=NOW, actor="t"
+    )
     session.commit()
-    return {"replay_id": replay_id, "discard_id": discard_id, "display_id": link.id}
+    return {
+        "replay_id": replay_id,
+        "discard_id": discard_id,
+        "display_id": link.id,
+        "subscription_id": subscription.id,
+    }
 
 
 @pytest.fixture
@@ -696,3 +748,30 @@ def test_web_session_needs_its_csrf_header_to_change_anything(world, client, ses
     assert wrong.status_code == 403
     right = client.put("/api/v1/sites/S001", json=body, headers={"X-CSRF-Token": "tok"})
     assert right.status_code == 200
+
+
+OPERATOR_KEY = "uptake.operator"
+
+
+def test_no_request_can_claim_the_cli_operator(client):
+    """The `uptake` CLI's operator (`api.auth.operator_principal`) is read from a WSGI environ
+    key no HTTP header can set, and only as a `Principal` of kind operator: a header of that
+    name, a string or another kind of principal under the key is anonymous (401)."""
+    runs = "/api/v1/jobs/runs"
+    assert client.get(runs, headers={OPERATOR_KEY: "cli:root"}).status_code == 401
+    assert client.get(runs, environ_base={OPERATOR_KEY: "cli:root"}).status_code == 401
+    token = credentials.Principal(kind="token", name="cli:root", role="admin")
+    assert client.get(runs, environ_base={OPERATOR_KEY: token}).status_code == 401
+    operator = credentials.Principal(kind="operator", name="cli:ana", role="admin")
+    assert client.get(runs, environ_base={OPERATOR_KEY: operator}).status_code == 200
+
+
+def test_the_served_app_drops_the_operator_key():
+    seen: dict = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        return []
+
+    _without_operator(app)({OPERATOR_KEY: object(), "PATH_INFO": "/"}, None)
+    assert OPERATOR_KEY not in seen and seen["PATH_INFO"] == "/"

@@ -66,6 +66,13 @@ DOCUMENTED_RULES: dict[str, tuple[str, ...]] = {
     "division": ("Divisions rank people: use unit=person.",),
     # POST /employees/{user_id}/awards: the person's awards of the month so far (stored).
     "points": ("Over the monthly award cap",),
+    # POST /notifications: a channel no sender speaks, a secret for a channel that is not a
+    # webhook, a role the event is not meant for, a person (unknown, or for a chain-wide event).
+    "channel": ("Not a channel",),
+    "secret": ("A secret signs a generic webhook",),
+    "role": (" is for: ",),
+    "user_id": ("Unknown person", "person.badge is a person's own", "Give a site or a person"),
+    "event": ("A person subscribes only to",),
 }
 
 

@@ -1,0 +1,151 @@
+"""The events Uptake tells of, who each is for, and their messages: one catalog keyed by locale.
+
+A message is rendered once, when the delivery is written (`adoption.notify.outbox.emit`), and
+stored with it: a retry sends what was owed, even after a template changed. Templates are plain
+`str.format` text over the event's context (`context`), so a translator edits words, not code.
+Issue 15 adds more locales (Flask-Babel, as the pages): `render` falls back to English for a
+locale, or a template, it does not have yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MONTH_READY = "month.ready"
+MONTH_CLOSED = "month.closed"
+SITE_BEHIND = "site.behind"
+READINESS_FAILED = "readiness.failed"
+QUARANTINE_GROWING = "quarantine.growing"
+PERSON_BADGE = "person.badge"
+
+
+@dataclass(frozen=True)
+class EventKind:
+    name: str
+    summary: str
+    audience: tuple[str, ...]  # the roles it is meant for (docs/integrations.md)
+    personal: bool  # a person may subscribe to it for themselves (only their own occurrences)
+
+
+EVENTS: dict[str, EventKind] = {
+    e.name: e
+    for e in (
+        EventKind(MONTH_READY, "A month can be closed: HR reviews and closes it.", ("hr",), False),
+        EventKind(
+            MONTH_CLOSED,
+            "A month was closed and its champions named.",
+            ("hr", "manager", "employee"),
+            True,
+        ),
+        EventKind(
+            SITE_BEHIND,
+            "A site's adoption trails its wave's median.",
+            ("rollout_lead",),
+            False,
+        ),
+        EventKind(
+            READINESS_FAILED,
+            "A planned wave fails its readiness gate.",
+            ("rollout_lead",),
+            False,
+        ),
+        EventKind(
+            QUARANTINE_GROWING,
+            "The open quarantine passed an alert threshold.",
+            ("admin",),
+            False,
+        ),
+        EventKind(PERSON_BADGE, "A person earned a badge or reached a level.", ("employee",), True),
+    )
+}
+EVENT_NAMES = tuple(EVENTS)
+DEFAULT_LOCALE = "en"
+
+# locale → template name → text. Every event has a "<event>.subject" and "<event>.body"; parts
+# of a body that repeat have their own templates.
+CATALOG: dict[str, dict[str, str]] = {
+    "en": {
+        "month.ready.subject": "Uptake: {month} can be closed",
+        "month.ready.body": (
+            "{month} has ended at every store and its points are final.\n"
+            "Review the champions and close the month in Uptake (Champions, {month})."
+        ),
+        "month.closed.subject": "Uptake: {month} closed, champions named",
+        "month.closed.body": (
+            "{month} was closed (version {version}) by {closed_by}.\n\n"
+            "Champions:\n{champion_lines}\n"
+        ),
+        "month.closed.line": "- {site_id}: {display_name} ({points} points)",
+        "month.closed.none": "- {site_id}: no champion this month",
+        "month.closed.empty": "- none",
+        "site.behind.subject": "Uptake: store {site_id} is behind wave {wave}",
+        "site.behind.body": (
+            "Store {site_id} adopted {adoption_rate:.0%} in week {week} since go-live, "
+            "{gap:.0%} below the median of wave {wave} ({wave_median:.0%}); "
+            "{population} people were rostered that week."
+        ),
+        "readiness.failed.subject": "Uptake: wave {wave} is not ready (no go)",
+        "readiness.failed.body": (
+            "The readiness gate of wave {wave} says no go on {day}: {reason}\n"
+            "Failing rules: {failed_rules}"
+        ),
+        "quarantine.growing.subject": "Uptake: {open} events in quarantine",
+        "quarantine.growing.body": (
+            "The quarantine holds {open} open items, past the alert threshold of {threshold}.\n"
+            "Events there are not counted: review, fix the master data and replay them."
+        ),
+        "person.badge.subject": "Uptake: {title}",
+        "person.badge.body": "Well done, {display_name}: {what}.",
+        "person.badge.badge": "you earned the badge {badge_title}",
+        "person.badge.level": "you reached the level {level}",
+        "person.badge.title.badge": "a new badge",
+        "person.badge.title.level": "a new level",
+        "test.subject": "Uptake: test message",
+        "test.body": (
+            "This is a test of the subscription to {event} (#{subscription}). "
+            "If you read this, the channel works."
+        ),
+    }
+}
+
+
+def template(name: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The locale's template, else English's."""
+    return CATALOG.get(locale, {}).get(name) or CATALOG[DEFAULT_LOCALE][name]
+
+
+def render(event: str, payload: dict, locale: str = DEFAULT_LOCALE) -> tuple[str, str]:
+    """(subject, body) of an event's message in `locale`, from its payload."""
+    values = context(event, payload, locale)
+    subject = template(f"{event}.subject", locale).format(**values)
+    body = template(f"{event}.body", locale).format(**values)
+    return subject[:300], body
+
+
+def render_test(event: str, subscription_id: int, locale: str = DEFAULT_LOCALE) -> tuple[str, str]:
+    values = {"event": event, "subscription": subscription_id}
+    return (
+        template("test.subject", locale).format(**values),
+        template("test.body", locale).format(**values),
+    )
+
+
+def context(event: str, payload: dict, locale: str = DEFAULT_LOCALE) -> dict:
+    """The payload plus the parts a template cannot compute itself (lists, choices)."""
+    values = dict(payload)
+    if event == MONTH_CLOSED:
+        lines = [
+            template(
+                "month.closed.line" if c.get("user_id") else "month.closed.none", locale
+            ).format(**{"display_name": "", "points": 0, **c})
+            for c in payload.get("champions", [])
+        ]
+        values["champion_lines"] = "\n".join(lines) or template("month.closed.empty", locale)
+        values.setdefault("closed_by", "")
+    elif event == READINESS_FAILED:
+        values["failed_rules"] = ", ".join(map(str, payload.get("failed_rules", []))) or "-"
+    elif event == PERSON_BADGE:
+        kind = "level" if payload.get("level") else "badge"
+        values["what"] = template(f"person.badge.{kind}", locale).format(**payload)
+        values["title"] = template(f"person.badge.title.{kind}", locale)
+    return values

@@ -1,0 +1,101 @@
+"""Outbound notifications (docs/api.md "Notifications"): admins subscribe channels to events,
+test them, and read the delivery log. Thin handlers: the rules are `adoption.notify`."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+
+from adoption import limits
+from adoption.notify.outbox import list_deliveries
+from adoption.notify.sender import SendPolicy, send_test
+from adoption.notify.subscriptions import describe, get_subscription, list_subscriptions, remove
+from adoption.notify.subscriptions import subscribe as add_subscription
+from api import database
+from api.auth import requires
+from api.clock import utcnow
+from api.database import reads_first
+from api.http.blueprint import Blueprint, check_id
+from api.schemas.notifications import (
+    DeliveryListArgs,
+    DeliverySchema,
+    SubscriptionCreateSchema,
+    SubscriptionSchema,
+    TestResultSchema,
+)
+
+bp = Blueprint("notifications", __name__, description="Outbound notifications.")
+SUBSCRIPTION_ID = {
+    "in": "path",
+    "name": "subscription_id",
+    "required": True,
+    "description": "A subscription's id.",
+    "schema": {"type": "integer", "minimum": limits.ROW_ID.low, "maximum": limits.ROW_ID.high},
+}
+
+
+@bp.get("/notifications")
+@requires()
+@bp.response(200, SubscriptionSchema(many=True))
+def index():
+    """The live subscriptions, oldest first; channels redacted, secrets never shown."""
+    session = database.session()
+    return [describe(session, sub) for sub in list_subscriptions(session)]
+
+
+@bp.post("/notifications")
+@requires()
+@bp.arguments(SubscriptionCreateSchema)
+@bp.response(201, SubscriptionSchema)
+def create(body):
+    """Subscribe a channel to an event (for the chain, one site, or one person); 422 names the
+    field that is wrong (an unknown site or person, a channel no sender speaks, a secret for a
+    channel that is not a webhook). Audited."""
+    session = database.session()
+    sub = add_subscription(
+        session,
+        event=body["event"],
+        channel=body["channel"],
+        site=body["site_id"],
+        role=body["role"],
+        user=body["user_id"],
+        secret=body["secret"],
+        now=utcnow(),
+        actor=g.principal.name,
+    )
+    return describe(session, sub), 201
+
+
+@bp.delete("/notifications/<int:subscription_id>", parameters=[SUBSCRIPTION_ID])
+@requires()
+@bp.response(200, SubscriptionSchema)
+def delete(subscription_id):
+    """Remove a subscription: nothing more is owed to it, what was pending is dropped, its log
+    stays. Audited."""
+    check_id("subscription_id", subscription_id, limits.ROW_ID)
+    session = database.session()
+    sub = remove(session, subscription_id, now=utcnow(), actor=g.principal.name)
+    return describe(session, sub)
+
+
+@bp.post("/notifications/<int:subscription_id>/test", parameters=[SUBSCRIPTION_ID])
+@requires()
+@bp.response(200, TestResultSchema)
+@reads_first
+def test(subscription_id):
+    """Send a test message to the channel now and say whether it went through (not logged as a
+    delivery). Nothing is written, so no lock is held while the channel answers."""
+    check_id("subscription_id", subscription_id, limits.ROW_ID)
+    sub = get_subscription(database.session(), subscription_id)
+    sent = send_test(sub, SendPolicy.from_settings(current_app.extensions["uptake"].settings))
+    return {"ok": sent.ok, "status_code": sent.status_code, "error": sent.error}
+
+
+@bp.get("/notifications/deliveries")
+@requires()
+@bp.arguments(DeliveryListArgs, location="query")
+@bp.response(200, DeliverySchema(many=True))
+def deliveries(args):
+    """The delivery log, newest first, each with its attempts (when, ok, status, error)."""
+    return list_deliveries(
+        database.session(), status=args["status"], event=args["event"], limit=args["limit"]
+    )
