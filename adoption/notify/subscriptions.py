@@ -15,12 +15,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from adoption import audit
-from adoption.errors import Invalid, NotFound
+from adoption.errors import Forbidden, Invalid, NotFound
 from adoption.identity.models import ROLES
 from adoption.masterdata.cleaning import key_of
 from adoption.masterdata.erasure import Forgetting
 from adoption.models import Employee, Site
-from adoption.notify.channels import check_channel, redact
+from adoption.notify.channels import EMAIL, check_channel, kind_of, mail_recipients, redact
 from adoption.notify.events import EVENT_NAMES, EVENTS, MONTH_CLOSED, PERSON_BADGE, render
 from adoption.notify.models import (
     NotificationAttempt,
@@ -34,6 +34,8 @@ PERSON_ONLY = "person.badge is a person's own: give user_id (the person's opt-in
 SITE_OR_USER = "Give a site or a person, not both."
 UNKNOWN_SITE = "Unknown site {!r}."
 UNKNOWN_PERSON = "Unknown person {!r}."
+OWN_MAIL_ONLY = "A person's own subscription is one e-mail address: mailto:you@example.com."
+NOT_YOURS = "A person subscribes, lists and removes only their own subscriptions."
 
 
 def subscribe(
@@ -86,6 +88,46 @@ def subscribe(
     return sub
 
 
+def subscribe_own(
+    session: Session,
+    *,
+    employee_id: int,
+    event: str,
+    channel: str,
+    now: datetime,
+    actor: str,
+    user: str | None = None,
+    site: str | None = None,
+    role: str | None = None,
+    secret: str | None = None,
+) -> NotificationSubscription:
+    """A person's own opt-in (an employee signed in): their badges and levels, or being named
+    champion, to their own e-mail address. Only mailto: — a clerk's say-so never makes the
+    server call a URL of their choosing (an internal address, say). Another person's user_id is
+    Forbidden; a site, a role or a secret is not theirs to give (Invalid naming it)."""
+    person = session.get(Employee, employee_id)
+    if user is not None and (person is None or key_of(user) != person.external_key):
+        raise Forbidden(NOT_YOURS, {"user_id": [NOT_YOURS]})
+    for name, value in (("site_id", site), ("role", role), ("secret", secret)):
+        if value is not None:
+            raise Invalid({name: [PERSONAL_RULE]})
+    event = (event or "").strip().lower()
+    if event in EVENTS and not EVENTS[event].personal:
+        raise Invalid({"event": [PERSONAL_RULE]})
+    channel = (channel or "").strip()
+    if kind_of(channel) != EMAIL or len(mail_recipients(channel)) != 1:
+        raise Invalid({"channel": [OWN_MAIL_ONLY]})
+    return subscribe(
+        session,
+        event=event,
+        channel=channel,
+        now=now,
+        actor=actor,
+        role="employee",
+        user=person.external_id,
+    )
+
+
 def _site_id(session: Session, code: str) -> int:
     found = session.scalar(select(Site.id).where(Site.code_key == key_of(code)))
     if found is None:
@@ -104,19 +146,33 @@ def _employee_id(session: Session, user_id: str) -> int:
     return found
 
 
-def get_subscription(session: Session, subscription_id: int) -> NotificationSubscription:
-    """A subscription not removed; NotFound otherwise."""
+def get_subscription(
+    session: Session, subscription_id: int, *, owner: int | None = None
+) -> NotificationSubscription:
+    """A subscription not removed (with `owner`, only that person's own); NotFound otherwise,
+    the same for one that exists but is someone else's."""
     sub = session.get(NotificationSubscription, subscription_id)
-    if sub is None or sub.removed_at is not None:
+    if (
+        sub is None
+        or sub.removed_at is not None
+        or (owner is not None and sub.employee_id != owner)
+    ):
         raise NotFound(f"No subscription {subscription_id}.", {"subscription_id": subscription_id})
     return sub
 
 
 def list_subscriptions(
-    session: Session, *, event: str | None = None, removed: bool = False
+    session: Session,
+    *,
+    event: str | None = None,
+    removed: bool = False,
+    employee_id: int | None = None,
 ) -> list[NotificationSubscription]:
-    """Subscriptions in id order; with `removed`, the removed ones too."""
+    """Subscriptions in id order; with `removed`, the removed ones too; with `employee_id`,
+    only that person's own."""
     query = select(NotificationSubscription).order_by(NotificationSubscription.id)
+    if employee_id is not None:
+        query = query.where(NotificationSubscription.employee_id == employee_id)
     if event is not None:
         query = query.where(NotificationSubscription.event == event)
     if not removed:
@@ -125,11 +181,17 @@ def list_subscriptions(
 
 
 def remove(
-    session: Session, subscription_id: int, *, now: datetime, actor: str
+    session: Session,
+    subscription_id: int,
+    *,
+    now: datetime,
+    actor: str,
+    owner: int | None = None,
 ) -> NotificationSubscription:
-    """Stop a subscription: nothing new is owed to it, and what is still pending is dropped
-    (marked failed, "subscription removed"); its log stays. Audited."""
-    sub = get_subscription(session, subscription_id)
+    """Stop a subscription (with `owner`, only that person's own): nothing new is owed to it,
+    and what is still pending is dropped (marked failed, "subscription removed"); its log
+    stays. Audited."""
+    sub = get_subscription(session, subscription_id, owner=owner)
     sub.removed_at = now
     pending = session.scalars(
         select(NotificationDelivery).where(

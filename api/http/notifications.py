@@ -1,5 +1,7 @@
 """Outbound notifications (docs/api.md "Notifications"): admins subscribe channels to events,
-test them, and read the delivery log. Thin handlers: the rules are `adoption.notify`."""
+test them, and read the delivery log; a person signed in as an employee opts in (and out) of
+their own badge, level and champion messages by e-mail. Thin handlers: the rules are
+`adoption.notify`."""
 
 from __future__ import annotations
 
@@ -8,7 +10,13 @@ from flask import current_app, g
 from adoption import limits
 from adoption.notify.outbox import list_deliveries
 from adoption.notify.sender import SendPolicy, send_test
-from adoption.notify.subscriptions import describe, get_subscription, list_subscriptions, remove
+from adoption.notify.subscriptions import (
+    describe,
+    get_subscription,
+    list_subscriptions,
+    remove,
+    subscribe_own,
+)
 from adoption.notify.subscriptions import subscribe as add_subscription
 from api import database
 from api.auth import requires
@@ -33,24 +41,46 @@ SUBSCRIPTION_ID = {
 }
 
 
+def _own() -> int | None:
+    """The employee whose own subscriptions are all the caller may touch; None for an admin."""
+    return None if g.principal.role == "admin" else g.principal.employee_id
+
+
 @bp.get("/notifications")
-@requires()
+@requires("employee")
 @bp.response(200, SubscriptionSchema(many=True))
 def index():
-    """The live subscriptions, oldest first; channels redacted, secrets never shown."""
+    """The live subscriptions, oldest first (an employee: their own); channels redacted,
+    secrets never shown."""
     session = database.session()
-    return [describe(session, sub) for sub in list_subscriptions(session)]
+    subs = list_subscriptions(session, employee_id=_own())
+    return [describe(session, sub) for sub in subs]
 
 
 @bp.post("/notifications")
-@requires()
+@requires("employee")
 @bp.arguments(SubscriptionCreateSchema)
 @bp.response(201, SubscriptionSchema)
 def create(body):
     """Subscribe a channel to an event (for the chain, one site, or one person); 422 names the
     field that is wrong (an unknown site or person, a channel no sender speaks, a secret for a
-    channel that is not a webhook). Audited."""
+    channel that is not a webhook). An employee opts in for themselves only: person.badge or
+    month.closed, to a mailto: address (403 for another person's user_id). Audited."""
     session = database.session()
+    if _own() is not None:
+        sub = subscribe_own(
+            session,
+            employee_id=_own(),
+            event=body["event"],
+            channel=body["channel"],
+            user=body["user_id"],
+            site=body["site_id"],
+            role=body["role"],
+            secret=body["secret"],
+            now=utcnow(),
+            actor=g.principal.name,
+        )
+        return describe(session, sub), 201
     sub = add_subscription(
         session,
         event=body["event"],
@@ -66,14 +96,14 @@ def create(body):
 
 
 @bp.delete("/notifications/<int:subscription_id>", parameters=[SUBSCRIPTION_ID])
-@requires()
+@requires("employee")
 @bp.response(200, SubscriptionSchema)
 def delete(subscription_id):
-    """Remove a subscription: nothing more is owed to it, what was pending is dropped, its log
-    stays. Audited."""
+    """Remove a subscription (an employee: one of their own, else 404): nothing more is owed
+    to it, what was pending is dropped, its log stays. Audited."""
     check_id("subscription_id", subscription_id, limits.ROW_ID)
     session = database.session()
-    sub = remove(session, subscription_id, now=utcnow(), actor=g.principal.name)
+    sub = remove(session, subscription_id, now=utcnow(), actor=g.principal.name, owner=_own())
     return describe(session, sub)
 
 

@@ -30,6 +30,7 @@ PUBLIC = {"/healthz", "/readyz", "/api/v1/openapi.json"}
 READERS = frozenset({"admin", "hr", "rollout_lead", "manager", "employee"})
 PEOPLE = frozenset({"admin", "hr", "manager", "employee"})
 ADMIN = frozenset({"admin"})
+OWN_NOTIFICATIONS = frozenset({"admin", "employee"})
 ADOPTION = frozenset({"admin", "rollout_lead", "manager"})
 # A manager of S001 and the employee E001 (home site S001): "their" items are at S001.
 SCOPE = {"manager": {"sites": ["S001"]}, "employee": {"user_id": "E001"}}
@@ -457,14 +458,15 @@ ROUTES = [
         Route("POST", path, path, frozenset(), body={"batch": []})
         for path in ("/batch/", "/capture/", "/e/", "/i/v0/e/")
     ),
-    # Notifications (admin only); the world's subscription is tested before it is removed.
-    Route("GET", "/api/v1/notifications", "/api/v1/notifications", ADMIN),
+    # Notifications: admins manage them all; an employee opts in (and out) for themselves only.
+    # The world's subscription is E001's own (the employee caller's), tested before removal.
+    Route("GET", "/api/v1/notifications", "/api/v1/notifications", OWN_NOTIFICATIONS),
     Route(
         "POST",
         "/api/v1/notifications",
         "/api/v1/notifications",
-        ADMIN,
-        body={"event": "quarantine.growing", "channel": "https://hooks.example.com/x"},
+        OWN_NOTIFICATIONS,
+        body={"event": "person.badge", "channel": "mailto:e001@example.com", "user_id": "E001"},
         bad_body={"event": "nope"},
     ),
     Route(
@@ -478,7 +480,7 @@ ROUTES = [
         "DELETE",
         "/api/v1/notifications/<int:subscription_id>",
         "/api/v1/notifications/{subscription_id}",
-        ADMIN,
+        OWN_NOTIFICATIONS,
         bad_path="/api/v1/notifications/999999",
     ),
     Route(
@@ -529,9 +531,14 @@ def world(make_site, make_employee, session) -> dict:
         now=NOW,
         actor="t",
     )
-    # Nothing listens on port 9: a test message fails at once (200, ok false).
+    # No SMTP server is configured: a test message fails at once (200, ok false).
     subscription = subscribe(
-        session, event="quarantine.growing", channel="http://127.0.0.1:9/", now=NOW, actor="t"
+        session,
+        event="person.badge",
+        channel="mailto:e001@example.com",
+        user="E001",
+        now=NOW,
+        actor="t",
     )
     session.commit()
     return {

@@ -109,9 +109,42 @@ def test_the_delivery_log_shows_each_attempt(app, client, admin, session):
     assert bad.status_code == 422 and "limit" in bad.json["error"]["details"]
 
 
-@pytest.mark.parametrize("role", ["hr", "rollout_lead", "manager", "employee"])
+@pytest.mark.parametrize("role", ["hr", "rollout_lead", "manager"])
 def test_only_admins_manage_notifications(client, admin, make_token, role):
     scope = {"manager": {"sites": ["S001"]}, "employee": {"user_id": "E001"}}.get(role, {})
     headers = make_token(role, name=f"{role}-x", **scope)
     assert client.get("/api/v1/notifications", headers=headers).status_code == 403
     assert create(client, headers).status_code == 403
+
+
+def test_a_person_opts_in_and_out_of_their_own_messages_by_e_mail(client, admin, make_token):
+    """An employee sees, adds and removes only their own subscriptions: person.badge or
+    month.closed, to one e-mail address (never a URL the server would call)."""
+    others = create(client, admin, event="quarantine.growing", channel="mailto:ops@example.com")
+    assert others.status_code == 201
+    clerk = make_token("employee", name="clerk", user_id="E001")
+    mine = create(client, clerk, event="person.badge", channel="mailto:me@example.com")
+    assert mine.status_code == 201, mine.json
+    assert mine.json["user_id"] == "E001" and mine.json["role"] == "employee"
+    listed = client.get("/api/v1/notifications", headers=clerk).json
+    assert [s["id"] for s in listed] == [mine.json["id"]]
+    refused = {
+        "someone else": ({"user_id": "E002"}, 403, "user_id"),
+        "a webhook": ({"channel": "https://hooks.example.com/x"}, 422, "channel"),
+        "two addresses": ({"channel": "mailto:a@example.com,b@example.com"}, 422, "channel"),
+        "a chain event": ({"event": "site.behind"}, 422, "event"),
+        "a site": ({"site_id": "S001"}, 422, "site_id"),
+    }
+    for what, (change, status, field) in refused.items():
+        body = {"event": "person.badge", "channel": "mailto:me@example.com", **change}
+        response = create(client, clerk, **body)
+        assert response.status_code == status, what
+        assert field in response.json["error"]["details"], what
+    gone = client.delete(f"/api/v1/notifications/{others.json['id']}", headers=clerk)
+    assert gone.status_code == 404
+    assert (
+        client.delete(f"/api/v1/notifications/{mine.json['id']}", headers=clerk).status_code == 200
+    )
+    test = client.post(f"/api/v1/notifications/{mine.json['id']}/test", headers=clerk)
+    assert test.status_code == 403
+    assert client.get("/api/v1/notifications/deliveries", headers=clerk).status_code == 403
