@@ -27,10 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from adoption.calendar import Month, chain_today_of
 from adoption.config import Settings
+from adoption.db import reader_session
 from adoption.errors import Invalid, NotFound
 from adoption.jobs.runs import RunResult, events_since, run_once_recorded
 from adoption.notify.checks import notify_levels, notify_quarantine, notify_sites_behind
-from adoption.notify.sender import SendPolicy, deliver_due
+from adoption.notify.sender import SendPolicy, anything_due, deliver_due
 from adoption.partitions import ensure_partitions
 from adoption.retention import clamp, cut_before, days_cut, months_cut
 from adoption.scoring.rules import load_rules
@@ -54,6 +55,9 @@ class Job:
     options: tuple[str, ...] = ()
     check: Callable[[dict], None] | None = None  # raises Invalid before anything runs
     configured: Callable[[Settings], dict] | None = None  # options that come from settings
+    # A scheduled firing runs (and records) the job only when this says something is due: a
+    # job that fires every minute leaves no run row for the minutes it had nothing to do.
+    due: Callable[[Session, datetime], bool] | None = None
 
     def prepare(self, options: dict) -> dict:
         """The options given (None dropped), checked; raises Invalid."""
@@ -221,6 +225,7 @@ JOBS: dict[str, Job] = {
             "Send the notifications owed, retrying failures with back-off.",
             deliver_notifications,
             configured=_send_settings,
+            due=anything_due,
         ),
     )
 }
@@ -307,8 +312,11 @@ def run_entry(
     clock=utcnow,
     same_slot: timedelta = SAME_SLOT,
 ) -> None:
-    """One scheduled firing: each job locked and recorded, in order."""
+    """One scheduled firing: each job locked and recorded, in order (a job with nothing due is
+    skipped, unrecorded, and the chain stops there)."""
     for name in names:
+        if not _due(factory, name, clock()):
+            return
         try:
             result = run_job(
                 factory,
@@ -323,6 +331,14 @@ def run_entry(
             return
         if result.run is None:
             return  # whoever holds the lock runs the rest of the chain
+
+
+def _due(factory: sessionmaker[Session], name: str, now: datetime) -> bool:
+    job = get_job(name)
+    if job.due is None:
+        return True
+    with reader_session(factory) as session:
+        return job.due(session, now)
 
 
 def build_scheduler(

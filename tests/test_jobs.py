@@ -22,6 +22,8 @@ from adoption.jobs.locks import run_once
 from adoption.jobs.models import JobRun
 from adoption.jobs.runs import LOCK_HELD, ORPHANED
 from adoption.masterdata import records
+from adoption.notify.outbox import emit
+from adoption.notify.subscriptions import subscribe
 from api import create_app, jobs
 from api.cli.main import main
 from api.jobs import JOBS, run_job
@@ -381,3 +383,23 @@ def test_a_run_left_running_by_a_killed_process_is_closed_as_failed_by_the_next(
     with factories[0]() as session:
         orphan = session.scalars(select(JobRun).order_by(JobRun.id)).first()
     assert (orphan.outcome, orphan.message, orphan.finished_at) == ("failed", ORPHANED, NOW)
+
+
+def test_the_minutely_delivery_runs_and_is_recorded_only_when_something_is_due(factories):
+    """Every minute the scheduler asks; with nothing owed it leaves no run row (1,440 a day
+    otherwise), and a delivery that falls due is sent at the next firing."""
+    jobs.run_entry(factories[0], ("deliver-notifications",), clock=clock_at(NOW))
+    assert runs(factories[0]) == []
+    with factories[0]() as session:
+        subscribe(
+            session, event="quarantine.growing", channel="http://127.0.0.1:9/", now=NOW, actor="t"
+        )
+        emit(session, "quarantine.growing", "q:100", {"open": 120, "threshold": 100}, now=NOW)
+        session.commit()
+    jobs.run_entry(factories[0], ("deliver-notifications",), clock=clock_at(NOW))
+    assert runs(factories[0]) == [("deliver-notifications", "ok")]
+    # Port 9 refused it: the retry waits out its back-off, and the firing before that skips.
+    jobs.run_entry(
+        factories[0], ("deliver-notifications",), clock=clock_at(NOW + timedelta(seconds=5))
+    )
+    assert runs(factories[0]) == [("deliver-notifications", "ok")]

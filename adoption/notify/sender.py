@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from adoption.config import Settings
@@ -100,6 +100,23 @@ def deliver_due(
                 sent.error,
             )
     return counts
+
+
+def anything_due(session: Session, now: datetime) -> bool:
+    """Whether a round at `now` would claim anything (the claim's own condition, read only): the
+    scheduler asks every minute, and runs (and records) a round only when the answer is yes."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    NotificationDelivery.status == PENDING,
+                    NotificationDelivery.next_attempt_at <= now,
+                    NotificationDelivery.subscription_id == NotificationSubscription.id,
+                    NotificationSubscription.removed_at.is_(None),
+                )
+            )
+        )
+    )
 
 
 def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int) -> list[Claim]:
