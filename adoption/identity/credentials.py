@@ -164,8 +164,11 @@ def revoke_token(
 
 
 def authenticate_token(session: Session, plain: str, *, now: datetime) -> Principal | None:
+    """The holder of a bearer token on Uptake's own API; None for a Segment write key or a
+    PostHog project key (format other than "uptake"): such a key opens only its receiver, where
+    its mapping applies, and a PostHog key is public in the pages it is embedded in."""
     token = _live_token(session, plain, now)
-    if token is None:
+    if token is None or (token.format or "uptake") != "uptake":
         return None
     return _principal("token", token.name, token.role, token.sites, token.employee)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from adoption.errors import Invalid
+from adoption.ingest.validation import MAX_ID_LENGTH, MSG_LENGTH
 
 FORMATS = ("uptake", "segment", "posthog")
 MAX_PATH_PARTS = 8
@@ -319,7 +320,11 @@ def _map_identify(index: int, message: dict, fields: _Fields, batch) -> None:
     if not _plain_text(user_id):
         batch.rejected.append((index, message, {user_path: ["Not a valid string."]}))
         return
-    event_id = _text(fields.find(message, "event_id")[0])
+    event_id, event_id_path = fields.find(message, "event_id")
+    event_id = _text(event_id)
+    if _plain_text(event_id) and len(event_id) > MAX_ID_LENGTH:  # as a track's messageId
+        batch.rejected.append((index, message, {event_id_path: [MSG_LENGTH]}))
+        return
     name = _name(message, fields)
     site_id, site_path = fields.find(message, "site")
     site_id = _text(site_id)

@@ -39,6 +39,10 @@ from adoption.ingest.validation import MAX_ID_LENGTH, MSG_LENGTH, validate_event
 from adoption.masterdata.cleaning import key_of
 from adoption.models import Employee, Site
 
+OTHER_SITES_PERSON = (
+    "site_not_allowed: this token may not change a person whose home is a site it may not send for."
+)
+
 
 @dataclass
 class ReceiveResult:
@@ -153,10 +157,19 @@ def _identify_site(
     session: Session, identify: Identify, allowed_sites: frozenset[str] | None
 ) -> Site | dict[str, list[str]] | None:
     """The home site an identify names (None when it names none), or the reasons it cannot be
-    applied; reads only."""
+    applied; reads only. A token limited to some sites changes only people at home there: it
+    can neither rename nor take in someone from another store."""
     key = key_of(identify.user_id)
     if len(identify.user_id) > MAX_ID_LENGTH or len(key) > MAX_ID_LENGTH:
         return {identify.user_field: [MSG_LENGTH]}
+    if allowed_sites is not None:
+        home = session.scalar(
+            select(Site.code_key)
+            .join(Employee, Employee.site_id == Site.id)
+            .where(Employee.external_key == key)
+        )
+        if home is not None and home not in allowed_sites:
+            return {identify.user_field: [OTHER_SITES_PERSON]}
     if identify.site_id is None:
         return None
     site = session.scalar(select(Site).where(Site.code_key == key_of(identify.site_id)))

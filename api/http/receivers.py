@@ -79,12 +79,14 @@ def _receive(fmt: str, kind: str | None):
     plain = _header_key()
     if plain is not None:
         _write_key(plain, fmt, now)  # 401/403 before the body is even read
+    body = None
     try:
-        messages, body_key = _messages(fmt, kind, read_json(_body(raw, fmt)))
+        body = _body(raw, fmt)
+        messages, body_key = _messages(fmt, kind, read_json(body))
     except Unreadable as exc:
         if plain is None:
             raise Unauthorized(f"{NO_KEY} The body could not be read: {exc.message}") from exc
-        return _keep_unreadable(plain, fmt, raw, exc, now)
+        return _keep_unreadable(plain, fmt, raw if body is None else body, exc, now)
     plain = plain or body_key
     if plain is None:
         raise Unauthorized(NO_KEY)
@@ -106,14 +108,20 @@ def _receive(fmt: str, kind: str | None):
 
 
 def _keep_unreadable(plain: str, fmt: str, raw: bytes, exc: Unreadable, now):
-    """A body that is no batch is kept whole under the key's source, as POST /events keeps
-    one; a body too large or in an unknown encoding is refused, storing nothing."""
+    """A body that is no batch is kept under the key's source, as POST /events keeps one
+    (decoded when it could be: a client sends the key in the body too, and the key is never
+    stored, so each copy of it is blanked); a body too large or in an unknown encoding is
+    refused, storing nothing."""
     reasons = exc.details or {"body": [exc.message]}
+    raw = raw.replace(plain.encode(), KEY_REMOVED)
     database.begin_writing()
     source = _write_key(plain, fmt, now).principal.name
     quarantine.store_body(database.session(), source, raw, reasons, now)
     database.keep_on_error()
     return error_response(*status_and_code(exc), exc.message, reasons)
+
+
+KEY_REMOVED = b"[write key removed]"
 
 
 def _header_key() -> str | None:
@@ -255,6 +263,10 @@ def _without_key(event: object) -> object:
         return event
     event = {k: v for k, v in event.items() if k not in ("api_key", "token")}
     properties = event.get("properties")
-    if isinstance(properties, dict) and "token" in properties:
-        event["properties"] = {k: v for k, v in properties.items() if k != "token"}
+    if isinstance(properties, dict):
+        properties = {k: v for k, v in properties.items() if k != "token"}
+        people = properties.get("$set")
+        if isinstance(people, dict) and "token" in people:
+            properties["$set"] = {k: v for k, v in people.items() if k != "token"}
+        event["properties"] = properties
     return event

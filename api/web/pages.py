@@ -15,6 +15,7 @@ from adoption.calendar import local_today
 from adoption.errors import Forbidden, Invalid, NotFound, Unreadable
 from adoption.masterdata.records import list_sites
 from adoption.models import Employee, Site
+from adoption.notify.subscriptions import describe, list_subscriptions, remove, subscribe_own
 from adoption.privacy import PUBLIC, public_opt_out, set_public_opt_out
 from api import database
 from api.auth import viewer as auth_viewer
@@ -164,7 +165,22 @@ def me():
         around=_around_me(employee_id),
         kudos=_recent_kudos(employee_id),
         colleague_kudos=load_points_rules(database.session()).colleague_kudos,
+        my_notifications=_my_notifications(employee_id),
+        personal_events=PERSONAL_EVENTS,
     )
+
+
+# What a person may be told of by e-mail, as the /me form names it (adoption.notify.events).
+PERSONAL_EVENTS = {
+    "person.badge": "when I earn a badge or reach a new level",
+    "month.closed": "when I am named my store's champion",
+}
+
+
+def _my_notifications(employee_id: int) -> list[dict]:
+    session = database.session()
+    subs = list_subscriptions(session, employee_id=employee_id)
+    return [describe(session, sub) for sub in subs]
 
 
 def _recent_kudos(employee_id: int) -> list[dict]:
@@ -227,6 +243,49 @@ def me_opt_out():
     )
     flash(OPTED[choice], "ok")
     return redirect(url_for("web.me"))
+
+
+@bp.post("/me/notifications")
+@page(*ANY_ROLE)
+def me_subscribe():
+    """The person's own opt-in: an e-mail when they earn a badge or reach a level, or are named
+    champion (`adoption.notify.subscriptions.subscribe_own`: one mailto: address, their own)."""
+    address = request.form.get("address", "").strip()
+    event = request.form.get("event", "")
+    if event not in PERSONAL_EVENTS:
+        raise Unreadable("Choose what to be told of.")
+    try:
+        with database.attempt():
+            subscribe_own(
+                database.session(),
+                employee_id=_my_employee_id(),
+                event=event,
+                channel=f"mailto:{address}" if address else "",
+                now=now(),
+                actor=g.principal.name,
+            )
+    except Invalid:
+        flash(
+            f"Not subscribed: {address or 'an empty address'} is not one e-mail address.", "error"
+        )
+        return redirect(url_for("web.me", _anchor="notifications"))
+    flash(f"We will e-mail {address} {PERSONAL_EVENTS[event]}.", "ok")
+    return redirect(url_for("web.me", _anchor="notifications"))
+
+
+@bp.post("/me/notifications/<int:subscription_id>/remove")
+@page(*ANY_ROLE)
+def me_unsubscribe(subscription_id: int):
+    """The person's own opt-out of one of their subscriptions (someone else's is a 404)."""
+    remove(
+        database.session(),
+        subscription_id,
+        now=now(),
+        actor=g.principal.name,
+        owner=_my_employee_id(),
+    )
+    flash("Unsubscribed: no more e-mails of that kind.", "ok")
+    return redirect(url_for("web.me", _anchor="notifications"))
 
 
 def _my_employee_id() -> int:

@@ -472,3 +472,63 @@ def test_identifies_sharing_a_message_id_in_one_batch_apply_once(world, client, 
         session.scalars(select(Employee).where(Employee.external_id == "N1")).one().display_name
         == "Ann"
     )
+
+
+def test_a_token_limited_to_a_site_changes_nobody_at_another(world, client, session, write_key):
+    """Review: a key for S001 renamed, and took in, an unrostered person of S002."""
+    key = write_key(sites=["S001"])
+    elsewhere = write_key(name="s002-pos", sites=["S002"])
+    post(
+        client,
+        "/v1/batch",
+        {"batch": [track(1, userId="N9", properties={"site_id": "S002"})]},
+        basic(elsewhere),
+    )
+    grab = {
+        "type": "identify",
+        "messageId": "i-9",
+        "userId": "N9",
+        "traits": {"name": "Renamed", "site_id": "S001"},
+    }
+    rename = {
+        "type": "identify",
+        "messageId": "i-10",
+        "userId": "N9",
+        "traits": {"name": "Renamed"},
+    }
+    response = post(client, "/v1/batch", {"batch": [grab, rename]}, basic(key))
+    assert (response.json["identified"], response.json["quarantined"]) == (0, 2)
+    assert all("site_not_allowed" in r["userId"][0] for r in quarantined(session))
+    session.rollback()
+    person = session.scalar(select(Employee).where(Employee.external_id == "N9"))
+    assert (person.display_name, person.site.code) == ("N9", "S002")
+
+
+def test_an_identify_with_an_overlong_message_id_is_quarantined_not_a_500(
+    world, client, session, write_key
+):
+    key = write_key()
+    ident = {"messageId": "m" * 150, "userId": "N5", "traits": {"name": "Ann", "site_id": "S001"}}
+    response = post(client, "/v1/identify", ident, basic(key))
+    assert response.status_code == 200 and response.json["quarantined"] == 1
+    assert list(quarantined(session)[0]) == ["messageId"]
+
+
+def test_the_write_key_is_never_kept_with_an_unreadable_body(world, client, session, write_key):
+    key = write_key()
+    body = json.dumps({"writeKey": key, "batch": {"a": 1}}).encode()
+    response = post(client, "/v1/batch", None, basic(key), raw=body, gzipped=True)
+    assert response.status_code == 400
+    session.rollback()
+    [payload] = session.scalars(select(Quarantine.payload)).all()
+    assert key.encode() not in payload and b"[write key removed]" in payload
+
+
+def test_a_write_key_opens_only_its_receiver(world, client, write_key):
+    """A PostHog project key is public in the pages it is embedded in: it never posts raw
+    Uptake events past its mapping."""
+    for fmt in ("segment", "posthog"):
+        key = write_key(fmt)
+        headers = {"Authorization": f"Bearer {key}"}
+        response = client.post("/api/v1/events", json=[], headers=headers)
+        assert response.status_code == 401, fmt

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from adoption.masterdata import records
 from adoption.models import AuditLog
+from adoption.notify.subscriptions import list_subscriptions
 from tests.adoption.scoring.test_proficiency import NOW
 from tests.web.html import csrf_token, table_rows, visible_text
 from tests.web.team import build_team
@@ -146,3 +147,32 @@ def test_me_says_who_sees_the_name_by_the_chains_board_setting(team, sign_in, ap
     text = visible_text(client.get("/me").text)
     assert "for your colleagues at this store" in text
     assert "Colleagues and the TV screen see" not in text
+
+
+def test_a_clerk_asks_for_badge_e_mails_on_me_and_stops_them(team, session, sign_in, client):
+    """The opt-in is the person's own: a subscription to their address, shown on /me, removed
+    by them; an address that is not one e-mail address subscribes nothing."""
+    sign_in("employee", user_id="A")
+    token = csrf_token(client.get("/me").text)
+    assert "Nothing yet: Uptake e-mails you only if you ask." in visible_text(
+        client.get("/me").text
+    )
+    form = {"address": "a@example.com", "event": "person.badge", "csrf_token": token}
+    response = client.post("/me/notifications", data=form)
+    assert (response.status_code, response.headers["Location"]) == (302, "/me#notifications")
+    [mine] = list_subscriptions(session, employee_id=records.get_employee(session, "A").id)
+    assert (mine.event, mine.channel, mine.role) == (
+        "person.badge",
+        "mailto:a@example.com",
+        "employee",
+    )
+    text = visible_text(client.get("/me").text)
+    assert "When I earn a badge or reach a new level, to …@example.com" in text
+    bad = client.post("/me/notifications", data={**form, "address": "a@x.com,b@y.com"})
+    assert bad.status_code == 302
+    assert "is not one e-mail address" in visible_text(client.get("/me").text)
+    remove = f"/me/notifications/{mine.id}/remove"
+    assert client.post(remove, data={"csrf_token": token}).status_code == 302
+    session.rollback()  # the read above holds a snapshot
+    assert list_subscriptions(session, employee_id=mine.employee_id) == []
+    assert client.post(remove, data={"csrf_token": token}).status_code == 404
