@@ -156,15 +156,23 @@ def rows_of(data, key=None) -> list[dict]:
     return list(data)
 
 
+# Objects whose keys vary from row to row (a quarantined item's reasons, a job run's details,
+# an event's properties): one column holding their compact JSON, so that every page of a list
+# has the same header and pages of CSV can be concatenated.
+FREE_FORM = frozenset({"reasons", "details", "properties", "payload", "changed"})
+
+
 def flat(row, prefix: str = "") -> dict:
-    """One row's scalar columns: nested objects as `a.b`, lists joined with "; " (an object in
-    a list as its compact JSON)."""
+    """One row's scalar columns: nested objects as `a.b` (a free-form one, `FREE_FORM`, as its
+    compact JSON), lists joined with "; " (an object in a list as its compact JSON)."""
     if not isinstance(row, dict):
         return {prefix or "value": row}
     out: dict = {}
     for key, value in row.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict):
+        if isinstance(value, dict) and key in FREE_FORM:
+            out[name] = json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
+        elif isinstance(value, dict):
             out.update(flat(value, f"{name}.") if value else {name: None})
         elif isinstance(value, list | tuple):
             out[name] = "; ".join(

@@ -60,6 +60,7 @@ def call(
     query: dict | None = None,
     json=None,
     data: bytes | None = None,
+    paged: bool = True,
 ) -> TestResponse:
     """The API's answer to `method path` (below /api/v1) as the operator; an error answer ends
     the command (`fail`). Query parameters that are None are not sent: the API's defaults hold."""
@@ -81,7 +82,7 @@ def call(
     )
     if response.status_code >= 400:
         fail(response)
-    next_cursor = _next_cursor(response)
+    next_cursor = _next_cursor(response) if paged else None
     if next_cursor:  # a full page: scripts page on with --cursor (stderr keeps stdout the JSON)
         click.echo(f"next page: --cursor {next_cursor}", err=True)
     return response

@@ -37,7 +37,7 @@ def quarantine_show(ctx, item_id, fmt) -> None:
     """One item, whatever its status: the API's list item of that id (GET /quarantine with
     status=all, one row from just before the id); exits 1 when there is none."""
     query = {"status": "all", "limit": 1, "cursor": encode_cursor(item_id - 1)}
-    items = call(ctx, "GET", "/quarantine", query=query).get_json()
+    items = call(ctx, "GET", "/quarantine", query=query, paged=False).get_json()
     if not items or items[0]["id"] != item_id:
         raise NotFound(f"No quarantined item {item_id}.", {"item_id": item_id})
     click.echo(render(items[0], fmt), nl=False)

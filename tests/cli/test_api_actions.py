@@ -271,3 +271,15 @@ def test_the_leaderboard_json_is_the_apis_on_each_back_end(runner, client, make_
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == expected
+
+
+def test_free_form_objects_keep_one_csv_column_so_pages_share_a_header():
+    """A quarantined item's reasons differ from row to row: as one JSON column, every page of
+    `uptake quarantine list --format csv` has the same header."""
+    from api.cli.context import rows_text
+
+    page_one = [{"id": 1, "reasons": {"site_id": ["Unknown site."]}}]
+    page_two = [{"id": 2, "reasons": {"duration_ms": ["Too long."]}}]
+    headers = {rows_text(page, "csv").splitlines()[0] for page in (page_one, page_two)}
+    assert headers == {"id,reasons"}
+    assert '"{""site_id"": [""Unknown site.""]}"' in rows_text(page_one, "csv")
