@@ -10,8 +10,9 @@ Three kinds of channel URL:
   `lark://`, `wecombot://`, `mailto://` with its own server, …): apprise sends it, so the chat
   services' formats are kept by a maintained library, not by us.
 
-Every send has a timeout and returns a `Sent` (never raises for a channel's failure), so the
-sender records each attempt the same way. A channel URL carries credentials (tokens, passwords):
+Every send has a timeout (per socket read: the sender's `send_within` bounds the whole send)
+and returns a `Sent` (never raises for a channel's failure), so the sender records each attempt
+the same way. A channel URL carries credentials (tokens, passwords):
 `redact` is what lists, the API and logs show.
 """
 
@@ -163,11 +164,20 @@ def webhook_body(message: Message) -> bytes:
     ).encode()
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is answered, not followed: urllib would turn the POST into a GET on 301, 302
+    and 303 and carry the signature headers to wherever the receiver points."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib then raises the 3xx as an HTTPError
+
+
 def post_webhook(
     url: str, secret: str | None, message: Message, *, timeout: float, now: float | None = None
 ) -> Sent:
     """POST the message as JSON; signed when the subscription has a secret. 2xx is delivered;
-    anything else (another status, a timeout, a refused connection) is a failed attempt."""
+    anything else (another status, a redirect, a timeout, a refused connection) is a failed
+    attempt."""
     body = webhook_body(message)
     timestamp = str(int(time.time() if now is None else now))
     headers = {
@@ -180,11 +190,13 @@ def post_webhook(
     if secret:
         headers["X-Uptake-Signature"] = signature(secret, timestamp, body)
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    opener = urllib.request.build_opener(_RefuseRedirects)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             status = response.status
     except urllib.error.HTTPError as exc:
-        return Sent(False, exc.code, f"HTTP {exc.code} {exc.reason}"[:500])
+        moved = " (redirects are not followed)" if 300 <= exc.code < 400 else ""
+        return Sent(False, exc.code, f"HTTP {exc.code} {exc.reason}{moved}"[:500])
     except (urllib.error.URLError, OSError) as exc:
         return Sent(False, None, _error(exc))
     if 200 <= status < 300:
@@ -193,7 +205,9 @@ def post_webhook(
 
 
 def send_mail(channel: str, message: Message, *, mailer: Mailer, timeout: float) -> Sent:
-    """One e-mail to the channel's addresses through UPTAKE_SMTP_URL."""
+    """One e-mail to the channel's addresses through UPTAKE_SMTP_URL. Delivered when the server
+    took it for at least one recipient (a retry would send it again to those): the ones it
+    refused are noted in the attempt's error. Refused for all, it is a failed attempt."""
     if not mailer.url:
         return Sent(False, None, "UPTAKE_SMTP_URL is not set: no e-mail can be sent.")
     server = urlsplit(mailer.url)
@@ -216,8 +230,9 @@ def send_mail(channel: str, message: Message, *, mailer: Mailer, timeout: float)
         if server.username:
             client.login(unquote(server.username), unquote(server.password or ""))
         refused = client.send_message(email)
-    if refused:
-        return Sent(False, None, f"Refused recipients: {', '.join(sorted(refused))}"[:500])
+    if refused:  # some recipients only: for all, smtplib raises SMTPRecipientsRefused
+        noted = ", ".join(f"{a} ({refused[a][0]})" for a in sorted(refused))
+        return Sent(True, 250, f"Refused recipients: {noted}"[:500])
     return Sent(True, 250)
 
 

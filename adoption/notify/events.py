@@ -75,6 +75,14 @@ CATALOG: dict[str, dict[str, str]] = {
             "{month} was closed (version {version}) by {closed_by}.\n\n"
             "Champions:\n{champion_lines}\n"
         ),
+        # To a store's managers when the store named no champion that month (`unnamed_site_part`).
+        "month.closed.subject.no_champion": (
+            "Uptake: {month} closed, no champion at {no_champion_at}"
+        ),
+        "month.closed.body.no_champion": (
+            "{month} was closed (version {version}) by {closed_by}.\n\n"
+            "No champion was named at store {no_champion_at} this month.\n"
+        ),
         "month.closed.line": "- {site_id}: {display_name} ({points} points)",
         "month.closed.none": "- {site_id}: no champion this month",
         "month.closed.empty": "- none",
@@ -117,9 +125,19 @@ def template(name: str, locale: str = DEFAULT_LOCALE) -> str:
 def render(event: str, payload: dict, locale: str = DEFAULT_LOCALE) -> tuple[str, str]:
     """(subject, body) of an event's message in `locale`, from its payload."""
     values = context(event, payload, locale)
-    subject = template(f"{event}.subject", locale).format(**values)
-    body = template(f"{event}.body", locale).format(**values)
+    variant = ".no_champion" if event == MONTH_CLOSED and payload.get("no_champion_at") else ""
+    subject = template(f"{event}.subject{variant}", locale).format(**values)
+    body = template(f"{event}.body{variant}", locale).format(**values)
     return subject[:300], body
+
+
+def unnamed_site_part(event: str, site_code: str) -> dict | None:
+    """A site's subscription's part of an occurrence that concerns some sites but not this one:
+    None (it is told nothing), but for month.closed, whose managers are told the month closed
+    and that their store named no champion (only that: no other store's champions)."""
+    if event == MONTH_CLOSED:
+        return {"champions": [], "no_champion_at": site_code}
+    return None
 
 
 def render_test(event: str, subscription_id: int, locale: str = DEFAULT_LOCALE) -> tuple[str, str]:

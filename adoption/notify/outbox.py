@@ -11,7 +11,8 @@ Who is told (each subscription to the event that is not removed):
 - a chain-wide subscription (no site, no person): every occurrence, with the whole payload;
 - a site's subscription: an occurrence that concerns its site (`sites`), with that site's part
   of the payload (e.g. only its own champion); an occurrence for no site in particular
-  (`sites` is None) too;
+  (`sites` is None) too; one that concerns other sites only, when the event has a part for a
+  site it does not name (`events.unnamed_site_part`: a month closed with no champion there);
 - a person's subscription: only an occurrence that concerns that person (`people`), with their
   part of the payload.
 """
@@ -25,8 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption.db import dialect_insert
+from adoption.models import Site
 from adoption.notify.channels import redact
-from adoption.notify.events import DEFAULT_LOCALE, EVENTS, render
+from adoption.notify.events import DEFAULT_LOCALE, EVENTS, render, unnamed_site_part
 from adoption.notify.models import (
     NotificationAttempt,
     NotificationDelivery,
@@ -60,9 +62,18 @@ def emit(
             NotificationSubscription.removed_at.is_(None),
         )
     ).all()
+    unnamed = {
+        s.site_id
+        for s in subs
+        if s.employee_id is None
+        and s.site_id is not None
+        and sites is not None
+        and s.site_id not in sites
+    }
+    codes = _site_codes(session, unnamed)
     rows = []
     for sub in subs:
-        data = _payload_for(sub, payload, sites, people)
+        data = _payload_for(event, sub, payload, sites, people, codes)
         if data is None:
             continue
         subject, body = render(event, data, locale)
@@ -92,16 +103,23 @@ def emit(
     return len(session.execute(statement).all())
 
 
-def _payload_for(sub, payload, sites, people) -> dict | None:
+def _payload_for(event, sub, payload, sites, people, codes) -> dict | None:
     if sub.employee_id is not None:
         if people is None or sub.employee_id not in people:
             return None
         return {**payload, **people[sub.employee_id]}
     if sub.site_id is not None and sites is not None:
         if sub.site_id not in sites:
-            return None
+            part = unnamed_site_part(event, codes.get(sub.site_id, str(sub.site_id)))
+            return None if part is None else {**payload, **part}
         return {**payload, **sites[sub.site_id]}
     return dict(payload)
+
+
+def _site_codes(session: Session, site_ids: set[int]) -> dict[int, str]:
+    if not site_ids:
+        return {}
+    return dict(session.execute(select(Site.id, Site.code).where(Site.id.in_(site_ids))).all())
 
 
 def _jsonable(value):

@@ -6,10 +6,16 @@ deliver`):
 1. claim: in one short transaction, the due pending deliveries (PostgreSQL: `FOR UPDATE SKIP
    LOCKED`, so workers never wait for or take each other's; SQLite has one writer at a time and
    the job's run-once lock) get `next_attempt_at` a lease ahead, so no other round picks them
-   while this one sends;
-2. send each outside any transaction, with a timeout: no lock is held while a channel is slow;
-3. record: per delivery, a NotificationAttempt row and the outcome in one transaction:
-   delivered, or the next try after the back-off, or failed after the last attempt.
+   while this one sends: the lease (`lease_for`) outlasts the whole round, every claimed send
+   taking its whole deadline;
+2. send each outside any transaction, within a deadline for the whole send (`send_within`: the
+   channels' own timeouts are per socket read, and a channel answering a byte a second would
+   never reach them): no lock is held while a channel is slow;
+3. record: per delivery still held (its `next_attempt_at` still this claim's lease), a
+   NotificationAttempt row and the outcome in one transaction: delivered, or the next try after
+   the back-off, or failed after the last attempt. A delivery no longer held (erased, its
+   subscription removed, or claimed again by another round after the lease ran out) is left as
+   it is: the attempt is logged if the delivery still exists, and counted `dropped`.
 
 A process that dies between 1 and 3 leaves its claims to expire with the lease: they are sent
 again (at least once; a webhook receiver dedups on `X-Uptake-Delivery`).
@@ -18,6 +24,7 @@ again (at least once; a webhook receiver dedups on `X-Uptake-Delivery`).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,13 +49,18 @@ log = logging.getLogger("uptake.notify")
 # default: 1 min, 5 min, 30 min, 2 h, 12 h); the last factor repeats.
 BACKOFF_FACTORS = (1, 5, 30, 120, 720)
 NO_MAIL = Mailer(None)  # e-mail fails until UPTAKE_SMTP_URL is set
-LEASE = timedelta(minutes=5)  # longer than a round of BATCH sends can take at its timeouts
+# A send's deadline is the policy's timeout plus this margin (for the thread's start and the
+# channel's own clean-up); a claim's lease is every claimed send's deadline plus LEASE_SLACK (for
+# the round's short transactions), so no other round takes a claim while this round may send it.
+DEADLINE_MARGIN = 1.0  # seconds
+LEASE_SLACK = timedelta(seconds=60)
+DROPPED = "dropped"  # a round's outcome for a delivery its claim no longer holds
 
 
 @dataclass(frozen=True)
 class SendPolicy:
     mailer: Mailer = NO_MAIL
-    timeout: float = 10.0  # seconds per send
+    timeout: float = 10.0  # seconds per send, the whole send (`send_within`)
     backoff_seconds: int = 60  # the base of BACKOFF_FACTORS; 0 retries at once (tests)
     max_attempts: int = 6  # then the delivery is failed
     batch: int = 50  # deliveries per claim
@@ -63,6 +75,12 @@ class SendPolicy:
         )
 
 
+def lease_for(policy: SendPolicy, claimed: int) -> timedelta:
+    """How long a round's claims are held: longer than its `claimed` sends can take, each
+    taking its whole deadline, one after the other."""
+    return timedelta(seconds=(policy.timeout + DEADLINE_MARGIN) * claimed) + LEASE_SLACK
+
+
 def backoff(attempts: int, base_seconds: int) -> timedelta:
     """The wait after the `attempts`-th failed attempt."""
     factor = BACKOFF_FACTORS[min(attempts, len(BACKOFF_FACTORS)) - 1]
@@ -75,6 +93,7 @@ class Claim:
     channel: str
     secret: str | None
     message: Message
+    lease: datetime  # the `next_attempt_at` the claim set: the delivery is ours while it is this
 
 
 def deliver_due(
@@ -82,15 +101,15 @@ def deliver_due(
 ) -> dict:
     """One round: claim what is due at `now`, send it, record each attempt. Returns counts."""
     policy = policy or SendPolicy()
-    claims = claim_due(sessions, now, policy.batch)
-    counts = {"claimed": len(claims), "delivered": 0, "retrying": 0, "failed": 0}
+    claims = claim_due(sessions, now, policy.batch, policy)
+    counts = {"claimed": len(claims), "delivered": 0, "retrying": 0, "failed": 0, DROPPED: 0}
     for item in claims:
         started = time.monotonic()
-        sent = send(
-            item.channel, item.secret, item.message, mailer=policy.mailer, timeout=policy.timeout
-        )
+        sent = send_within(item.channel, item.secret, item.message, policy)
         duration = int((time.monotonic() - started) * 1000)
-        outcome = record_attempt(sessions, item.delivery_id, sent, duration, now, policy)
+        outcome = record_attempt(
+            sessions, item.delivery_id, sent, duration, now, policy, lease=item.lease
+        )
         counts[outcome] += 1
         if not sent.ok:
             log.warning(
@@ -100,6 +119,23 @@ def deliver_due(
                 sent.error,
             )
     return counts
+
+
+def send_within(channel: str, secret: str | None, message: Message, policy: SendPolicy) -> Sent:
+    """`send`, given at most the policy's timeout (plus DEADLINE_MARGIN) in all: it runs in a
+    daemon thread, and past the deadline it is a failed attempt and the round moves on. The
+    thread may still finish later (then the message may arrive twice: at least once)."""
+    result: list[Sent] = []
+
+    def run() -> None:
+        result.append(send(channel, secret, message, mailer=policy.mailer, timeout=policy.timeout))
+
+    worker = threading.Thread(target=run, name="uptake-notify-send", daemon=True)
+    worker.start()
+    worker.join(policy.timeout + DEADLINE_MARGIN)
+    if not result:
+        return Sent(False, None, f"timed out after {policy.timeout:g}s")
+    return result[0]
 
 
 def anything_due(session: Session, now: datetime) -> bool:
@@ -119,8 +155,12 @@ def anything_due(session: Session, now: datetime) -> bool:
     )
 
 
-def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int) -> list[Claim]:
-    """The due deliveries, leased for LEASE; committed before anything is sent."""
+def claim_due(
+    sessions: sessionmaker[Session], now: datetime, limit: int, policy: SendPolicy | None = None
+) -> list[Claim]:
+    """The due deliveries, leased for as long as sending them all may take (`lease_for`);
+    committed before anything is sent."""
+    policy = policy or SendPolicy()
     with unit_of_work(sessions) as session:
         query = (
             select(NotificationDelivery, NotificationSubscription)
@@ -138,13 +178,15 @@ def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int) -> lis
         )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=NotificationDelivery)
+        rows = session.execute(query).all()
+        lease = now + lease_for(policy, len(rows))
         claims = []
-        for delivery, sub in session.execute(query).all():
-            delivery.next_attempt_at = now + LEASE
+        for delivery, sub in rows:
+            delivery.next_attempt_at = lease
             message = Message(
                 delivery.event, delivery.id, delivery.subject, delivery.body, delivery.payload
             )
-            claims.append(Claim(delivery.id, sub.channel, sub.secret, message))
+            claims.append(Claim(delivery.id, sub.channel, sub.secret, message, lease))
     return claims
 
 
@@ -155,10 +197,19 @@ def record_attempt(
     duration_ms: int,
     now: datetime,
     policy: SendPolicy,
+    *,
+    lease: datetime,
 ) -> str:
-    """Log the attempt and move the delivery on; returns delivered, retrying or failed."""
+    """Log the attempt and move the delivery on; returns delivered, retrying or failed, or
+    dropped when the claim no longer holds the delivery: it was erased (nothing is logged), or
+    it is no longer pending (its subscription was removed) or its `next_attempt_at` is no longer
+    the claim's `lease` (another round claimed it after the lease ran out): the attempt is
+    logged, the delivery left as it is."""
     with unit_of_work(sessions) as session:
-        delivery = session.get(NotificationDelivery, delivery_id)
+        # Locked (PostgreSQL) so a removal or another round's claim waits for this record.
+        delivery = session.get(NotificationDelivery, delivery_id, with_for_update=True)
+        if delivery is None:
+            return DROPPED
         session.add(
             NotificationAttempt(
                 delivery_id=delivery_id,
@@ -169,6 +220,8 @@ def record_attempt(
                 duration_ms=duration_ms,
             )
         )
+        if delivery.status != PENDING or delivery.next_attempt_at != lease:
+            return DROPPED
         delivery.attempts = (delivery.attempts or 0) + 1
         if sent.ok:
             delivery.status, delivery.delivered_at = DELIVERED, now
@@ -187,4 +240,4 @@ def send_test(sub: NotificationSubscription, policy: SendPolicy | None = None) -
     policy = policy or SendPolicy()
     subject, body = render_test(sub.event, sub.id)
     message = Message(sub.event, None, subject, body, {"test": True, "subscription": sub.id})
-    return send(sub.channel, sub.secret, message, mailer=policy.mailer, timeout=policy.timeout)
+    return send_within(sub.channel, sub.secret, message, policy)

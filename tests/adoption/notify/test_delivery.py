@@ -7,20 +7,29 @@ import email
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from adoption.errors import Invalid
-from adoption.notify import channels
-from adoption.notify.channels import Mailer
+from adoption.notify import channels, sender
+from adoption.notify.channels import Mailer, Sent
 from adoption.notify.events import MONTH_CLOSED, PERSON_BADGE, QUARANTINE_GROWING
 from adoption.notify.models import NotificationAttempt, NotificationDelivery
 from adoption.notify.outbox import emit, list_deliveries
-from adoption.notify.sender import SendPolicy, backoff, deliver_due, send_test
+from adoption.notify.sender import (
+    SendPolicy,
+    backoff,
+    claim_due,
+    deliver_due,
+    lease_for,
+    record_attempt,
+    send_test,
+)
 from adoption.notify.subscriptions import describe, remove, subscribe
-from tests.adoption.notify.receivers import http_receiver, smtp_server
+from tests.adoption.notify.receivers import http_receiver, slow_receiver, smtp_server
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SECRET = "a-webhook-secret-of-some-length"
@@ -134,7 +143,7 @@ def test_a_subscription_is_described_without_its_secret(session, world):
 def test_emit_owes_each_matching_subscription_once_per_key(session, world):
     chain = sub(session, MONTH_CLOSED, role="hr")
     s1 = sub(session, MONTH_CLOSED, site="S001", role="manager")
-    sub(session, MONTH_CLOSED, site="S002", role="manager")
+    s2 = sub(session, MONTH_CLOSED, site="S002", role="manager")
     ann = sub(session, MONTH_CLOSED, user="E001")
     sub(session, MONTH_CLOSED, user="E002")
     e001 = ann.employee_id
@@ -147,13 +156,20 @@ def test_emit_owes_each_matching_subscription_once_per_key(session, world):
         "sites": {s1.site_id: {"champions": champions[:1]}},
         "people": {e001: {"champions": champions[:1]}},
     }
-    assert emit(session, MONTH_CLOSED, "m:2026-10/v1", payload, now=NOW, **parts) == 3
+    assert emit(session, MONTH_CLOSED, "m:2026-10/v1", payload, now=NOW, **parts) == 4
     assert emit(session, MONTH_CLOSED, "m:2026-10/v1", payload, now=NOW, **parts) == 0
     session.commit()
     rows = {d.subscription_id: d for d in owed(session)}
-    assert set(rows) == {chain.id, s1.id, ann.id}
+    assert set(rows) == {chain.id, s1.id, s2.id, ann.id}
     assert "S002: no champion" in rows[chain.id].body
     assert "S002" not in rows[s1.id].body and "Ann (40 points)" in rows[s1.id].body
+    # S002 named no champion (not in `sites`): its managers are told so, and of no other store.
+    none = rows[s2.id]
+    assert none.subject == "Uptake: 2026-10 closed, no champion at S002"
+    assert "closed (version 1) by hr" in none.body
+    assert "No champion was named at store S002" in none.body
+    assert "S001" not in none.body and "Ann" not in none.body
+    assert none.payload["champions"] == [] and none.payload["no_champion_at"] == "S002"
     assert rows[ann.id].subject == "Uptake: 2026-10 closed, champions named"
     assert all(d.status == "pending" and d.next_attempt_at == NOW for d in rows.values())
 
@@ -211,7 +227,7 @@ def test_a_receiver_failing_twice_gets_one_delivery_after_backed_off_retries(
         emit(session, QUARANTINE_GROWING, "q:100", {"open": 120, "threshold": 100}, now=NOW)
         session.commit()
         first = deliver_due(sessions, NOW, POLICY)
-        assert first == {"claimed": 1, "delivered": 0, "retrying": 1, "failed": 0}
+        assert first == {"claimed": 1, "delivered": 0, "retrying": 1, "failed": 0, "dropped": 0}
         [delivery] = owed(session)
         assert delivery.next_attempt_at == NOW + timedelta(minutes=1)
         # Not due before its back-off: nothing is sent.
@@ -317,3 +333,148 @@ def test_a_chat_channel_goes_through_apprise(session, sessions, world):
     assert "past the alert threshold of 100" in sent["message"]
     [delivery] = owed(session)
     assert attempts(session, delivery.id) == [(False, None), (True, None)]
+
+
+# --- deadlines, leases and what a round no longer holds -----------------------------------
+
+
+def test_a_channel_answering_a_byte_at_a_time_times_out_as_a_whole(session, sessions, world):
+    policy = SendPolicy(timeout=1, backoff_seconds=60, max_attempts=4)
+    with slow_receiver(interval=0.2) as url:
+        sub(session, channel=url)
+        emit(session, QUARANTINE_GROWING, "q:100", {"open": 120, "threshold": 100}, now=NOW)
+        session.commit()
+        started = time.monotonic()
+        assert deliver_due(sessions, NOW, policy)["retrying"] == 1
+        assert time.monotonic() - started < 1 + sender.DEADLINE_MARGIN + 1.5
+    [delivery] = owed(session)
+    assert delivery.last_error == "timed out after 1s"
+    assert delivery.next_attempt_at == NOW + timedelta(minutes=1)
+    assert attempts(session, delivery.id) == [(False, None)]
+
+
+def test_the_lease_outlasts_every_claimed_send_at_its_deadline(session, sessions, world):
+    sub(session)
+    for n in range(3):
+        emit(session, QUARANTINE_GROWING, f"q:{n}", {"open": n, "threshold": 0}, now=NOW)
+    session.commit()
+    policy = SendPolicy(timeout=30)
+    claims = claim_due(sessions, NOW, 10, policy)
+    lease = NOW + timedelta(seconds=3 * (30 + sender.DEADLINE_MARGIN) + 60)
+    assert lease_for(policy, 3) == lease - NOW
+    assert {c.lease for c in claims} == {lease}
+    assert {d.next_attempt_at for d in owed(session)} == {lease}
+
+
+def test_a_delivery_claimed_again_after_its_lease_is_recorded_by_its_new_holder_only(
+    session, sessions, world
+):
+    sub(session)
+    emit(session, QUARANTINE_GROWING, "q:100", {"open": 120, "threshold": 100}, now=NOW)
+    session.commit()
+    [first] = claim_due(sessions, NOW, 10, POLICY)
+    later = first.lease + timedelta(seconds=1)  # the first round outlived its lease
+    [second] = claim_due(sessions, later, 10, POLICY)
+    ok = Sent(True, 200)
+    assert record_attempt(sessions, first.delivery_id, ok, 5, NOW, POLICY, lease=first.lease) == (
+        "dropped"
+    )
+    [delivery] = owed(session)
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (
+        "pending",
+        0,
+        second.lease,
+    )
+    assert record_attempt(
+        sessions, second.delivery_id, ok, 5, later, POLICY, lease=second.lease
+    ) == ("delivered")
+    [delivery] = owed(session)
+    assert (delivery.status, delivery.attempts) == ("delivered", 1)
+    assert attempts(session, delivery.id) == [(True, 200), (True, 200)]
+
+
+def test_a_subscription_removed_while_its_message_is_sent_stays_removed(
+    session, sessions, world, monkeypatch
+):
+    made = sub(session)
+    emit(session, QUARANTINE_GROWING, "q:100", {"open": 120, "threshold": 100}, now=NOW)
+    session.commit()
+
+    def send_while_removed(*args, **kwargs):
+        with sessions() as other:
+            remove(other, made.id, now=NOW, actor="t")
+            other.commit()
+        return Sent(True, 200)
+
+    monkeypatch.setattr(sender, "send", send_while_removed)
+    counts = deliver_due(sessions, NOW, POLICY)
+    assert (counts["claimed"], counts["delivered"], counts["dropped"]) == (1, 0, 1)
+    [delivery] = owed(session)
+    assert (delivery.status, delivery.last_error) == ("failed", "subscription removed")
+    assert (delivery.attempts, delivery.next_attempt_at) == (0, None)
+    assert attempts(session, delivery.id) == [(True, 200)]  # the try is in its log
+
+
+def test_a_delivery_erased_while_it_is_sent_is_not_an_error(session, sessions, world, monkeypatch):
+    sub(session)
+    emit(session, QUARANTINE_GROWING, "q:100", {"open": 120, "threshold": 100}, now=NOW)
+    session.commit()
+
+    def send_while_erased(*args, **kwargs):
+        with sessions() as other:
+            other.execute(delete(NotificationDelivery))
+            other.commit()
+        return Sent(True, 200)
+
+    monkeypatch.setattr(sender, "send", send_while_erased)
+    counts = deliver_due(sessions, NOW, POLICY)
+    assert (counts["claimed"], counts["dropped"]) == (1, 1)
+    assert owed(session) == []
+    assert session.scalars(select(NotificationAttempt)).all() == []
+
+
+# --- what a channel answers ------------------------------------------------------------------
+
+
+def test_a_redirect_is_a_failed_attempt_not_followed(session, sessions, world):
+    with http_receiver([302]) as receiver:
+        sub(session, channel=receiver.url, secret=SECRET)
+        emit(session, QUARANTINE_GROWING, "q:100", {"open": 120, "threshold": 100}, now=NOW)
+        session.commit()
+        assert deliver_due(sessions, NOW, POLICY)["retrying"] == 1
+    assert [(r.method, r.path) for r in receiver.requests] == [("POST", "/hooks/uptake")]
+    [delivery] = owed(session)
+    assert attempts(session, delivery.id) == [(False, 302)]
+    assert "HTTP 302" in delivery.last_error and "redirects are not followed" in delivery.last_error
+
+
+def _mail_rounds(session, sessions, channel: str, *later: datetime):
+    """An e-mail owed to `channel` with gone@chain.example refused by the server; a round at
+    NOW and one at each `later`: the inbox and each round's counts."""
+    with smtp_server(refuse={"gone@chain.example"}) as (inbox, url):
+        policy = SendPolicy(mailer=Mailer(url, "uptake@chain.example"), timeout=5)
+        sub(session, channel=channel, role="admin")
+        emit(session, QUARANTINE_GROWING, "q:100", {"open": 120, "threshold": 100}, now=NOW)
+        session.commit()
+        return inbox, [deliver_due(sessions, at, policy) for at in (NOW, *later)]
+
+
+def test_an_email_refused_for_some_recipients_is_delivered_to_the_others(session, sessions, world):
+    channel = "mailto:it@chain.example,gone@chain.example"
+    inbox, rounds = _mail_rounds(session, sessions, channel, NOW + timedelta(days=1))
+    assert rounds[0]["delivered"] == 1 and rounds[1]["claimed"] == 0
+    [envelope] = inbox.messages  # sent once: no retry re-sends to who took it
+    assert envelope.rcpt_tos == ["it@chain.example"]
+    [delivery] = owed(session)
+    assert (delivery.status, delivery.last_error) == ("delivered", None)
+    [tried] = session.scalars(select(NotificationAttempt)).all()
+    assert (tried.ok, tried.status_code) == (True, 250)
+    assert tried.error == "Refused recipients: gone@chain.example (550)"
+
+
+def test_an_email_refused_for_every_recipient_is_a_failed_attempt(session, sessions, world):
+    inbox, [first] = _mail_rounds(session, sessions, "mailto:gone@chain.example")
+    assert first["retrying"] == 1
+    assert inbox.messages == []
+    [delivery] = owed(session)
+    assert "SMTPRecipientsRefused" in delivery.last_error
