@@ -95,6 +95,8 @@ PATH = {
     "month": _path("month", "YYYY-MM.", type="string", pattern=MONTH_PATTERN, example="2026-10"),
     "item_id": _number("item_id", "A quarantine item's id.", limits.ID),
     "n": _number("n", "A wave's number; pilots are wave 0.", limits.WAVE),
+    "display_id": _number("display_id", "A display link's id.", limits.ROW_ID),
+    "subscription_id": _number("subscription_id", "A subscription's id.", limits.ROW_ID),
 }
 
 

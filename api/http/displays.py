@@ -12,7 +12,7 @@ from adoption import limits
 from api import database
 from api.auth import requires, visible_site, visible_site_ids
 from api.clock import utcnow
-from api.http.blueprint import Blueprint, check_id
+from api.http.blueprint import Blueprint, check_id, path
 from api.schemas.displays import (
     DisplayCreatedSchema,
     DisplayCreateSchema,
@@ -22,13 +22,6 @@ from api.schemas.displays import (
 from rewards.display import create_display, get_display, list_displays, revoke_display
 
 bp = Blueprint("displays", __name__, description="Read-only links for a store's TV.")
-DISPLAY_ID = {
-    "in": "path",
-    "name": "display_id",
-    "required": True,
-    "description": "A display link's id.",
-    "schema": {"type": "integer", "minimum": limits.ROW_ID.low, "maximum": limits.ROW_ID.high},
-}
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -67,7 +60,7 @@ def index(args):
     return [asdict(link) for link in list_displays(session, site_ids=sites, now=utcnow())]
 
 
-@bp.delete("/displays/<int:display_id>", parameters=[DISPLAY_ID])
+@bp.delete("/displays/<int:display_id>", parameters=path("display_id"))
 @requires("manager")
 @bp.response(200, DisplaySchema)
 def revoke(display_id):

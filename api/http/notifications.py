@@ -22,7 +22,7 @@ from api import database
 from api.auth import requires
 from api.clock import utcnow
 from api.database import reads_first
-from api.http.blueprint import Blueprint, check_id
+from api.http.blueprint import Blueprint, check_id, path
 from api.schemas.notifications import (
     DeliveryListArgs,
     DeliverySchema,
@@ -32,13 +32,6 @@ from api.schemas.notifications import (
 )
 
 bp = Blueprint("notifications", __name__, description="Outbound notifications.")
-SUBSCRIPTION_ID = {
-    "in": "path",
-    "name": "subscription_id",
-    "required": True,
-    "description": "A subscription's id.",
-    "schema": {"type": "integer", "minimum": limits.ROW_ID.low, "maximum": limits.ROW_ID.high},
-}
 
 
 def _own() -> int | None:
@@ -95,7 +88,7 @@ def create(body):
     return describe(session, sub), 201
 
 
-@bp.delete("/notifications/<int:subscription_id>", parameters=[SUBSCRIPTION_ID])
+@bp.delete("/notifications/<int:subscription_id>", parameters=path("subscription_id"))
 @requires("employee")
 @bp.response(200, SubscriptionSchema)
 def delete(subscription_id):
@@ -107,7 +100,7 @@ def delete(subscription_id):
     return describe(session, sub)
 
 
-@bp.post("/notifications/<int:subscription_id>/test", parameters=[SUBSCRIPTION_ID])
+@bp.post("/notifications/<int:subscription_id>/test", parameters=path("subscription_id"))
 @requires()
 @bp.response(200, TestResultSchema)
 @reads_first
