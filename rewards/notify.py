@@ -52,9 +52,12 @@ def notify_month_closed(session: Session, period: ChampionPeriod, now: datetime)
         "closed_by": period.closed_by,
         "champions": list(line.values()),
     }
+    # A store whose entry names nobody is not in `sites`: its managers get the "no champion at
+    # your store" message (`events.unnamed_site_part`), chain-wide subscribers its "none" line.
     sites: dict[int, dict] = {}
     for e in entries:
-        sites.setdefault(e.site_id, {"champions": []})["champions"].append(line[e.id])
+        if e.employee_id is not None:
+            sites.setdefault(e.site_id, {"champions": []})["champions"].append(line[e.id])
     people: dict[int, dict] = {}
     for e in entries:
         if e.employee_id is not None:

@@ -178,9 +178,13 @@ PERSONAL_EVENTS = {
 
 
 def _my_notifications(employee_id: int) -> list[dict]:
+    """The person's own subscriptions, with their own address in full (others see it
+    redacted: `describe`)."""
     session = database.session()
     subs = list_subscriptions(session, employee_id=employee_id)
-    return [describe(session, sub) for sub in subs]
+    return [
+        {**describe(session, sub), "address": sub.channel.removeprefix("mailto:")} for sub in subs
+    ]
 
 
 def _recent_kudos(employee_id: int) -> list[dict]:

@@ -167,7 +167,7 @@ def test_a_clerk_asks_for_badge_e_mails_on_me_and_stops_them(team, session, sign
         "employee",
     )
     text = visible_text(client.get("/me").text)
-    assert "When I earn a badge or reach a new level, to …@example.com" in text
+    assert "When I earn a badge or reach a new level, to a@example.com" in text
     bad = client.post("/me/notifications", data={**form, "address": "a@x.com,b@y.com"})
     assert bad.status_code == 302
     assert "is not one e-mail address" in visible_text(client.get("/me").text)

@@ -216,3 +216,21 @@ def test_forgetting_a_person_deletes_their_subscriptions(session, october):
     [hr] = owed(session)
     assert [c["user_id"] for c in hr.payload["champions"]] == [result["user_id"], "E3"]
     assert "Person E1" not in hr.body and result["display_name"] in hr.body
+
+
+def test_a_store_that_named_no_champion_still_tells_its_manager_the_month_closed(session, october):
+    """The issue: month closed, told to the managers of the stores; a store where nobody
+    earned a point hears that no champion was named there, and nothing of other stores; HR's
+    chain-wide message lists it as "no champion this month"."""
+    october.site("S3")
+    session.commit()
+    s3 = sub(session, MONTH_CLOSED, site="S3", role="manager")
+    hr = sub(session, MONTH_CLOSED, role="hr")
+    close_month(session, OCT, now=NOW, actor="hr-ann")
+    session.commit()
+    rows = {d.subscription_id: d for d in owed(session)}
+    assert set(rows) == {s3.id, hr.id}
+    told, chain = rows[s3.id], rows[hr.id]
+    assert "- S3: no champion this month" in chain.body
+    assert told.payload["champions"] == [] and told.payload["no_champion_at"] == "S3"
+    assert "no champion at S3" in told.subject
