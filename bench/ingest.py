@@ -428,20 +428,28 @@ def domain(backend, data: Dataset, batch: int):
 
 def http(backend, data: Dataset, batch: int, token: str, gzipped: bool, workdir: str):
     """POST /api/v1/events through Flask's test client, JSON encoding (and gzip) included."""
+    headers = {"Authorization": f"Bearer {token}"}
+    return post_batches(backend, "/api/v1/events", headers, data.batches(batch), gzipped, workdir)
+
+
+def post_batches(backend, path: str, headers: dict, bodies, gzipped: bool, workdir: str):
+    """POST each of `bodies` (JSON-able) to `path` on a fresh app database through Flask's test
+    client, JSON encoding (and gzip) timed with it; the summed accepted, duplicates and
+    quarantined counts of the answers."""
     with backend.fresh_app_db() as url:
         app = create_app(Settings(url, secret_key="bench", instance_path=pathlib.Path(workdir)))
         backend.configure(app.extensions["uptake"].engine)
         client = app.test_client()
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        headers = {**headers, "Content-Type": "application/json"}
         if gzipped:
             headers["Content-Encoding"] = "gzip"
         counts = [0, 0, 0]
         clock = Clock()
-        for chunk in data.batches(batch):
+        for chunk in bodies:
             body = json.dumps(chunk).encode()
             if gzipped:
                 body = gzip.compress(body, compresslevel=6)
-            response = client.post("/api/v1/events", data=body, headers=headers)
+            response = client.post(path, data=body, headers=headers)
             if response.status_code != 200:
                 raise SystemExit(f"HTTP {response.status_code}: {response.get_data(as_text=True)}")
             got = response.json

@@ -15,22 +15,24 @@ from __future__ import annotations
 
 import argparse
 import base64
-import gzip
-import json
 import os
-import pathlib
 import statistics
 import tempfile
 from contextlib import ExitStack
 from datetime import UTC, datetime
 
-from ingest import Clock, PostgresBackend, SqliteBackend, build_template, freeze_heap, http
+from ingest import (
+    PostgresBackend,
+    SqliteBackend,
+    build_template,
+    freeze_heap,
+    http,
+    post_batches,
+)
 from ingest_data import Dataset, generate
 
-from adoption.config import Settings
 from adoption.db import make_engine, make_sessionmaker
 from adoption.identity import credentials
-from api import create_app
 
 SEGMENT_SOURCE = "pos-segment"
 
@@ -72,28 +74,10 @@ def segment_key(backend) -> str:
 def segment(backend, data: Dataset, batch: int, key: str, gzipped: bool, workdir: str):
     """POST /v1/batch with basic auth, as analytics-python sends it."""
     messages = [segment_message(event) for event in data.events]
-    with backend.fresh_app_db() as url:
-        app = create_app(Settings(url, secret_key="bench", instance_path=pathlib.Path(workdir)))
-        client = app.test_client()
-        auth = base64.b64encode(f"{key}:".encode()).decode()
-        headers = {"Authorization": f"Basic {auth}", "Content-Type": "application/json"}
-        if gzipped:
-            headers["Content-Encoding"] = "gzip"
-        counts = [0, 0, 0]
-        clock = Clock()
-        for i in range(0, len(messages), batch):
-            body = json.dumps({"batch": messages[i : i + batch]}).encode()
-            if gzipped:
-                body = gzip.compress(body, compresslevel=6)
-            response = client.post("/v1/batch", data=body, headers=headers)
-            if response.status_code != 200:
-                raise SystemExit(f"HTTP {response.status_code}: {response.get_data(as_text=True)}")
-            got = response.json
-            for n, name in enumerate(("accepted", "duplicates", "quarantined")):
-                counts[n] += got[name]
-        elapsed = clock.read()
-        app.extensions["uptake"].engine.dispose()
-    return elapsed, tuple(counts)
+    auth = base64.b64encode(f"{key}:".encode()).decode()
+    batches = ({"batch": messages[i : i + batch]} for i in range(0, len(messages), batch))
+    headers = {"Authorization": f"Basic {auth}"}
+    return post_batches(backend, "/v1/batch", headers, batches, gzipped, workdir)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

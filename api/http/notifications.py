@@ -5,6 +5,8 @@ their own badge, level and champion messages by e-mail. Thin handlers: the rules
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import current_app, g
 
 from adoption import limits
@@ -60,21 +62,9 @@ def create(body):
     channel that is not a webhook). An employee opts in for themselves only: person.badge or
     month.closed, to a mailto: address (403 for another person's user_id). Audited."""
     session = database.session()
-    if _own() is not None:
-        sub = subscribe_own(
-            session,
-            employee_id=_own(),
-            event=body["event"],
-            channel=body["channel"],
-            user=body["user_id"],
-            site=body["site_id"],
-            role=body["role"],
-            secret=body["secret"],
-            now=utcnow(),
-            actor=g.principal.name,
-        )
-        return describe(session, sub), 201
-    sub = add_subscription(
+    own = _own()
+    add = add_subscription if own is None else partial(subscribe_own, employee_id=own)
+    sub = add(
         session,
         event=body["event"],
         channel=body["channel"],
