@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, Integer, String, Text, true
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from adoption.models.base import Base, UTCDateTime
@@ -48,3 +59,45 @@ class ReadinessRule(Base):
     scope: Mapped[str] = mapped_column(String(16))
     enabled: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Target(Base):
+    """A measurable goal agreed with the client: a metric over a population compared with a
+    threshold by a deadline, either a week since each site's go-live or a date."""
+
+    __tablename__ = "target"
+    __table_args__ = (
+        CheckConstraint("comparison IN ('>=', '<=')", name="comparison"),
+        CheckConstraint("population IN ('all', 'pilots', 'wave', 'region')", name="population"),
+        CheckConstraint("(deadline_week IS NULL) <> (deadline_on IS NULL)", name="one_deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(32))
+    population: Mapped[str] = mapped_column(String(16))
+    # The wave number or region name when population is wave or region.
+    population_value: Mapped[str | None] = mapped_column(String(100))
+    comparison: Mapped[str] = mapped_column(String(2))
+    threshold: Mapped[float] = mapped_column(Float)
+    deadline_week: Mapped[int | None] = mapped_column(Integer)
+    deadline_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OptimisationReport(Base):
+    """What an optimisation report said for a period, kept so the next cycle's report can say
+    what changed since (PDCA). One per period: generating it again replaces the figures."""
+
+    __tablename__ = "optimisation_report"
+    __table_args__ = (UniqueConstraint("from_on", "to_on", name="uq_optimisation_report_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_on: Mapped[date] = mapped_column(Date)
+    to_on: Mapped[date] = mapped_column(Date, index=True)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    generated_by: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON)

@@ -68,6 +68,8 @@ class Account(Base):
     # carries the version it was issued under and is refused once they differ.
     session_version: Mapped[int] = mapped_column(Integer, server_default="1")
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language of the account's pages and messages ("en", "zh"); null: the browser's.
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     sites: Mapped[list[Site]] = relationship(secondary=account_site, lazy="selectin")
     employee: Mapped[Employee | None] = relationship(lazy="joined")

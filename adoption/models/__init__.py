@@ -14,7 +14,7 @@ from adoption.models.events import (
     StorageHorizon,
     arrived_since,
 )
-from adoption.models.masterdata import Employee, Feature, Site
+from adoption.models.masterdata import Employee, Feature, QuickCard, Site
 from adoption.models.ops import AccessLog, AuditLog, ReadModelGeneration
 from adoption.models.scoring import ScoreSnapshot, ScoringConfig, SnapshotState
 
@@ -28,6 +28,7 @@ __all__ = [
     "EventKey",
     "Feature",
     "Quarantine",
+    "QuickCard",
     "ReadModelGeneration",
     "ScoreSnapshot",
     "ScoringConfig",

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, false, true
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from adoption.models.base import Base, UTCDateTime
@@ -62,6 +73,8 @@ class Feature(Base):
     # What people call it ("Process a return") and its quick-reference card, when configured.
     title: Mapped[str | None] = mapped_column(String(200))
     quick_reference_url: Mapped[str | None] = mapped_column(String(500))
+    # The title in other languages, by locale ("zh": "退货换货"); `title` is the default.
+    titles: Mapped[dict | None] = mapped_column(JSON)
     alias_of: Mapped[str | None] = mapped_column(String(128))
     # False while an action first seen in events waits to be mapped by an admin.
     mapped: Mapped[bool] = mapped_column(Boolean, server_default=true())
@@ -71,3 +84,22 @@ class Feature(Base):
     # feature never mattered to a score. Stored snapshots older than this are stale; an edit of
     # points or caps leaves them fresh.
     scores_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QuickCard(Base):
+    """A feature's quick-reference card in one language: a title, up to ten short steps and an
+    optional image, shown to the people who fail the feature and printed one per page."""
+
+    __tablename__ = "quick_card"
+
+    feature_id: Mapped[int] = mapped_column(
+        ForeignKey("feature.id", ondelete="CASCADE"), primary_key=True
+    )
+    locale: Mapped[str] = mapped_column(String(16), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    steps: Mapped[list] = mapped_column(JSON)
+    image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    image_type: Mapped[str | None] = mapped_column(String(32))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
