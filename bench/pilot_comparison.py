@@ -8,7 +8,9 @@ daily_usage measured in the same run.
 Without --database it seeds a temporary SQLite database the way `uptake demo` does (master files
 through import_master, event batches through ingest_batch); with it, it reads that database and
 writes only a login and a token. Cold: the worker's pilot cache is emptied before each request,
-which is what the first request after an ingest costs; warm: the same request again. The
+which is what the first request after an ingest costs (it reads the weekly panel of every
+metric); warm: the same request again; first visit: each other metric and week once one page
+has been served since the data changed. The
 baseline is the DBAPI cursor running one GROUP BY over daily_usage: each person's active days
 per week since their site's go-live, the rows the default metric rests on. Figures are medians
 over --repeat runs; they are printed, never asserted.
@@ -40,6 +42,7 @@ from adoption.models import DailyUsage, Employee, Site
 from adoption.simulation import chain
 from api import create_app
 from pilots.cache import cache_of
+from pilots.curves import METRICS
 
 PASSWORD = "bench password 123"
 ACTIVE_DAYS = {
@@ -122,6 +125,21 @@ def baseline(engine) -> Callable[[], object]:
     return run
 
 
+def first_visits(client, cache) -> float:
+    """Median ms of the first request for each other metric and week once one page has been
+    served since the data changed: what a rollout lead waits for when changing the choice."""
+    cache.clear()
+    get(client, "/pilots?metric=adoption_rate", {})()
+    samples = []
+    for metric in METRICS:
+        for week in (None, 0, 2, 4):
+            path = f"/pilots?metric={metric}" + ("" if week is None else f"&week={week}")
+            start = time.perf_counter()
+            get(client, path, {})()
+            samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
 def describe(app) -> str:
     with app.extensions["uptake"].sessions() as session:
         sites = session.scalar(select(func.count()).where(Site.go_live_on.is_not(None)))
@@ -153,6 +171,11 @@ def run(url: str, args, now: datetime, workdir: Path) -> None:
         warm = timed(request, args.repeat, lambda: None)
         print(f"{label + ', cold':62} {cold:>9.1f} {cold / base_ms:>11.2f}")
         print(f"{label + ', warm':62} {warm:>9.1f} {warm / base_ms:>11.2f}")
+    switched = first_visits(client, cache)
+    print(
+        f"{'GET /pilots, first visit of another metric or week (median)':62} "
+        f"{switched:>9.1f} {switched / base_ms:>11.2f}"
+    )
     if args.profile:
         from pyinstrument import Profiler
 

@@ -26,8 +26,8 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from adoption.calendar import yesterday
 from adoption.generations import MASTER_DATA, SNAPSHOTS, generation_of
@@ -99,17 +99,21 @@ class PilotCache:
             self._values.clear()
 
 
-_caches: WeakKeyDictionary[Engine, PilotCache] = WeakKeyDictionary()
+_caches: WeakKeyDictionary[Pool, PilotCache] = WeakKeyDictionary()
 _caches_lock = threading.Lock()
 
 
 def cache_of(session: Session) -> PilotCache:
-    """The cache of the session's engine: one per worker and database."""
-    engine = session.get_bind().engine
+    """The cache of the session's database: one per worker and database.
+
+    Keyed by the engine's connection pool, which every view of the engine shares: on SQLite a
+    reading request binds a new `execution_options` copy of the engine (`reader_session`), and
+    keyed by that copy each request had a cache of its own that nobody asked again."""
+    pool = session.get_bind().engine.pool
     with _caches_lock:
-        if engine not in _caches:
-            _caches[engine] = PilotCache()
-        return _caches[engine]
+        if pool not in _caches:
+            _caches[pool] = PilotCache()
+        return _caches[pool]
 
 
 def cached(session: Session, state: tuple, key: tuple, compute: Callable[[], T]) -> T:

@@ -67,12 +67,13 @@ def curve_chart(curve: list[dict], *, metric: str, unit: str, fmt: str = "svg") 
 
 
 def effect_chart(series: list[dict], *, metric: str, unit: str, fmt: str = "svg") -> bytes:
-    """The effect (pilot − non-pilot) with its 95% CI at each week."""
+    """The effect (pilot − non-pilot) with its 95% permutation CI (the verdict's) at each week."""
     fig = Figure(figsize=SIZE)
     ax = fig.subplots()
     weeks = np.array([row["week"] for row in series], dtype=float)
     estimate = _num(row["estimate"] for row in series)
-    low, high = _num(row["ci_low"] for row in series), _num(row["ci_high"] for row in series)
+    low = _num(row["perm_ci_low"] for row in series)
+    high = _num(row["perm_ci_high"] for row in series)
     if series:
         ax.errorbar(
             weeks,

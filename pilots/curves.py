@@ -50,12 +50,20 @@ def site_weeks(
     """One row per site with a go-live and complete week k ≥ EARLIEST_WEEK (k ≤ MAX_WEEK):
     the site, its group, the week's window, rostered population and the metric's value (NaN
     where undefined), from one weekly panel (`pilots.weekly`) computing only that metric."""
+    return metric_table(site_panel(session, metrics={metric}, now=now, rules=rules), metric)
+
+
+def site_panel(
+    session: Session, *, metrics: set[str], now: datetime, rules: ScoringRules
+) -> pd.DataFrame:
+    """`site_weeks` of several metrics at once, a column each: the per-site weekly panel read
+    once, so every metric and week of the page is a slice of it."""
     sites = [s for s in session.scalars(select(Site).order_by(Site.code_key)) if s.go_live_on]
     last = {s.id: min(last_complete_week(s.go_live_on, s.timezone, now), MAX_WEEK) for s in sites}
     cells = cells_of(sites, last)
     if not len(cells):
-        return pd.DataFrame(columns=COLUMNS)
-    values = panel_metrics(session, cells, {metric}, rules)
+        return pd.DataFrame(columns=[*COLUMNS[:-1], *sorted(metrics)])
+    values = panel_metrics(session, cells, metrics, rules)
     by_id = {s.id: s for s in sites}
     site = [by_id[i] for i in cells.site.tolist()]
     first = [date.fromordinal(d) for d in cells.first.tolist()]
@@ -69,10 +77,14 @@ def site_weeks(
             "first": first,
             "last": [d + timedelta(days=6) for d in first],
             "population": values["population"],
-            "value": values[metric],
-        },
-        columns=COLUMNS,
+            **{m: values[m] for m in sorted(metrics)},
+        }
     )
+
+
+def metric_table(panel: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The `site_weeks` table of one metric of a `site_panel`."""
+    return panel[COLUMNS[:-1]].assign(value=panel[metric].astype(float))[COLUMNS]
 
 
 def side(table: pd.DataFrame, pilot: bool) -> pd.DataFrame:

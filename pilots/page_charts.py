@@ -139,11 +139,11 @@ def curve_svg(curve: list[dict], *, metric: str, unit: str) -> bytes:
 
 
 def effect_svg(series: list[dict], *, metric: str, unit: str) -> bytes:
-    """The effect (pilot − non-pilot) with its 95% CI at each week, sites per side above."""
+    """The effect (pilot − non-pilot) with its 95% permutation CI (`perm_ci_low`/`_high`, the
+    verdict's) at each week, sites per side above."""
     weeks = [row["week"] for row in series]
-    values = [0.0] + [
-        row[k] for row in series for k in ("estimate", "ci_low", "ci_high") if row[k] is not None
-    ]
+    keys = ("estimate", "perm_ci_low", "perm_ci_high")
+    values = [0.0] + [row[k] for row in series for k in keys if row[k] is not None]
     plot = _Plot(weeks, values, 56, 400)
     parts = plot.frame(f"difference ({unit})", weeks, True)
     parts.append(_path(f"M{LEFT} {plot.y(0):.1f}H{WIDTH - RIGHT}", "grey"))
@@ -152,8 +152,8 @@ def effect_svg(series: list[dict], *, metric: str, unit: str) -> bytes:
     colour = COLOURS["pilot"]
     for row in series:
         x = plot.x(row["week"])
-        if row["ci_low"] is not None and row["ci_high"] is not None:
-            low, high = plot.y(row["ci_low"]), plot.y(row["ci_high"])
+        if row["perm_ci_low"] is not None and row["perm_ci_high"] is not None:
+            low, high = plot.y(row["perm_ci_low"]), plot.y(row["perm_ci_high"])
             parts.append(_path(f"M{x:.1f} {low:.1f}V{high:.1f}M{x - 4:.1f} {low:.1f}h8", "black"))
             parts.append(_path(f"M{x - 4:.1f} {high:.1f}h8", "black"))
             label = f"{row['n_pilot']}/{row['n_control']}"

@@ -9,6 +9,7 @@ reads has changed, it is not computed again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,10 +32,12 @@ from pilots.curves import (
     caveats,
     curve_rows,
     group_mean,
+    metric_table,
     side,
-    site_weeks,
+    site_panel,
     unit_of,
 )
+from pilots.verdict import verdict_sentences
 
 
 def check_args(metric: str, week: int | None = None, weighting: str = "sites") -> None:
@@ -80,12 +83,18 @@ def comparison(
 
 
 def _site_weeks(session, state, metric: str, now: datetime, rules: ScoringRules) -> pd.DataFrame:
-    """`site_weeks`, cached under the data's state."""
+    """`site_weeks` of `metric`, a slice of the panel of every metric: the panel is read once
+    per state of the data (the first request after a rollup change pays for it), and a change
+    of metric or week later reads nothing."""
+
+    def panel() -> pd.DataFrame:
+        return site_panel(session, metrics=set(METRICS), now=now, rules=rules)
+
     return cached(
         session,
         state,
         ("site_weeks", metric, rules),
-        lambda: site_weeks(session, metric=metric, now=now, rules=rules),
+        lambda: metric_table(cached(session, state, ("panel", rules), panel), metric),
     )
 
 
@@ -229,6 +238,34 @@ def _time_to_proficiency(session, state, now: datetime, rules: ScoringRules) -> 
     )
 
 
+def control_sites(table: pd.DataFrame) -> int:
+    """The non-pilot sites of a site-week table (sites with a go-live)."""
+    return int(table.loc[~table["is_pilot"].astype(bool), "site_id"].nunique())
+
+
+def verdict(
+    session: Session,
+    *,
+    metric: str,
+    weighting: str = "sites",
+    seed: int = 0,
+    now: datetime,
+    rules: ScoringRules,
+    gettext: Callable[[str], str] = lambda s: s,
+) -> list[str]:
+    """`pilots.verdict.verdict_sentences` of `effect_series`, in the language of `gettext`."""
+    check_args(metric, None, weighting)
+    state = data_state(session, now)
+    table = _site_weeks(session, state, metric, now, rules)
+    return verdict_sentences(
+        _effects(session, state, metric, weighting, seed, now, rules),
+        metric=metric,
+        unit=unit_of(metric),
+        control_sites=control_sites(table),
+        gettext=gettext,
+    )
+
+
 MAX_WAVES = 1000
 
 
@@ -272,6 +309,7 @@ class PilotsPage:
     gates: list[dict]
     time_to_proficiency: dict
     hotspots: ChainHotspots
+    control_sites: int  # non-pilot sites with a go-live, for the verdict's caveats
     curve_svg: bytes
     effect_svg: bytes
 
@@ -312,6 +350,7 @@ def pilots_page(
             gates=gates(session, now=now, rules=rules),
             time_to_proficiency=_time_to_proficiency(session, state, now, rules),
             hotspots=chain_hotspots(session, now),
+            control_sites=control_sites(table),
             curve_svg=page_charts.curve_svg(result["curve"], metric=metric, unit=unit),
             effect_svg=page_charts.effect_svg(effects, metric=metric, unit=unit),
         )

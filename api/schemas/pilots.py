@@ -57,6 +57,14 @@ class EffectSchema(Schema):
         **NULLABLE, metadata={"description": "Monte Carlo standard error; null when exact."}
     )
     method = fields.String()
+    perm_ci_low = fields.Float(
+        **NULLABLE,
+        metadata={
+            "description": "95% interval from the inverted permutation test, valid with few "
+            "sites (what the verdict uses); null when too few sites to bound it."
+        },
+    )
+    perm_ci_high = fields.Float(**NULLABLE)
 
 
 class CurvePointSchema(Schema):
@@ -103,6 +111,13 @@ class ComparisonSchema(Schema):
     )
     curve = fields.List(fields.Nested(CurvePointSchema))
     caveats = fields.List(fields.String())
+    verdict = fields.List(
+        fields.String(),
+        metadata={
+            "description": "The verdict in words over every week (pilots.verdict), in the "
+            "request's language."
+        },
+    )
 
 
 class SurvivalPointSchema(Schema):

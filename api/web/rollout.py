@@ -18,6 +18,7 @@ from api.web.render import now, page, render_page
 from api.web.svg import inline_svg
 from pilots import report
 from pilots.curves import METRICS
+from pilots.verdict import verdict_sentences
 
 METRIC_LABELS = {
     "adoption_rate": "Adoption rate",
@@ -78,6 +79,9 @@ def _render(data: report.PilotsPage):
         ttp=data.time_to_proficiency,
         hotspots=data.hotspots,
         hotspot_min=data.hotspots.min_attempts,
+        verdict=verdict_sentences(
+            data.effects, metric=data.metric, unit=unit, control_sites=data.control_sites
+        ),
     )
 
 

@@ -38,7 +38,10 @@ def test_comparison_has_the_contract_shape_and_caveats(chain, session):
     assert {"metric", "week", "pilot", "control", "effect", "curve", "caveats"} <= set(result)
     assert result["pilot"]["n_sites"] == 3 and result["control"]["n_sites"] == 1
     effect = result["effect"]
-    assert set(effect) == {"estimate", "ci_low", "ci_high", "p_value", "p_value_mc_se", "method"}
+    assert set(effect) == {
+        *("estimate", "ci_low", "ci_high", "p_value", "p_value_mc_se", "method"),
+        *("perm_ci_low", "perm_ci_high"),  # the interval verdicts use (pilots.comparison)
+    }
     # The simulation plants faster adoption at pilots.
     assert effect["estimate"] == pytest.approx(result["pilot"]["mean"] - result["control"]["mean"])
     assert effect["estimate"] > 0 and effect["ci_low"] <= effect["estimate"] <= effect["ci_high"]

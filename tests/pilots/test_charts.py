@@ -17,8 +17,22 @@ CURVE = [
     for w in (-1, 0, 1, 2)
 ]  # fmt: skip
 SERIES = [
-    {"week": 0, "estimate": 0.3, "ci_low": 0.1, "ci_high": 0.5, "n_pilot": 3, "n_control": 2},
-    {"week": 1, "estimate": 0.2, "ci_low": -0.1, "ci_high": 0.4, "n_pilot": 3, "n_control": 2},
+    {
+        "week": 0,
+        "estimate": 0.3,
+        "perm_ci_low": 0.1,
+        "perm_ci_high": 0.5,
+        "n_pilot": 3,
+        "n_control": 2,
+    },
+    {
+        "week": 1,
+        "estimate": 0.2,
+        "perm_ci_low": -0.1,
+        "perm_ci_high": 0.4,
+        "n_pilot": 3,
+        "n_control": 2,
+    },
 ]
 ROW = {"at_risk": 2, "events": 1, "censored": 1, "ci_low": 0.1, "ci_high": 0.9}
 KM = {

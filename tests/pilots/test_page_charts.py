@@ -23,8 +23,22 @@ def row(week, pilot, control, n_pilot=3, n_control=2):
 
 CURVE = [row(-1, 0.0, 0.0), row(0, 0.5, None, n_control=0), row(1, 0.9, 0.4), row(2, 0.95, 0.6)]
 SERIES = [
-    {"week": 0, "estimate": 0.3, "ci_low": 0.1, "ci_high": 0.5, "n_pilot": 3, "n_control": 2},
-    {"week": 1, "estimate": -0.1, "ci_low": -0.4, "ci_high": 0.2, "n_pilot": 3, "n_control": 4},
+    {
+        "week": 0,
+        "estimate": 0.3,
+        "perm_ci_low": 0.1,
+        "perm_ci_high": 0.5,
+        "n_pilot": 3,
+        "n_control": 2,
+    },
+    {
+        "week": 1,
+        "estimate": -0.1,
+        "perm_ci_low": -0.4,
+        "perm_ci_high": 0.2,
+        "n_pilot": 3,
+        "n_control": 4,
+    },
 ]
 
 

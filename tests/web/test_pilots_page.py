@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from html import escape
 from xml.etree import ElementTree
 
 import pytest
@@ -90,8 +91,8 @@ def test_effect_table_shows_every_week_with_both_groups(lead, session):
         [
             str(e["week"]),
             metric_value(e["estimate"], "fraction", True),
-            f"{metric_value(e['ci_low'], 'fraction', True)} to "
-            f"{metric_value(e['ci_high'], 'fraction', True)}",
+            f"{metric_value(e['perm_ci_low'], 'fraction', True)} to "
+            f"{metric_value(e['perm_ci_high'], 'fraction', True)}",
             p_value(e["p_value"]),
             "3",
             "1",
@@ -200,3 +201,12 @@ def test_pilots_page_is_403_for_other_roles(sign_in, page_clock, session, role):
 def test_an_unknown_choice_names_what_is_wrong(lead):
     text = visible_text(lead.get("/pilots?metric=bogus").text)
     assert "metric: Must be one of: adoption_rate" in text
+
+
+def test_the_verdict_in_words_stands_above_the_figures(lead, session):
+    html = page(lead)
+    expected = report.verdict(session, metric="adoption_rate", now=NOW, rules=load_rules(session))
+    assert expected and "stores" in expected[0]
+    verdict = html[html.index('id="verdict"') : html.index('class="grid three summary"')]
+    for sentence in expected:
+        assert escape(sentence) in verdict
