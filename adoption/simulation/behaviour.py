@@ -157,13 +157,16 @@ def person_day(seed: int, p: Person, day: date, local: LocalDay, cutoff: datetim
         if local.reaches_cutoff and local.midnight + timedelta(seconds=second) > cutoff:
             break
         at = local.date_text + clock[second] + local.offsets[second // 3600]
-        raw = _event(p, curve, local.v2, at, f"{prefix}-{n:03d}", site.code, till)
+        raw = _event(p, curve, local.v2, at, f"{prefix}-{n:03d}", site.code, till, programme)
         events.append(raw)
         if random_() < RESEND_RATE:
             events.append(raw)
         if random_() < BROKEN_RATE:
             events.append(_broken(rng, raw))
     return events
+
+
+TRAINED_FAILURES = 0.6  # the training programme takes 40 % off every failure rate
 
 
 def _uses_system(p: Person, day: date) -> bool:
@@ -181,11 +184,15 @@ def _uses_system(p: Person, day: date) -> bool:
     return p.emp.persona in {"grinder", "resister"} or p.rng.random() < chance
 
 
-def _event(p: Person, f: Curve, v2: bool, at: str, event_id, site_code, till) -> dict:
-    """One attempt: success and speed improve with practice on the feature (a learning curve)."""
+def _event(
+    p: Person, f: Curve, v2: bool, at: str, event_id, site_code, till, trained: bool
+) -> dict:
+    """One attempt: success and speed improve with practice on the feature (a learning curve);
+    once the site's training programme has started, a person fails TRAINED_FAILURES as often."""
     rng, practice = p.rng, p.practice.get(f.action, 0)
     skill = 1 - math.exp(-practice * p.emp.aptitude / f.scale)
-    success = rng.random() < f.ok_from + f.ok_gain * skill
+    failure = 1 - (f.ok_from + f.ok_gain * skill)
+    success = rng.random() >= failure * (TRAINED_FAILURES if trained else 1.0)
     duration = None
     if f.expected_ms and rng.random() > 0.04:
         slowness = 0.85 + 1.8 * (1 - skill) * f.lag

@@ -219,15 +219,21 @@ def _site_names(rng: random.Random, region: str):
 def _stagger_programme(
     rng: random.Random, sites: list[SimSite], first_day: date, last_day: date
 ) -> list[SimSite]:
-    """A bonus programme starts at some sites already live, staggered by week (for a DiD)."""
+    """A training programme starts at about half of the sites of the pilots and wave 1,
+    staggered by week from three weeks after wave 1 went live, so the DiD (its panel starting
+    when every such site is live, `pilots.did.panel.programme_start`) sees weeks before and
+    after each start and never-trained sites beside them."""
     weeks = ((last_day - first_day).days + 1) // 7
     if weeks < 6:
         return sites
-    starts = list(range(weeks // 2, weeks - 1))
+    wave_1 = max(s.go_live_on for s in sites if s.wave is not None and s.wave <= 1)
+    earliest = (wave_1 - first_day).days // 7 + 3
+    starts = list(range(max(weeks // 2, earliest), weeks - 1))
     out = []
     for site in sites:
         live_weeks = (site.go_live_on - first_day).days // 7
-        options = [w for w in starts if w >= live_weeks + 3]
+        in_scope = site.wave is not None and site.wave <= 1
+        options = [w for w in starts if w >= live_weeks + 3] if in_scope else []
         if options and rng.random() < 0.5:
             started = first_day + timedelta(weeks=rng.choice(options))
             site = replace(site, program_started_on=started)

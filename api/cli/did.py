@@ -67,10 +67,16 @@ def read_panel(path: Path) -> pd.DataFrame:
     show_default=True,
     help="Seed of the multiplier bootstrap.",
 )
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="--from-db: start the panel with this date's ISO week (keeps later waves' sites).",
+)
 @format_option("json")
 @pass_ctx
 def did(
-    ctx, from_db, metric, path, unit, time_column, group_column, outcome, control, seed, fmt
+    ctx, from_db, metric, path, unit, time_column, group_column, outcome, control, seed, start, fmt
 ) -> None:
     """Callaway & Sant'Anna ATT(g, t), by event time and overall, with bootstrap intervals:
     of a panel file (--panel, --unit, --time, --group, --outcome) or, with --from-db, of the
@@ -81,13 +87,16 @@ def did(
         if any(v is not None for v in given.values()):
             raise click.UsageError("--from-db reads the stored data: give no panel options.")
         query = {"metric": metric, "control": control, "seed": seed}
+        if start is not None:
+            query["from"] = start.date().isoformat()
         data = call(ctx, "GET", "/pilots/did", query=query).get_json()
         click.echo(render(data, fmt, rows="att_gt", people=_table), nl=False)
         return
     missing = [name for name, value in given.items() if value is None]
-    if missing or metric is not None:
+    if missing or metric is not None or start is not None:
         raise click.UsageError(
-            "Give --panel, --unit, --time, --group and --outcome, or --from-db (with --metric)."
+            "Give --panel, --unit, --time, --group and --outcome, or --from-db (with --metric "
+            "and --from)."
         )
     result = staggered_did(
         read_panel(path),

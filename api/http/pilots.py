@@ -61,7 +61,8 @@ def pilots_time_to_proficiency():
 @bp.response(200, ChainHotspotsSchema)
 def pilots_hotspots():
     """The chain's error hot spots as the /pilots page shows them: all sites, the last 28 local
-    days that have ended at every site, features with at least 20 attempts, most errors first."""
+    days that have ended at every site, features with at least 20 attempts, highest error rate
+    first."""
     return chain_hotspots(database.session(), utcnow())
 
 
@@ -102,6 +103,7 @@ def get_did(args):
         seed=args["seed"],
         now=utcnow(),
         rules=load_rules(session),
+        start=args["start"],
     )
 
 

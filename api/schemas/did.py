@@ -30,6 +30,15 @@ class DidArgs(Schema):
         load_default=0,
         metadata={"description": "Seed of numpy default_rng for the multiplier bootstrap."},
     )
+    start = fields.Date(
+        data_key="from",
+        load_default=None,
+        metadata={
+            "description": "Start the panel with this date's ISO week (default: the first week "
+            "any site was live on every day). A later start keeps sites of later waves in the "
+            "panel; /pilots starts it when every site with a programme was live."
+        },
+    )
 
 
 class EstimateFields(Schema):

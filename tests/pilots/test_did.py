@@ -17,7 +17,7 @@ import pytest
 from adoption.errors import Invalid
 from adoption.scoring.rules import load_rules
 from pilots.did.estimator import analytic_se, bootstrap_se, estimate, staggered_did
-from pilots.did.panel import did_from_db, weekly_panel
+from pilots.did.panel import did_from_db, programme_start, weekly_panel
 from tests.adoption.scoring.test_proficiency import Scenario
 from tests.pilots.did_world import COLUMNS, NOW, staggered_panel
 
@@ -222,3 +222,33 @@ def test_sites_missing_a_week_or_treated_in_week_one_are_dropped_and_listed(
     assert "Dropped 1 site treated in the first period (1): D." in result["caveats"]
     assert "Dropped 1 site missing a period or an outcome: C." in result["caveats"]
     assert {c["group"] for c in result["att_gt"]} == {3}
+
+
+def test_a_later_panel_start_keeps_the_sites_of_later_waves(session, staggered_sites):
+    rules = load_rules(session)
+    panel, caveats = weekly_panel(
+        session, metric="adoption_rate", now=NOW, rules=rules, start=date(2026, 10, 14)
+    )
+    # From W42 (Mon 10-12): C, live from 10-12, is observed every week; A's programme (W43)
+    # is its week 2; D's started before the panel, treated in its first period.
+    assert caveats[0].startswith("Weeks 1 to 5 are ISO weeks 2026-W42 to 2026-W46 (2026-10-12")
+    observed = panel.groupby("site_id")["value"].count().to_dict()
+    assert observed == {"A": 5, "B": 5, "C": 5, "D": 5}
+    assert panel.groupby("site_id")["group"].first().to_dict() == {"A": 2, "B": 0, "C": 0, "D": 1}
+    early, _ = weekly_panel(
+        session, metric="adoption_rate", now=NOW, rules=rules, start=date(2026, 1, 1)
+    )
+    assert early["week"].max() == 6  # never before the first week a site was live
+
+
+def test_programme_start_is_when_every_site_with_a_programme_is_live(session, staggered_sites):
+    assert programme_start(session) == date(2026, 10, 5)  # A: live Mon 10-05; D from 10-05 too
+
+
+def test_the_simulated_training_programme_runs_at_pilots_and_wave_1_after_go_live():
+    from adoption.simulation import chain as simulated
+
+    sim = simulated.simulate(seed=7, sites=12, weeks=12, today=date(2026, 12, 1))
+    trained = [s for s in sim.sites if s.program_started_on]
+    assert len({s.program_started_on for s in trained}) >= 2  # staggered
+    assert all(s.wave <= 1 and s.program_started_on >= s.go_live_on for s in trained)
