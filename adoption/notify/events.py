@@ -3,8 +3,9 @@
 A message is rendered once, when the delivery is written (`adoption.notify.outbox.emit`), and
 stored with it: a retry sends what was owed, even after a template changed. Templates are plain
 `str.format` text over the event's context (`context`), so a translator edits words, not code.
-Issue 15 adds more locales (Flask-Babel, as the pages): `render` falls back to English for a
-locale, or a template, it does not have yet.
+English and Simplified Chinese ("zh") have every template (a test checks that each locale has
+every template with the same placeholders); `render` falls back to English for a locale it does
+not know. A subscription's messages are in its language (`adoption.notify.outbox.emit`).
 """
 
 from __future__ import annotations
@@ -113,7 +114,58 @@ CATALOG: dict[str, dict[str, str]] = {
             "This is a test of the subscription to {event} (#{subscription}). "
             "If you read this, the channel works."
         ),
-    }
+    },
+    # Simplified Chinese, in the words the pages use (api/translations/zh: 门店 store, 批次
+    # wave, 上线 go-live, 积分 points, 月度冠军 champion, 徽章 badge, 隔离区 quarantine).
+    "zh": {
+        "month.ready.subject": "Uptake：{month} 可以结账了",
+        "month.ready.body": (
+            "{month} 已在所有门店结束，积分已确定。\n"
+            "请在 Uptake 中审核冠军并结账（冠军，{month}）。"
+        ),
+        "month.closed.subject": "Uptake：{month} 已结账，冠军已公布",
+        "month.closed.body": (
+            "{month} 已由 {closed_by} 结账（第 {version} 版）。\n\n冠军：\n{champion_lines}\n"
+        ),
+        "month.closed.subject.no_champion": "Uptake：{month} 已结账，{no_champion_at} 本月无冠军",
+        "month.closed.body.no_champion": (
+            "{month} 已由 {closed_by} 结账（第 {version} 版）。\n\n"
+            "门店 {no_champion_at} 本月没有评出冠军。\n"
+        ),
+        "month.closed.line": "- {site_id}：{display_name}（{points} 积分）",
+        "month.closed.none": "- {site_id}：本月无冠军",
+        "month.closed.empty": "- 无",
+        "site.behind.subject": "Uptake：门店 {site_id} 落后于第 {wave} 批次",
+        "site.behind.body": (
+            "门店 {site_id} 上线后第 {week} 周的使用率为 {adoption_rate:.0%}，"
+            "比第 {wave} 批次的中位数（{wave_median:.0%}）低 {gap:.0%}；"
+            "该周在册人数 {population} 人。"
+        ),
+        "readiness.failed.subject": "Uptake：第 {wave} 批次尚未就绪（不可推进）",
+        "readiness.failed.body": (
+            "第 {wave} 批次的就绪检查在 {day} 的结论为不可推进：{reason}\n"
+            "未通过的规则：{failed_rules}"
+        ),
+        "quarantine.growing.subject": "Uptake：隔离区中有 {open} 条事件",
+        "quarantine.growing.body": (
+            "隔离区中有 {open} 条待处理事件，已超过提醒阈值 {threshold}。\n"
+            "隔离区中的事件不会被统计：请检查、修正主数据后重新导入。"
+        ),
+        "person.badge.subject": "Uptake：{title}",
+        "person.badge.body": "干得好，{display_name}：{what}。",
+        "person.badge.badge": "你获得了徽章「{badge_title}」",
+        "person.badge.level": "你达到了「{level}」等级",
+        "person.badge.title.badge": "新徽章",
+        "person.badge.title.level": "新等级",
+        "level.Novice": "新手",
+        "level.Developing": "进阶中",
+        "level.Proficient": "熟练",
+        "level.Expert": "专家",
+        "test.subject": "Uptake：测试消息",
+        "test.body": (
+            "这是对 {event} 订阅（#{subscription}）的测试。如果你看到这条消息，说明通道正常。"
+        ),
+    },
 }
 
 
@@ -164,6 +216,11 @@ def context(event: str, payload: dict, locale: str = DEFAULT_LOCALE) -> dict:
         values["failed_rules"] = ", ".join(map(str, payload.get("failed_rules", []))) or "-"
     elif event == PERSON_BADGE:
         kind = "level" if payload.get("level") else "badge"
-        values["what"] = template(f"person.badge.{kind}", locale).format(**payload)
+        named = dict(payload)
+        if kind == "level":  # the level's name in the reader's language, when it has one
+            named["level"] = (
+                CATALOG.get(locale, {}).get(f"level.{payload['level']}") or (payload["level"])
+            )
+        values["what"] = template(f"person.badge.{kind}", locale).format(**named)
         values["title"] = template(f"person.badge.title.{kind}", locale)
     return values

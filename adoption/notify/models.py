@@ -24,6 +24,9 @@ class NotificationSubscription(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
     role: Mapped[str | None] = mapped_column(String(32))
     employee_id: Mapped[int | None] = mapped_column(ForeignKey("employee.id", ondelete="CASCADE"))
+    # The language of its messages ("en", "zh"); null: a person's own opt-in follows their
+    # account's language, anything else is English.
+    locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(128))
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption.db import dialect_insert
+from adoption.identity.models import Account
 from adoption.models import Site
 from adoption.notify.channels import redact
 from adoption.notify.events import DEFAULT_LOCALE, EVENTS, render, unnamed_site_part
@@ -52,6 +53,9 @@ def emit(
 ) -> int:
     """Owe the event's message to every matching subscription; returns how many were new.
 
+    Each message is in its subscription's language: the one it was given, else (a person's own)
+    their account's, else `locale`.
+
     `sites`/`people` map the site or employee ids the occurrence concerns to their part of the
     payload (merged over `payload` for that site's or person's subscriptions)."""
     if event not in EVENTS:
@@ -71,12 +75,14 @@ def emit(
         and s.site_id not in sites
     }
     codes = _site_codes(session, unnamed)
+    languages = _account_locales(session, {s.employee_id for s in subs if s.employee_id})
     rows = []
     for sub in subs:
         data = _payload_for(event, sub, payload, sites, people, codes)
         if data is None:
             continue
-        subject, body = render(event, data, locale)
+        language = sub.locale or languages.get(sub.employee_id) or locale
+        subject, body = render(event, data, language)
         rows.append(
             {
                 "subscription_id": sub.id,
@@ -114,6 +120,18 @@ def _payload_for(event, sub, payload, sites, people, codes) -> dict | None:
             return None if part is None else {**payload, **part}
         return {**payload, **sites[sub.site_id]}
     return dict(payload)
+
+
+def _account_locales(session: Session, employee_ids: set[int]) -> dict[int, str]:
+    """The language each person chose for their account, for their own subscriptions."""
+    if not employee_ids:
+        return {}
+    rows = session.execute(
+        select(Account.employee_id, Account.locale).where(
+            Account.employee_id.in_(employee_ids), Account.locale.is_not(None)
+        )
+    )
+    return dict(rows.tuples().all())
 
 
 def _site_codes(session: Session, site_ids: set[int]) -> dict[int, str]:

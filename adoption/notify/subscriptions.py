@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from adoption import audit
 from adoption.errors import Forbidden, Invalid, NotFound
 from adoption.identity.models import ROLES
+from adoption.locales import checked_locale
 from adoption.masterdata.cleaning import key_of
 from adoption.masterdata.erasure import Forgetting
 from adoption.models import Employee, Site
@@ -49,9 +50,11 @@ def subscribe(
     role: str | None = None,
     user: str | None = None,
     secret: str | None = None,
+    locale: str | None = None,
 ) -> NotificationSubscription:
     """Add a subscription after checking every field (Invalid names the field); audited with the
-    channel redacted."""
+    channel redacted. `locale`: its messages' language (none: a person's own follows their
+    account's, any other English)."""
     event = (event or "").strip().lower()
     if event not in EVENTS:
         raise Invalid({"event": [EVENT_RULE]})
@@ -72,6 +75,8 @@ def subscribe(
         employee_id = _employee_id(session, user)
     elif event == PERSON_BADGE:
         raise Invalid({"user_id": [PERSON_ONLY]})
+    if locale is not None:
+        locale = checked_locale(locale)
     sub = NotificationSubscription(
         event=event,
         channel=channel,
@@ -79,6 +84,7 @@ def subscribe(
         site_id=site_id,
         role=role,
         employee_id=employee_id,
+        locale=locale,
         created_at=now,
         created_by=actor,
     )
@@ -100,6 +106,7 @@ def subscribe_own(
     site: str | None = None,
     role: str | None = None,
     secret: str | None = None,
+    locale: str | None = None,
 ) -> NotificationSubscription:
     """A person's own opt-in (an employee signed in): their badges and levels, or being named
     champion, to their own e-mail address. Only mailto: — a clerk's say-so never makes the
@@ -125,6 +132,7 @@ def subscribe_own(
         actor=actor,
         role="employee",
         user=person.external_id,
+        locale=locale,
     )
 
 
@@ -219,6 +227,7 @@ def describe(session: Session, sub: NotificationSubscription) -> dict:
         "site_id": site.code if site else None,
         "role": sub.role,
         "user_id": person.external_id if person else None,
+        "locale": sub.locale,
         "created_at": sub.created_at,
         "created_by": sub.created_by,
         "removed_at": sub.removed_at,

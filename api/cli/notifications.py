@@ -9,6 +9,7 @@ import sys
 import click
 
 from adoption.identity.models import ROLES
+from adoption.locales import LOCALES
 from adoption.notify.events import EVENT_NAMES
 from adoption.notify.outbox import STATUSES, list_deliveries
 from adoption.notify.sender import SendPolicy, send_test
@@ -34,8 +35,13 @@ def notifications() -> None:
 @click.option("--role", type=click.Choice(ROLES), help="Whose channel it is.")
 @click.option("--user", help="A person's own subscription (person.badge, month.closed).")
 @click.option("--secret", help="Signs a webhook (http(s) channels only), 16 to 200 characters.")
+@click.option(
+    "--locale",
+    type=click.Choice(LOCALES),
+    help="The messages' language (default: a person's own follows their account, else en).",
+)
 @pass_ctx
-def subscribe(ctx, event, channel, site, role, user, secret) -> None:
+def subscribe(ctx, event, channel, site, role, user, secret, locale) -> None:
     """Subscribe CHANNEL to EVENT (POST /notifications); prints the subscription, channel
     redacted. Audited."""
     if secret is not None and not 16 <= len(secret) <= 200:
@@ -49,6 +55,7 @@ def subscribe(ctx, event, channel, site, role, user, secret) -> None:
             role=role,
             user=user,
             secret=secret,
+            locale=locale,
             now=utcnow(),
             actor=ctx.actor,
         )

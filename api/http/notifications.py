@@ -72,6 +72,7 @@ def create(body):
         role=body["role"],
         user=body["user_id"],
         secret=body["secret"],
+        locale=body["locale"],
         now=utcnow(),
         actor=g.principal.name,
     )

@@ -6,6 +6,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from adoption import limits
 from adoption.identity.models import ROLES
+from adoption.locales import LOCALES
 from adoption.notify.events import EVENT_NAMES
 from adoption.notify.outbox import STATUSES
 from api.schemas.fields import text, whole
@@ -59,6 +60,14 @@ class SubscriptionCreateSchema(Schema):
             "'<timestamp>.<body>'). Only with an http(s) channel; never shown again."
         },
     )
+    locale = fields.String(
+        load_default=None,
+        validate=validate.OneOf(LOCALES),
+        metadata={
+            "description": "The messages' language: en or zh (Simplified Chinese). Default: a "
+            "person's own subscription follows their account's language, any other is English."
+        },
+    )
 
 
 class SubscriptionSchema(Schema):
@@ -69,6 +78,7 @@ class SubscriptionSchema(Schema):
     site_id = fields.String(allow_none=True)
     role = fields.String(allow_none=True)
     user_id = fields.String(allow_none=True)
+    locale = fields.String(allow_none=True)
     created_at = fields.DateTime()
     created_by = fields.String()
     removed_at = fields.DateTime(allow_none=True)

@@ -1,4 +1,4 @@
-"""pdca: targets, optimisation reports, quick-reference cards, account locale, feature titles
+"""pdca: targets, reports, quick-reference cards, locales (account, subscription), feature titles
 
 Revision ID: 0009
 Revises: 0008
@@ -82,8 +82,14 @@ def upgrade() -> None:
     with op.batch_alter_table("feature", schema=None) as batch_op:
         batch_op.add_column(sa.Column("titles", sa.JSON(), nullable=True))
 
+    with op.batch_alter_table("notification_subscription", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("locale", sa.String(length=16), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("notification_subscription", schema=None) as batch_op:
+        batch_op.drop_column("locale")
+
     with op.batch_alter_table("feature", schema=None) as batch_op:
         batch_op.drop_column("titles")
 
