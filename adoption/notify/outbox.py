@@ -131,7 +131,7 @@ def _account_locales(session: Session, employee_ids: set[int]) -> dict[int, str]
             Account.employee_id.in_(employee_ids), Account.locale.is_not(None)
         )
     )
-    return dict(rows.tuples().all())
+    return {employee_id: locale for employee_id, locale in rows}
 
 
 def _site_codes(session: Session, site_ids: set[int]) -> dict[int, str]:
