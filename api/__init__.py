@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from adoption.config import Settings
 from adoption.db import make_engine, make_sessionmaker
 from adoption.ingest.validation import MAX_BODY_BYTES
-from api import database, errors, security
+from api import database, errors, i18n, security
 from api.schemas.errors import ErrorSchema
 from api.schemas.events import EventBatchSchema, EventSchema
 
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["uptake"] = Uptake(settings, engine, make_sessionmaker(engine))
     app.teardown_appcontext(database.close_session)
     security.configure(app, settings)  # cookie flags, proxies, headers on every response
+    i18n.init_app(app)  # English and Simplified Chinese: the locale of each request
     _register(app)
     logging.basicConfig(level=logging.INFO)
     if settings.scheduler:  # in every worker: the run-once lock makes each job run once
@@ -86,6 +87,7 @@ def _register(app: Flask) -> None:
     from api.http import (
         accounts,
         adoption,
+        cards,
         champions,
         displays,
         events,
@@ -100,6 +102,8 @@ def _register(app: Flask) -> None:
         privacy,
         quarantine,
         receivers,
+        reports,
+        targets,
         waves,
     )
 
@@ -108,13 +112,10 @@ def _register(app: Flask) -> None:
     api.spec.components.schema("EventBatch", schema=EventBatchSchema)
     for module in (events, masterdata, quarantine, adoption, waves, leaderboards, jobs, champions):
         api.register_blueprint(module.bp, url_prefix=API_PREFIX)
-    api.register_blueprint(pilots.bp, url_prefix=API_PREFIX)
-    api.register_blueprint(accounts.bp, url_prefix=API_PREFIX)
-    api.register_blueprint(privacy.bp, url_prefix=API_PREFIX)
-    api.register_blueprint(points.bp, url_prefix=API_PREFIX)
-    api.register_blueprint(kudos.bp, url_prefix=API_PREFIX)
-    api.register_blueprint(displays.bp, url_prefix=API_PREFIX)
-    api.register_blueprint(notifications.bp, url_prefix=API_PREFIX)
+    for module in (pilots, accounts, privacy, points, kudos, displays, notifications, reports):
+        api.register_blueprint(module.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(targets.bp, url_prefix=API_PREFIX)
+    api.register_blueprint(cards.bp, url_prefix=API_PREFIX)
     app.register_blueprint(health.bp)
     app.register_blueprint(receivers.bp)  # Segment's and PostHog's paths, at the root
     app.register_blueprint(web.bp)

@@ -13,15 +13,48 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from pilots.measures import CATALOG
+
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 COLOURS = {"pilot": "#d95f02", "control": "#1b9e77"}
 LABELS = {"pilot": "pilot sites", "control": "non-pilot sites"}
+# What charts, the /pilots pages and their tables call each metric: the catalog's labels
+# (`pilots.measures`, shared with readiness rules and targets) and those of the metrics only
+# curves and the DiD take.
+METRIC_LABELS = {name: metric.label for name, metric in CATALOG.items()} | {
+    "time_to_first_use": "Median days to first use",
+    "time_to_proficiency": "Median days to proficiency",
+    "population": "Population",
+    "active": "Active people",
+}
+# A metric's unit (`pilots.curves.unit_of`) as axes write it: fractions are shown in %, and a
+# difference of fractions in percentage points.
+UNIT_LABELS = {"fraction": "%", "days": "days", "score 0–100": "score points"}
+DIFFERENCE_LABELS = {"fraction": "pp", "days": "days", "score 0–100": "score points"}
 SIZE = (8.0, 4.5)  # inches: 16:9 for slides
 DPI = 150
 
 
-def _num(values) -> np.ndarray:
-    return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+def metric_label(metric: str) -> str:
+    """ "Adoption rate" for adoption_rate; an unknown metric keeps its code."""
+    return METRIC_LABELS.get(metric, metric)
+
+
+def axis_label(metric: str, unit: str, *, difference: bool = False) -> str:
+    """ "Adoption rate (%)", or "Difference in adoption rate (pp)" for an effect."""
+    label = metric_label(metric)
+    if difference:
+        return f"Difference in {label[0].lower()}{label[1:]} ({DIFFERENCE_LABELS.get(unit, unit)})"
+    return f"{label} ({UNIT_LABELS.get(unit, unit)})"
+
+
+def scale_of(unit: str) -> float:
+    """What a value is multiplied by to be drawn in its axis unit: 100 for a fraction (%)."""
+    return 100.0 if unit == "fraction" else 1.0
+
+
+def _num(values, scale: float = 1.0) -> np.ndarray:
+    return np.array([np.nan if v is None else float(v) * scale for v in values], dtype=float)
 
 
 def _render(fig: Figure, fmt: str) -> bytes:
@@ -44,11 +77,12 @@ def curve_chart(curve: list[dict], *, metric: str, unit: str, fmt: str = "svg") 
     fig = Figure(figsize=SIZE)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     weeks = np.array([row["week"] for row in curve], dtype=float)
+    scale = scale_of(unit)
     for group in ("pilot", "control"):
         colour = COLOURS[group]
-        mean = _num(row[f"{group}_mean"] for row in curve)
-        q1 = _num(row[f"{group}_q1"] for row in curve)
-        q3 = _num(row[f"{group}_q3"] for row in curve)
+        mean = _num((row[f"{group}_mean"] for row in curve), scale)
+        q1 = _num((row[f"{group}_q1"] for row in curve), scale)
+        q3 = _num((row[f"{group}_q3"] for row in curve), scale)
         top.plot(weeks, mean, marker="o", ms=3, color=colour, label=f"{LABELS[group]} (mean)")
         top.fill_between(weeks, q1, q3, color=colour, alpha=0.2, lw=0, label="quartiles")
         offset = -0.2 if group == "pilot" else 0.2
@@ -57,11 +91,11 @@ def curve_chart(curve: list[dict], *, metric: str, unit: str, fmt: str = "svg") 
     if not curve:
         _empty(top)
     top.axvline(0, color="grey", lw=0.8, ls="--")
-    top.set_title(f"{metric} by week since go-live")
-    top.set_ylabel(unit)
+    top.set_title(f"{metric_label(metric)} by week since go-live")
+    top.set_ylabel(axis_label(metric, unit))
     top.legend(fontsize=7, loc="best")
-    bottom.set_ylabel("sites")
-    bottom.set_xlabel("week since go-live")
+    bottom.set_ylabel("Sites")
+    bottom.set_xlabel("Week since go-live")
     bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
     return _render(fig, fmt)
 
@@ -71,9 +105,10 @@ def effect_chart(series: list[dict], *, metric: str, unit: str, fmt: str = "svg"
     fig = Figure(figsize=SIZE)
     ax = fig.subplots()
     weeks = np.array([row["week"] for row in series], dtype=float)
-    estimate = _num(row["estimate"] for row in series)
-    low = _num(row["perm_ci_low"] for row in series)
-    high = _num(row["perm_ci_high"] for row in series)
+    scale = scale_of(unit)
+    estimate = _num((row["estimate"] for row in series), scale)
+    low = _num((row["perm_ci_low"] for row in series), scale)
+    high = _num((row["perm_ci_high"] for row in series), scale)
     if series:
         ax.errorbar(
             weeks,
@@ -98,10 +133,11 @@ def effect_chart(series: list[dict], *, metric: str, unit: str, fmt: str = "svg"
     else:
         _empty(ax)
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set_title(f"Pilot effect on {metric} (sites: pilot/non-pilot above each interval)")
-    ax.set_xlabel("week since go-live")
+    title = f"Pilot effect on {metric_label(metric)} (sites: pilot/non-pilot above each interval)"
+    ax.set_title(title)
+    ax.set_xlabel("Week since go-live")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(f"difference ({unit})")
+    ax.set_ylabel(axis_label(metric, unit, difference=True) + ", pilot − non-pilot")
     return _render(fig, fmt)
 
 
@@ -117,26 +153,26 @@ def km_chart(result: dict, fmt: str = "svg") -> bytes:
         drawn = True
         colour = COLOURS[group]
         days = np.array([0.0] + [r["day"] for r in rows])
-        surv = np.array([1.0] + [r["survival"] for r in rows])
-        low = np.array([1.0] + [r["ci_low"] for r in rows])
-        high = np.array([1.0] + [r["ci_high"] for r in rows])
+        surv = 100 * np.array([1.0] + [r["survival"] for r in rows])
+        low = 100 * np.array([1.0] + [r["ci_low"] for r in rows])
+        high = 100 * np.array([1.0] + [r["ci_high"] for r in rows])
         median = result[group]["median_days"]
         label = f"{LABELS[group]} (n={result[group]['n']}, median "
         label += "not reached)" if median is None else f"{median:g} days)"
         ax.step(days, surv, where="post", color=colour, label=label)
         ax.fill_between(days, low, high, step="post", color=colour, alpha=0.15, lw=0)
-        marks = [(r["day"], r["survival"]) for r in rows if r["censored"]]
+        marks = [(r["day"], 100 * r["survival"]) for r in rows if r["censored"]]
         if marks:
             ax.plot(*zip(*marks, strict=True), "|", color=colour, ms=6)
     if drawn:
-        ax.axhline(0.5, color="grey", lw=0.8, ls=":")
+        ax.axhline(50, color="grey", lw=0.8, ls=":")
         ax.legend(fontsize=7, loc="best")
     else:
         _empty(ax)
     p = result.get("log_rank", {}).get("p_value")
     title = "Time to proficiency (Kaplan–Meier)"
     ax.set_title(title if p is None else f"{title}, log-rank p = {p:.3g}")
-    ax.set_xlabel("days since go-live (or hire, if later)")
-    ax.set_ylabel("share not yet proficient")
-    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("Days since go-live (or hire, if later)")
+    ax.set_ylabel("Not yet proficient (%)")
+    ax.set_ylim(-2, 102)
     return _render(fig, fmt)

@@ -1,5 +1,6 @@
-"""The /pilots page's two charts as small hand-written SVG: the curves by week since go-live and
-the effect by week with its 95% interval.
+"""The /pilots page's charts as small hand-written SVG: the curves by week since go-live, the
+effect by week with its 95% interval and the programme's effect by week since it started (the
+staggered DiD's event study).
 
 They draw what `pilots.charts` draws for slide decks (same rows, colours and labels) in a few
 milliseconds instead of matplotlib's few hundred, as plain shapes and text sized by a viewBox
@@ -11,10 +12,12 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape
 
-from pilots.charts import COLOURS, LABELS
+from pilots.charts import COLOURS, LABELS, axis_label, metric_label, scale_of
 
 WIDTH, HEIGHT = 800, 450
 LEFT, RIGHT = 64, 16
+MAX_WEEK_LABELS = 26  # more weeks than this: every other (or every n-th) week is labelled
+BEFORE = "#757575"  # event times before the programme started
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -49,11 +52,14 @@ class _Plot:
         for value in self.y_ticks:
             y = self.y(value)
             out.append(_path(f"M{LEFT - 4} {y:.1f}H{LEFT}", "#444"))
-            out.append(_text(LEFT - 7, y + 4, f"{value:g}", 'text-anchor="end"'))
+            tick = f"{value:g}".replace("-", "−")
+            out.append(_text(LEFT - 7, y + 4, tick, 'text-anchor="end"'))
+        every = math.ceil(len(weeks) / MAX_WEEK_LABELS) if weeks else 1
         for week in weeks:
             out.append(_path(f"M{self.x(week):.1f} {self.bottom}v4", "#444"))
-            if week_labels:
-                out.append(_text(self.x(week), self.bottom + 16, str(week), 'text-anchor="middle"'))
+            if week_labels and week % every == 0:
+                text = str(week).replace("-", "−")
+                out.append(_text(self.x(week), self.bottom + 16, text, 'text-anchor="middle"'))
         middle = (self.top + self.bottom) / 2
         rotate = f'text-anchor="middle" transform="rotate(-90 14 {middle:.1f})"'
         out.append(_text(14, middle, label, rotate))
@@ -96,8 +102,18 @@ def _legend(entries: list[tuple[str, str]]) -> list[str]:
     return out
 
 
+def _scaled(rows: list[dict], keys: tuple[str, ...], unit: str) -> list[dict]:
+    """The rows with the values of `keys` in the axis unit (a fraction in %)."""
+    scale = scale_of(unit)
+    return [
+        {**row, **{k: None if row[k] is None else row[k] * scale for k in keys}} for row in rows
+    ]
+
+
 def curve_svg(curve: list[dict], *, metric: str, unit: str) -> bytes:
     """Group means with quartile bands by week since go-live, and the sites per week below."""
+    keys = tuple(f"{g}_{k}" for g in COLOURS for k in ("mean", "q1", "q3"))
+    curve = _scaled(curve, keys, unit)
     weeks = [row["week"] for row in curve]
     values = [
         row[f"{g}_{k}"]
@@ -108,7 +124,8 @@ def curve_svg(curve: list[dict], *, metric: str, unit: str) -> bytes:
     ]
     top = _Plot(weeks, values, 56, 300)
     counts = _Plot(weeks, [0, *(row[f"n_{g}"] for row in curve for g in COLOURS)], 330, 410)
-    parts = [*top.frame(unit, weeks, False), *counts.frame("sites", weeks, True)]
+    parts = [*top.frame(axis_label(metric, unit), weeks, False)]
+    parts += counts.frame("Sites", weeks, True)
     if not curve:
         parts.append(_text(WIDTH / 2, 170, "No data yet", 'text-anchor="middle" fill="grey"'))
     else:
@@ -134,18 +151,19 @@ def curve_svg(curve: list[dict], *, metric: str, unit: str) -> bytes:
             parts.append(f'<path d="{bar}" fill="{colour}"/>')
     legend = [(COLOURS[g], f"{LABELS[g]} (mean, quartile band)") for g in COLOURS]
     parts += _legend(legend)
-    parts.append(_text(WIDTH / 2, HEIGHT - 8, "week since go-live", 'text-anchor="middle"'))
-    return _svg(parts, f"{metric} by week since go-live")
+    parts.append(_text(WIDTH / 2, HEIGHT - 8, "Week since go-live", 'text-anchor="middle"'))
+    return _svg(parts, f"{metric_label(metric)} by week since go-live")
 
 
 def effect_svg(series: list[dict], *, metric: str, unit: str) -> bytes:
     """The effect (pilot − non-pilot) with its 95% permutation CI (`perm_ci_low`/`_high`, the
     verdict's) at each week, sites per side above."""
-    weeks = [row["week"] for row in series]
     keys = ("estimate", "perm_ci_low", "perm_ci_high")
+    series = _scaled(series, keys, unit)
+    weeks = [row["week"] for row in series]
     values = [0.0] + [row[k] for row in series for k in keys if row[k] is not None]
     plot = _Plot(weeks, values, 56, 400)
-    parts = plot.frame(f"difference ({unit})", weeks, True)
+    parts = plot.frame(axis_label(metric, unit, difference=True), weeks, True)
     parts.append(_path(f"M{LEFT} {plot.y(0):.1f}H{WIDTH - RIGHT}", "grey"))
     if not series:
         parts.append(_text(WIDTH / 2, 220, "No data yet", 'text-anchor="middle" fill="grey"'))
@@ -162,6 +180,44 @@ def effect_svg(series: list[dict], *, metric: str, unit: str) -> bytes:
             y = plot.y(row["estimate"])
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
     parts += _legend([(colour, "estimate with 95% CI")])
-    parts.append(_text(WIDTH / 2, HEIGHT - 20, "week since go-live", 'text-anchor="middle"'))
-    title = f"Pilot effect on {metric} (sites: pilot/non-pilot above each interval)"
+    parts.append(_text(WIDTH / 2, HEIGHT - 20, "Week since go-live", 'text-anchor="middle"'))
+    title = f"Pilot effect on {metric_label(metric)} (sites: pilot/non-pilot above each interval)"
     return _svg(parts, title)
+
+
+def did_svg(event_time: list[dict], *, metric: str, unit: str) -> bytes:
+    """The staggered DiD's event study: ATT with its 95% interval by weeks since the programme
+    started (`e`; before it in grey, where an effect would be a warning, not a result)."""
+    rows = _scaled(event_time, ("att", "ci_low", "ci_high"), unit)
+    weeks = [row["e"] for row in rows]
+    values = [0.0] + [
+        row[k] for row in rows for k in ("att", "ci_low", "ci_high") if row[k] is not None
+    ]
+    plot = _Plot(weeks, values, 56, 400)
+    parts = plot.frame(axis_label(metric, unit, difference=True), weeks, True)
+    parts.append(_path(f"M{LEFT} {plot.y(0):.1f}H{WIDTH - RIGHT}", "grey"))
+    if not rows:
+        parts.append(_text(WIDTH / 2, 220, "No data yet", 'text-anchor="middle" fill="grey"'))
+    else:
+        start = plot.x(-0.5)
+        parts.append(
+            _path(f"M{start:.1f} {plot.top}V{plot.bottom}", "grey", 'stroke-dasharray="4 3"')
+        )
+    for row in rows:
+        x, colour = plot.x(row["e"]), BEFORE if row["e"] < 0 else COLOURS["pilot"]
+        if row["ci_low"] is not None and row["ci_high"] is not None:
+            low, high = plot.y(row["ci_low"]), plot.y(row["ci_high"])
+            parts.append(_path(f"M{x:.1f} {low:.1f}V{high:.1f}M{x - 4:.1f} {low:.1f}h8", "black"))
+            parts.append(_path(f"M{x - 4:.1f} {high:.1f}h8", "black"))
+        if row["att"] is not None:
+            y = plot.y(row["att"])
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
+    parts += _legend(
+        [
+            (BEFORE, "before the start, with 95% CI"),
+            (COLOURS["pilot"], "since the start, with 95% CI"),
+        ]
+    )
+    label = "Weeks since the programme started"
+    parts.append(_text(WIDTH / 2, HEIGHT - 20, label, 'text-anchor="middle"'))
+    return _svg(parts, f"Programme effect on {metric_label(metric)} by week since it started")

@@ -5,7 +5,8 @@ weeks since go-live (week k = local days [go_live_on + 7k, go_live_on + 7k + 6],
 last day has ended at the site, so the week in progress is never used; weeks before go-live never
 count).
 A rule passes only when its scope has sites and every site passes in every one of those weeks; the
-decision is go when every rule passes, and no_go when no rule is enabled.
+decision is go when every rule passes, and no_go when no rule is enabled (`status` no_rule then:
+"no rule yet" is not a NO GO on evidence). Metrics, scopes and values: `pilots.measures`.
 
 Scopes: `pilots` = the sites with is_pilot. `previous_wave` of wave N = the sites of wave N − 1, and
 wave 1's previous wave is the pilots (sites of wave 0 or with is_pilot). Wave 0 holds the pilots and
@@ -20,46 +21,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from adoption.calendar import last_complete_week, week_window
+from adoption.calendar import week_window
 from adoption.errors import Invalid
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules
-from adoption.usage.metrics import Window, site_metrics
+from pilots.measures import holds, last_week, scope_sites, week_values
 from pilots.readiness_rules import list_rules
 from pilots.waves import MAX_WAVE
 
-# A metric equal to its threshold passes although a ratio of ratios may be off by an ulp.
-EPSILON = 1e-12
 NO_SITES = {
     "pilots": "No pilot sites (is_pilot) to judge by.",
     "previous_wave": "The previous wave has no sites to judge by.",
 }
 
 
-def scope_sites(session: Session, scope: str, wave: int) -> list[Site]:
-    """The sites a rule of this scope judges wave `wave` by, in code order."""
-    if scope == "pilots":
-        where = Site.is_pilot.is_(True)
-    elif wave - 1 == 0:
-        where = or_(Site.wave == 0, Site.is_pilot.is_(True))
-    else:
-        where = Site.wave == wave - 1
-    return list(session.scalars(select(Site).where(where).order_by(Site.code_key)))
-
-
 def complete_weeks(site: Site, weeks: int, now: datetime) -> list[int]:
     """The site's last `weeks` complete weeks since go-live (fewer when it has not had them)."""
-    if site.go_live_on is None:
-        return []
-    last = last_complete_week(site.go_live_on, site.timezone, now)
-    return list(range(max(0, last - weeks + 1), last + 1))
+    last = last_week(site, now)
+    return [] if last is None else list(range(max(0, last - weeks + 1), last + 1))
 
 
 def readiness(session: Session, wave: int, *, now: datetime, rules: ScoringRules) -> dict:
-    """`{"wave", "decision", "reason", "config_version", "rules": [...]}`; metrics read once.
+    """`{"wave", "decision", "status", "reason", "config_version", "rules": [...]}`; metrics read
+    once. `status` is go, no_go, or no_rule when no rule is enabled (`decision` then no_go).
 
     `rules` is the scoring config behind proficient_share; its version is named in the answer.
     """
@@ -67,18 +53,18 @@ def readiness(session: Session, wave: int, *, now: datetime, rules: ScoringRules
         raise Invalid({"wave": ["Must be at least 1: wave 0 holds the pilots, with no gate."]})
     gate = list_rules(session, enabled_only=True)
     scopes = {scope: scope_sites(session, scope, wave) for scope in {r["scope"] for r in gate}}
-    windows: dict[tuple[int, int], Window] = {}
+    wanted: dict[Site, set[int]] = {}
     for rule in gate:
         for site in scopes[rule["scope"]]:
-            for k in complete_weeks(site, rule["weeks"], now):
-                windows.setdefault((site.id, k), Window(site.id, *week_window(site.go_live_on, k)))
-    keys = list(windows)
-    values = dict(zip(keys, site_metrics(session, list(windows.values()), rules), strict=True))
+            wanted.setdefault(site, set()).update(complete_weeks(site, rule["weeks"], now))
+    values = week_values(session, wanted, {r["metric"] for r in gate}, rules)
     results = [_evaluate(rule, scopes[rule["scope"]], values, now) for rule in gate]
     failed = [r["rule"]["id"] for r in results if not r["passed"]]
+    status = "no_rule" if not results else "no_go" if failed else "go"
     return {
         "wave": wave,
-        "decision": "go" if results and not failed else "no_go",
+        "decision": "go" if status == "go" else "no_go",
+        "status": status,
         "reason": _reason(results, failed),
         "config_version": rules.version,
         "rules": results,
@@ -108,7 +94,7 @@ def _site_evidence(rule: dict, site: Site, values: dict, now: datetime) -> list[
                 "from": first,
                 "to": last,
                 "value": value,
-                "passed": value is not None and _holds(value, rule),
+                "passed": value is not None and holds(value, rule["comparison"], rule["threshold"]),
                 "note": None if value is not None else f"{rule['metric']} is undefined this week.",
             }
         )
@@ -121,12 +107,6 @@ def _site_evidence(rule: dict, site: Site, values: dict, now: datetime) -> list[
             )
         )
     return evidence
-
-
-def _holds(value: float, rule: dict) -> bool:
-    if rule["comparison"] == ">=":
-        return value >= rule["threshold"] - EPSILON
-    return value <= rule["threshold"] + EPSILON
 
 
 def _note(site_code: str | None, note: str) -> dict:

@@ -1,5 +1,8 @@
 """The readiness gate's rules: metric, comparison, threshold, N weeks, scope. Stored, not seeded.
 
+Metrics, comparisons, scopes and threshold ranges are `pilots.measures`'s, shared with targets;
+a rule names one of the catalog's fractions, so its threshold is 0 to 1.
+
 No default rule set is created: a gate nobody configured answers no_go and says so, rather than
 passing on thresholds nobody chose. Rules are edited one by one (`uptake pilots rules add|remove`)
 or as a whole set (`PUT /api/v1/pilots/readiness/rules`); every change is audited.
@@ -14,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from adoption import audit
 from adoption.errors import Invalid, NotFound
+from pilots.measures import COMPARISONS, GATE_METRICS, SCOPES, threshold_errors
 from pilots.models import ReadinessRule
 
-METRICS = ("adoption_rate", "stickiness", "mean_breadth", "error_rate", "proficient_share")
-COMPARISONS = (">=", "<=")
-SCOPES = ("pilots", "previous_wave")
+METRICS = GATE_METRICS
 MAX_WEEKS = 52
 FIELDS = ("metric", "comparison", "threshold", "weeks", "scope")
 SCOPE_WORDS = {"pilots": "every pilot site", "previous_wave": "every site of the previous wave"}
@@ -109,10 +111,8 @@ def checked_rule(values: dict) -> dict:
         if values.get(field) not in allowed:
             errors[field] = [f"Must be one of: {', '.join(allowed)}."]
     threshold = values.get("threshold")
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        errors["threshold"] = ["Must be a number."]
-    elif not 0 <= threshold <= 1:
-        errors["threshold"] = ["Must be between 0 and 1 (every gated metric is a fraction)."]
+    if problems := threshold_errors(values.get("metric"), threshold):
+        errors["threshold"] = problems
     weeks = values.get("weeks")
     if isinstance(weeks, bool) or not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
         errors["weeks"] = [f"Must be a whole number from 1 to {MAX_WEEKS}."]

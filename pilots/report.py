@@ -37,6 +37,8 @@ from pilots.curves import (
     site_panel,
     unit_of,
 )
+from pilots.did import panel as did_panel
+from pilots.targets import target_progress, targets_overview
 from pilots.verdict import verdict_sentences
 
 
@@ -278,7 +280,8 @@ def failing_sites(evidence: list[dict]) -> list[str]:
 def gates(session: Session, *, now: datetime, rules: ScoringRules) -> list[dict]:
     """The readiness decision of every wave after the pilots (wave 0 has no gate), by number;
     each rule result also carries its `failing_sites`."""
-    numbers = [w["wave"] for w in waves.list_waves(session, limit=MAX_WAVES) if w["wave"] >= 1]
+    listed = waves.list_waves(session, limit=MAX_WAVES, now=now)
+    numbers = [w["wave"] for w in listed if w["wave"] >= 1]
     out = []
     for number in numbers:
         gate = readiness.readiness(session, number, now=now, rules=rules)
@@ -296,7 +299,11 @@ class PilotsPage:
     `weeks` are the weeks ≥ 0 with data, plus `week`; `comparison` is `comparison` at `week`,
     `effects` is `effect_series`; `gates` as `gates`; `hotspots` as `chain_hotspots`;
     `curve_svg` and `effect_svg` are the curve and effect charts to show inline
-    (`pilots.page_charts`; `render_chart` draws the same for slide decks).
+    (`pilots.page_charts`; `render_chart` draws the same for slide decks). `waves` is
+    `pilots.waves.list_waves` (each with its status and go-live dates); `programme` says some
+    site has a program_started_on, and then `did` is `programme_did` of the page's metric with
+    its event-study chart `did_svg` (both None without a programme or for a metric the DiD
+    does not take); `targets` is `pilots.targets.targets_overview` (each with its progress).
     """
 
     metric: str
@@ -312,6 +319,47 @@ class PilotsPage:
     control_sites: int  # non-pilot sites with a go-live, for the verdict's caveats
     curve_svg: bytes
     effect_svg: bytes
+    waves: list[dict]
+    programme: bool
+    did: dict | None
+    did_svg: bytes | None
+    targets: list[dict]
+
+
+DID_CONTROL = "never"  # the API's default: sites that never start the programme
+
+
+def has_programme(session: Session) -> bool:
+    """Some site has a program_started_on (a change programme to judge by the staggered DiD)."""
+    stmt = select(Site.id).where(Site.program_started_on.is_not(None)).limit(1)
+    return session.scalar(stmt) is not None
+
+
+def programme_did(
+    session: Session, *, metric: str, seed: int = 0, now: datetime, rules: ScoringRules
+) -> dict | None:
+    """The staggered DiD of `metric` as /pilots shows it: `pilots.did.panel.did_from_db` with
+    the never-treated control, the panel starting when every site with a programme is live
+    (`programme_start`), and `metric`, its `unit` and that `start` added; None when the DiD
+    has no such metric. Cached as the page's other parts are."""
+    if metric not in did_panel.METRICS:
+        return None
+    state = data_state(session, now)
+
+    def compute() -> dict:
+        start = did_panel.programme_start(session)
+        result = did_panel.did_from_db(
+            session,
+            metric=metric,
+            control=DID_CONTROL,
+            seed=seed,
+            now=now,
+            rules=rules,
+            start=start,
+        )
+        return {**result, "metric": metric, "unit": unit_of(metric), "start": start}
+
+    return cached(session, state, ("did", metric, DID_CONTROL, seed, rules), compute)
 
 
 def pilots_page(
@@ -353,6 +401,32 @@ def pilots_page(
             control_sites=control_sites(table),
             curve_svg=page_charts.curve_svg(result["curve"], metric=metric, unit=unit),
             effect_svg=page_charts.effect_svg(effects, metric=metric, unit=unit),
+            waves=waves.list_waves(session, limit=MAX_WAVES, now=now),
+            **_programme(session, metric, seed, now, rules),
+            targets=targets_overview(session, now=now, rules=rules),
         )
 
     return cached(session, state, ("page", metric, week, weighting, seed, rules), compute)
+
+
+def _programme(session, metric, seed, now, rules) -> dict:
+    """The page's DiD fields: `programme`, `did` and its event-study chart `did_svg`."""
+    if not has_programme(session):
+        return {"programme": False, "did": None, "did_svg": None}
+    did = programme_did(session, metric=metric, seed=seed, now=now, rules=rules)
+    if did is None:
+        return {"programme": True, "did": None, "did_svg": None}
+    chart = page_charts.did_svg(did["event_time"], metric=metric, unit=did["unit"])
+    return {"programme": True, "did": did, "did_svg": chart}
+
+
+def target_detail(session: Session, target_id: int, *, now: datetime) -> dict:
+    """`pilots.targets.target_progress` (per-site progress; NotFound for an unknown id), cached
+    as the page's other parts are."""
+    rules = load_rules(session)
+    state = data_state(session, now)
+
+    def compute() -> dict:
+        return target_progress(session, target_id, now=now, rules=rules)
+
+    return cached(session, state, ("target", target_id, rules), compute)

@@ -11,6 +11,7 @@ the latest week's figures, so a reader sees where things stand now.
 
 Every phrase is a msgid marked with `N_` and filled by the caller's `gettext`, so the pages and
 the report give the verdict in the reader's language; the domain itself stays free of Flask.
+Clauses are lower case, joined by semicolons; the sentence's first letter is raised.
 """
 
 from __future__ import annotations
@@ -27,20 +28,20 @@ def N_(message: str) -> str:
     return message
 
 
-AHEAD = N_("Pilot stores are ahead by %(size)s in week %(week)s (%(evidence)s)")
-BEHIND = N_("Pilot stores are behind by %(size)s in week %(week)s (%(evidence)s)")
+AHEAD = N_("pilot stores are ahead by %(size)s in week %(week)s (%(evidence)s)")
+BEHIND = N_("pilot stores are behind by %(size)s in week %(week)s (%(evidence)s)")
 AHEAD_RUN = N_(
-    "Pilot stores are ahead in weeks %(first)s–%(last)s, by %(size_first)s in week %(first)s "
+    "pilot stores are ahead in weeks %(first)s–%(last)s, by %(size_first)s in week %(first)s "
     "and %(size_last)s in week %(last)s (%(evidence)s)"
 )
 BEHIND_RUN = N_(
-    "Pilot stores are behind in weeks %(first)s–%(last)s, by %(size_first)s in week "
+    "pilot stores are behind in weeks %(first)s–%(last)s, by %(size_first)s in week "
     "%(first)s and %(size_last)s in week %(last)s (%(evidence)s)"
 )
 NONE_FROM_NOW = N_("from week %(first)s on there is no detectable difference (%(latest)s)")
 NONE_RUN = N_("in weeks %(first)s–%(last)s there is no detectable difference")
 NONE_WEEK = N_("in week %(first)s there is no detectable difference")
-NONE_YET = N_("There is no detectable difference yet between pilot and other stores (%(latest)s)")
+NONE_YET = N_("there is no detectable difference yet between pilot and other stores (%(latest)s)")
 NO_DATA = N_("No week since go-live has stores on both sides yet, so there is no verdict.")
 EVIDENCE = N_("95 %% CI %(low)s to %(high)s, %(pilot)s vs %(control)s stores")
 EVIDENCE_OPEN = N_("%(pilot)s vs %(control)s stores: too few to rule out any difference at 95 %%")

@@ -7,6 +7,9 @@ Canary sites: the first ceil(share × n) of the wave's sites in a fixed pseudo-r
 sha256 of "wave number:site code"), so the choice is reproducible, does not favour old low-numbered
 stores, and a site joining or leaving does not reorder the others. Once chosen, canaries are kept:
 a later change keeps those still in the wave and only tops up (or trims) in that same order.
+
+A wave's status (`wave_status`) says how far it has gone, from its sites' own go-live days: a site
+is live once its go_live_on has come in its time zone.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption import audit
+from adoption.calendar import local_today
 from adoption.errors import Invalid, NotFound
 from adoption.masterdata.cleaning import key_of, normalise_text
 from adoption.masterdata.records import apply_values
@@ -27,6 +31,7 @@ from pilots.models import Wave
 
 WAVE_FIELDS = ("name", "planned_go_live_on", "canary_share", "notes")
 MAX_WAVE = 2**31 - 1  # the column is a 32-bit integer
+STATUSES = ("planned", "canary_live", "partly_live", "live")
 
 
 CANARY_SHARE_RULE = "Must be greater than 0 and at most 1."
@@ -73,32 +78,83 @@ def _members(session: Session, number: int) -> list[Site]:
     return list(session.scalars(select(Site).where(Site.wave == number).order_by(Site.code_key)))
 
 
-def _as_dict(number: int, wave: Wave | None, sites: list[Site]) -> dict:
+def is_live(site: Site, now: datetime) -> bool:
+    """The site's go_live_on has come: it is on or before the site's local today."""
+    return site.go_live_on is not None and site.go_live_on <= local_today(site.timezone, now)
+
+
+def wave_status(sites: list[Site], canaries: list[str] | None, now: datetime) -> dict:
+    """How far a wave has gone (docs/metrics.md "Wave status"), from its sites' go-live days.
+
+    `planned`: no site live (a wave without sites too); `live`: every site live;
+    `canary_live`: only canary sites live so far; `partly_live`: some but not all sites live,
+    one of them not a canary (or the wave has no canary plan). `first_go_live_on` is the
+    earliest go_live_on of a live site, `full_go_live_on` the latest once every site is live.
+    """
+    live = [s for s in sites if is_live(s, now)]
+    canary_keys = {key_of(c) for c in canaries or []}
+    if not live:
+        status = "planned"
+    elif len(live) == len(sites):
+        status = "live"
+    elif canaries and all(s.code_key in canary_keys for s in live):
+        status = "canary_live"
+    else:
+        status = "partly_live"
+    days = [s.go_live_on for s in live]
+    return {
+        "status": status,
+        "sites_live": len(live),
+        "first_go_live_on": min(days, default=None),
+        "full_go_live_on": max(days) if status == "live" else None,
+    }
+
+
+def _as_dict(number: int, wave: Wave | None, sites: list[Site], now: datetime) -> dict:
     codes = [s.code for s in sites]
     share = wave.canary_share if wave else None
+    canaries = pick_canaries(number, codes, share, wave.canary_sites if wave else None)
     return {
         "wave": number,
         "name": wave.name if wave else None,
         "planned_go_live_on": wave.planned_go_live_on if wave else None,
         "canary_share": share,
-        "canary_sites": pick_canaries(number, codes, share, wave.canary_sites if wave else None),
+        "canary_sites": canaries,
         "sites": codes,
         "notes": wave.notes if wave else None,
+        **wave_status(sites, canaries, now),
     }
 
 
-def get_wave(session: Session, number: int) -> dict:
-    """A planned wave, or a number some site carries; NotFound when it is neither."""
+def site_choices(session: Session, *, now: datetime) -> list[dict]:
+    """Every site by code, as a wave's form offers them: code, name, wave, go_live_on, live."""
+    return [
+        {
+            "code": s.code,
+            "name": s.name,
+            "wave": s.wave,
+            "go_live_on": s.go_live_on,
+            "live": is_live(s, now),
+        }
+        for s in session.scalars(select(Site).order_by(Site.code_key))
+    ]
+
+
+def get_wave(session: Session, number: int, *, now: datetime) -> dict:
+    """A planned wave, or a number some site carries, with its status at `now`; NotFound when
+    it is neither."""
     in_range = 0 <= number <= MAX_WAVE
     wave = session.get(Wave, number) if in_range else None
     sites = _members(session, number) if in_range else []
     if wave is None and not sites:
         raise NotFound(f"No wave {number}.", {"wave": number})
-    return _as_dict(number, wave, sites)
+    return _as_dict(number, wave, sites, now)
 
 
-def list_waves(session: Session, *, limit: int, after: int | None = None) -> list[dict]:
-    """Planned waves and wave numbers carried by sites, by number."""
+def list_waves(
+    session: Session, *, limit: int, now: datetime, after: int | None = None
+) -> list[dict]:
+    """Planned waves and wave numbers carried by sites, by number, with their status at `now`."""
     planned = {w.number: w for w in session.scalars(select(Wave))}
     carried = set(session.scalars(select(Site.wave).where(Site.wave.is_not(None)).distinct()))
     numbers = sorted(n for n in set(planned) | carried if after is None or n > after)[:limit]
@@ -107,7 +163,7 @@ def list_waves(session: Session, *, limit: int, after: int | None = None) -> lis
         stmt = select(Site).where(Site.wave.in_(numbers)).order_by(Site.code_key)
         for site in session.scalars(stmt):
             sites[site.wave].append(site)
-    return [_as_dict(n, planned.get(n), sites[n]) for n in numbers]
+    return [_as_dict(n, planned.get(n), sites[n], now) for n in numbers]
 
 
 def put_wave(
@@ -168,7 +224,7 @@ def put_wave(
                 "canary_sites": wave.canary_sites,
             },
         )
-    return _as_dict(number, wave, members), created
+    return _as_dict(number, wave, members, now), created
 
 
 def _refresh_canaries(session: Session, number: int, now: datetime) -> None:

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from adoption.locales import DEFAULT_LOCALE, LOCALES
 from adoption.masterdata.fileio import ERROR_KEY, normalise_header
 from adoption.masterdata.fileio import read_records as read_records  # re-exported: the import API
 from adoption.masterdata.fileio import write_rejected as write_rejected
@@ -211,7 +212,8 @@ FIELDS: dict[str, dict[str, Converter]] = {
                "hired_on": _DATE, "left_on": _DATE, "public_opt_out": _FLAG},
     "features": {"action": _LOWER, "module": _TEXT, "is_core": _FLAG, "expected_ms": _COUNT,
                  "points": _COUNT, "daily_cap": _COUNT, "alias_of": _LOWER, "title": _TEXT,
-                 "quick_reference_url": _TEXT},  # title and card: checked by put_feature
+                 "quick_reference_url": _TEXT,  # title and card: checked by put_feature
+                 **{f"title_{locale}": _TEXT for locale in LOCALES if locale != DEFAULT_LOCALE}},
 }  # fmt: skip
 REQUIRED = {"sites": ("site_id", "name"), "roster": ("user_id", "display_name", "site_id"),
             "features": ("action",)}  # fmt: skip
@@ -228,7 +230,8 @@ ALIASES = {
                "hired": "hired_on", "leave_date": "left_on", "termination_date": "left_on",
                "left": "left_on", "opt_out": "public_opt_out"},
     "features": {"action_key": "action", "key": "action", "core": "is_core", "cap": "daily_cap",
-                 "name": "title", "quick_reference": "quick_reference_url",
+                 "name": "title", f"title_{DEFAULT_LOCALE}": "title",
+                 "quick_reference": "quick_reference_url",
                  "quick_reference_card": "quick_reference_url"},
 }  # fmt: skip
 

@@ -17,6 +17,7 @@ from adoption.calendar import chain_today_of
 from adoption.errors import Invalid, NotFound
 from adoption.ingest.registry import module_of
 from adoption.limits import DAILY_CAP, EXPECTED_MS, POINTS, check_values
+from adoption.locales import DEFAULT_LOCALE, LOCALES
 from adoption.masterdata.cleaning import normalise_action, normalise_text
 from adoption.masterdata.records import apply_values, find, required_key
 from adoption.models import Feature, Site
@@ -24,8 +25,10 @@ from adoption.usage.insights import unmapped_actions
 
 FEATURE_FIELDS = ("module", "is_core", "expected_ms", "points", "daily_cap", "alias_of")
 # What people read about a feature: no score, point or rollup rests on them.
-TEXT_FIELDS = ("title", "quick_reference_url")
+TEXT_FIELDS = ("title", "quick_reference_url", "titles")
 TITLE_MAX = 200
+#: The locales a feature may have a title in besides `title`, the default (English) one.
+TITLE_LOCALES = tuple(locale for locale in LOCALES if locale != DEFAULT_LOCALE)
 URL_MAX = 500
 # Python's `str.strip()` set (as `api.schemas.fields.SPACE`), the C0 controls and DEL: none may
 # appear inside a URL. The same text is the OpenAPI pattern (ECMA-262 reads it alike).
@@ -149,6 +152,37 @@ def check_text_fields(values: dict) -> dict:
     return out
 
 
+def check_titles(value: object) -> dict[str, str | None]:
+    """The given titles by locale as stored (trimmed; blank or null: none), or Invalid naming
+    `titles` and each bad locale. Only `TITLE_LOCALES`: the default title is `title`. Null
+    clears every one."""
+    if value is None:
+        return dict.fromkeys(TITLE_LOCALES)
+    if not isinstance(value, dict):
+        raise Invalid({"titles": ['Must be an object of titles by locale, e.g. {"zh": "…"}.']})
+    errors: dict[str, list[str]] = {}
+    out: dict[str, str | None] = {}
+    for locale, title in value.items():
+        if locale not in TITLE_LOCALES:
+            known = ", ".join(TITLE_LOCALES)
+            why = "The default title is `title`." if locale == DEFAULT_LOCALE else "Unknown locale."
+            errors[str(locale)] = [f"{why} Locales: {known}."]
+            continue
+        try:
+            out[locale] = check_text_fields({"title": title}).get("title")
+        except Invalid as exc:
+            errors[locale] = exc.details["title"]
+    if errors:
+        raise Invalid({"titles": errors})
+    return out
+
+
+def merged_titles(stored: dict | None, given: dict[str, str | None]) -> dict | None:
+    """The stored titles with the given locales set (None removes one); None when empty."""
+    titles = {**(stored or {}), **given}
+    return {k: titles[k] for k in sorted(titles) if titles[k] is not None} or None
+
+
 def _url(text: str) -> bool:
     return re.fullmatch(_HTTP_URL, text) is not None
 
@@ -161,12 +195,14 @@ def put_feature(
 
     `updated_at` marks a change to what points rest on (`rewards.points.pairs_since` re-derives
     every day of a feature changed since its last run) and `scores_changed_at` one to what scores
-    rest on; an edit of only the title or the quick-reference card (`TEXT_FIELDS`,
+    rest on; `titles` (by locale, `check_titles`) sets the locales it names and keeps the others.
+    An edit of only the titles or the quick-reference card (`TEXT_FIELDS`,
     `check_text_fields`) moves neither, so it re-derives nothing and leaves snapshots fresh.
     """
     action = normalise_action(required_key(action, "action"))
     check_values(values, {"expected_ms": EXPECTED_MS, "points": POINTS, "daily_cap": DAILY_CAP})
     values = {**values, **check_text_fields(values)}
+    given_titles = check_titles(values["titles"]) if "titles" in values else None
     if values.get("alias_of") is not None:
         values["alias_of"] = normalise_action(values["alias_of"])
         if values["alias_of"] == action:
@@ -185,6 +221,8 @@ def put_feature(
     old_alias = None if created else feature.alias_of
     scored = (feature.is_core, feature.expected_ms, feature.alias_of)
     before = audit.snapshot(None if created else feature, AUDITED)
+    if given_titles is not None:  # each locale named is set or cleared; the others stay
+        values["titles"] = merged_titles(feature.titles, given_titles)
     if apply_values(feature, {**values, "mapped": True}, (*FEATURE_FIELDS, "mapped")) or created:
         feature.updated_at = now
     apply_values(feature, values, TEXT_FIELDS)  # read by people only: `updated_at` stays

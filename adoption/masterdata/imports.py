@@ -17,6 +17,7 @@ from adoption.errors import Invalid, NotFound
 from adoption.ingest.json_input import UnreadableJson, parse_int, read_json
 from adoption.masterdata import feature_records, records
 from adoption.masterdata.cleaning import Rejected, clean_records, read_records, write_rejected
+from adoption.masterdata.feature_records import TITLE_LOCALES
 
 KINDS = ("sites", "roster", "features")
 
@@ -84,7 +85,7 @@ def import_master(
         try:
             outcome = _upsert(session, kind, row.values, now, actor, default_tz)
         except Invalid as exc:
-            reason = "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.details.items())
+            reason = "; ".join(f"{f}: {' '.join(m)}" for f, m in _flat(exc.details).items())
             rejected += [Rejected(line, raw_by_line[line], reason) for line in row.lines]
             continue
         summary.kept += 1
@@ -112,11 +113,25 @@ def _upsert(session, kind, values, now, actor, default_tz) -> str:
         obj, created = records.put_employee(session, user_id, values, now=now, actor=actor)
     else:
         action = values.pop("action")
+        titles = {k: values.pop(f"title_{k}") for k in TITLE_LOCALES if f"title_{k}" in values}
+        if titles:  # the title_zh column: a title by locale, the others kept
+            values["titles"] = titles
         text = feature_records.TEXT_FIELDS  # changed without moving updated_at
         before = _snapshot(session, feature_records.get_feature, action, text)
         obj, created = feature_records.put_feature(session, action, values, now=now, actor=actor)
         return _outcome(created, before, _state(obj, text))
     return _outcome(created, before, _state(obj))
+
+
+def _flat(details: dict, prefix: str = "") -> dict[str, list]:
+    """Field → messages, a nested field named with dots (`titles.zh`)."""
+    flat: dict[str, list] = {}
+    for name, messages in details.items():
+        if isinstance(messages, dict):
+            flat |= _flat(messages, f"{prefix}{name}.")
+        else:
+            flat[f"{prefix}{name}"] = messages
+    return flat
 
 
 def _outcome(created: bool, before: tuple | None, after: tuple) -> str:

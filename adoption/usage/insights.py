@@ -12,7 +12,7 @@ from statistics import median
 from typing import TypedDict
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from adoption.calendar import last_complete_day, last_complete_week, site_timezones, week_window
@@ -37,6 +37,7 @@ class Hotspot(TypedDict):
     attempts: int
     errors: int
     error_rate: float
+    error_sites: int  # sites where it failed at least once in the window
     measured: str
 
 
@@ -115,12 +116,13 @@ def insights(
 
 def _usage_by_feature(session, site_ids, first, last) -> pd.DataFrame:
     du = DailyUsage
+    error_sites = func.count(func.distinct(case((du.errors > 0, du.site_id))))
     rows = session.execute(
-        select(du.feature_id, func.sum(du.successes), func.sum(du.errors))
+        select(du.feature_id, func.sum(du.successes), func.sum(du.errors), error_sites)
         .where(du.site_id.in_(site_ids), du.local_day >= first, du.local_day <= last)
         .group_by(du.feature_id)
     ).all()
-    return pd.DataFrame(rows, columns=["feature_id", "successes", "errors"])
+    return pd.DataFrame(rows, columns=["feature_id", "successes", "errors", "error_sites"])
 
 
 def _features(session) -> dict[int, Feature]:
@@ -128,7 +130,9 @@ def _features(session) -> dict[int, Feature]:
 
 
 def error_hotspots(session, site_ids, first, last) -> list[Hotspot]:
-    """Features ranked by errors, then error rate, among those with enough attempts."""
+    """Features ranked by error rate, then attempts (then action), among those with at least
+    `HOTSPOT_MIN_ATTEMPTS` attempts and an error: a feature failing 14% of 50 tries outranks
+    one failing 1.2% of 5,000, and of two equal rates the more used one comes first."""
     usage = _usage_by_feature(session, site_ids, first, last)
     features = _features(session)
     items = []
@@ -144,11 +148,12 @@ def error_hotspots(session, site_ids, first, last) -> list[Hotspot]:
                 "attempts": attempts,
                 "errors": int(row.errors),
                 "error_rate": row.errors / attempts,
+                "error_sites": int(row.error_sites),
                 "measured": f"errors ÷ (successes + errors) at the sites in scope, "
                 f"{first}..{last}, features with ≥ {HOTSPOT_MIN_ATTEMPTS} attempts",
             }
         )
-    items.sort(key=lambda i: (-i["errors"], -i["error_rate"], i["action"]))
+    items.sort(key=lambda i: (-i["error_rate"], -i["attempts"], i["action"]))
     return items[:HOTSPOTS]
 
 
@@ -163,7 +168,7 @@ def hotspot_window(timezones: list[str], now: datetime) -> tuple[date, date]:
 @dataclass(frozen=True)
 class ChainHotspots:
     """The chain's error hot spots: every site, `first`..`last` (see `hotspot_window`), features
-    with at least `min_attempts` attempts, most errors first (`error_hotspots` items)."""
+    with at least `min_attempts` attempts, highest error rate first (`error_hotspots` items)."""
 
     first: date
     last: date

@@ -7,12 +7,14 @@ import sys
 import click
 
 from adoption.masterdata import imports
+from adoption.scoring.rules import load_rules
 from adoption.simulation import chain
 from adoption.simulation.people import MAX_PEOPLE_PER_SITE, MAX_SITES
 from api import jobs
 from api.cli.context import Context, pass_ctx
 from api.cli.imports import ingest_chunks, print_summary
 from api.clock import utcnow
+from pilots import story
 
 
 @click.command()
@@ -41,6 +43,7 @@ def demo(ctx: Context, seed: int, site_count: int, people_per_site, weeks: int) 
     _import_master_files(ctx, files, now)
     _ingest_events(ctx, sim, now)
     _run_demo_jobs(ctx)
+    _seed_story(ctx, now)
     _print_logins(ctx, sim, now)
     click.echo("web and API at http://127.0.0.1:5000 (uptake serve)")
 
@@ -79,6 +82,17 @@ def _print_logins(ctx: Context, sim, now) -> None:
         click.echo(f"ingest token (source {source!r}, shown once): {token}")
     else:
         click.echo(f"ingest token (source {source!r}) exists; it was shown when created")
+
+
+def _seed_story(ctx: Context, now) -> None:
+    """The rollout lead's PDCA loop so far: readiness rules, targets, cards, a previous report
+    (`pilots.story`)."""
+    with ctx.unit_of_work() as session:
+        told = story.seed_story(
+            session, now=now, rules=load_rules(session), min_group=ctx.settings.min_group
+        )
+    for line in told.lines:
+        click.echo(line)
 
 
 DEMO_JOBS = ("snapshots", "points", "badges")

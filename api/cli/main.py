@@ -13,6 +13,7 @@ import click
 from adoption.errors import DomainError
 from api.cli.access_log import access_log_group
 from api.cli.accounts import accounts
+from api.cli.cards import cards
 from api.cli.champions import champions
 from api.cli.db import db
 from api.cli.demo import demo
@@ -31,6 +32,7 @@ from api.cli.quarantine import quarantine
 from api.cli.report import report
 from api.cli.scheduler import scheduler
 from api.cli.serve import serve
+from api.cli.targets import targets
 from api.cli.tokens import tokens
 from api.cli.waves import waves
 from api.errors import status_and_code
@@ -62,6 +64,7 @@ def main() -> None:
 
 main.add_command(access_log_group)
 main.add_command(accounts)
+main.add_command(cards)
 main.add_command(champions)
 main.add_command(db)
 main.add_command(demo)
@@ -81,5 +84,6 @@ main.add_command(scheduler)
 main.add_command(scoring)
 main.add_command(serve)
 main.add_command(sites)
+main.add_command(targets)
 main.add_command(tokens)
 main.add_command(waves)

@@ -51,7 +51,9 @@ def _evidence_rows(data: dict) -> list[dict]:
 
 
 def _readiness_table(data: dict) -> str:
-    lines = [f"wave {data['wave']}: {data['decision'].upper()} — {data['reason']}"]
+    # No rule yet is not a NO GO on evidence (`status` no_rule).
+    verdict = "NO RULE YET" if data["status"] == "no_rule" else data["decision"].upper()
+    lines = [f"wave {data['wave']}: {verdict} — {data['reason']}"]
     for result in data["rules"]:
         rule = result["rule"]
         mark = "PASS" if result["passed"] else "FAIL"

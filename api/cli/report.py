@@ -7,6 +7,8 @@
   opted-out people by name.
 - `series SITE`, `insights`: GET /adoption/sites/{site_id}/series and GET /adoption/insights,
   through the API's handlers (`api.cli.operator`).
+- `optimisation --from --to --format --output [--locale]`: the optimisation report as a file
+  (GET /reports/optimisation), rendered in the composed app's context in the chosen language.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import click
 
+from adoption.locales import DEFAULT_LOCALE, LOCALES
+from adoption.masterdata.cards import cards_for
 from adoption.masterdata.records import get_employee, get_site
 from adoption.privacy import OPERATOR
 from adoption.scoring.rules import load_rules
@@ -33,10 +38,13 @@ from api.cli.context import (
     rows_text,
     table,
 )
-from api.cli.operator import echo, page_options, segment
+from api.cli.operator import app, echo, page_options, segment
 from api.clock import utcnow
+from api.i18n import translated
+from api.reports import optimisation as optimisation_document
 from api.schemas.adoption import CoachingSchema, ProgressSchema
 from api.schemas.boards import TeamBoardSchema
+from pilots.optimisation import optimisation_report
 from rewards.leaderboards import METRICS
 from rewards.progress import my_progress
 from rewards.team import PERIOD_KEYS, team_board
@@ -284,3 +292,45 @@ def insights_table(data: dict) -> str:
         parts.append(f"\n{name.replace('_', ' ')}\n")
         parts.append(rows_text(items, "table") if items else "  none\n")
     return "".join(parts)
+
+
+@report.command("optimisation")
+@click.option("--from", "first", required=True, callback=date_option, help="First local day.")
+@click.option(
+    "--to", "last", required=True, callback=date_option, help="Last local day (ended everywhere)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(optimisation_document.FORMATS),
+    default="html",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The file to write.",
+)
+@click.option("--locale", type=click.Choice(LOCALES), default=DEFAULT_LOCALE, show_default=True)
+@pass_ctx
+def report_optimisation(ctx, first, last, fmt, output, locale) -> None:
+    """The optimisation report for a period, as the API serves it (GET /reports/optimisation):
+    stored for the next period's comparison, written to --output in the --locale language."""
+    with ctx.unit_of_work() as session:
+        data = optimisation_report(
+            session,
+            from_on=first,
+            to_on=last,
+            now=utcnow(),
+            rules=load_rules(session),
+            actor=ctx.actor,
+            min_group=ctx.settings.min_group,
+        )
+        cards = (
+            cards_for(session, data["card_feature_ids"], locale) if fmt in ("html", "pdf") else []
+        )
+    with app(ctx).app_context():
+        body = translated(locale, optimisation_document.render, data, fmt, cards=cards)
+    output.write_bytes(body)
+    click.echo(f"{output}: {len(body):,} bytes, {data['period']['from']} to {data['period']['to']}")

@@ -40,7 +40,7 @@ def waves() -> None:
 def waves_show(ctx, number, fmt) -> None:
     """One wave: sites, planned go-live, canary share and canary sites."""
     with ctx.unit_of_work() as session:
-        data = WaveSchema().dump(wave_plans.get_wave(session, number))
+        data = WaveSchema().dump(wave_plans.get_wave(session, number, now=utcnow()))
     click.echo(render(data, fmt, people=_wave_table), nl=False)
 
 
@@ -50,7 +50,9 @@ def waves_show(ctx, number, fmt) -> None:
 def waves_list(ctx, fmt) -> None:
     """Every planned wave and every wave number a site carries."""
     with ctx.unit_of_work() as session:
-        data = WaveSchema(many=True).dump(wave_plans.list_waves(session, limit=10_000))
+        data = WaveSchema(many=True).dump(
+            wave_plans.list_waves(session, limit=10_000, now=utcnow())
+        )
     click.echo(render(data, fmt, people=lambda d: "\n\n".join(map(_wave_table, d))), nl=False)
 
 

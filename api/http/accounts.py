@@ -1,16 +1,18 @@
 """Web accounts: admins disable, enable and reset them; a signed-in person changes their own
-password. Each change ends the account's sessions (`adoption.identity.accounts`)."""
+password (each change ends the account's sessions, `adoption.identity.accounts`) and reads or
+sets their own language (`api.i18n`)."""
 
 from __future__ import annotations
 
 from flask import g
 
 from adoption.identity import accounts
-from api import auth, clock, database, errors
+from api import auth, clock, database, errors, i18n
 from api.auth import requires, requires_account
 from api.http.blueprint import Blueprint
 from api.schemas.accounts import (
     AccountSchema,
+    LocaleSchema,
     PasswordChangeSchema,
     PasswordResetResultSchema,
     PasswordResetSchema,
@@ -77,6 +79,27 @@ def change_password(body):
         )
     auth.renew_session(change.session_version)
     return account
+
+
+@bp.get("/account/locale")
+@requires_account()
+@bp.response(200, LocaleSchema)
+def get_locale():
+    """The signed-in account's language; null: pages follow the browser's Accept-Language."""
+    return {"locale": auth.session_account().locale}
+
+
+@bp.put("/account/locale")
+@requires_account()
+@bp.arguments(LocaleSchema)
+@bp.response(200, LocaleSchema)
+def set_locale(body):
+    """Sets the signed-in account's language (null: the browser's again); audited."""
+    account = auth.session_account()
+    i18n.set_account_locale(
+        database.session(), account, body["locale"], actor=g.principal.name, now=clock.utcnow()
+    )
+    return {"locale": account.locale}
 
 
 def too_many_attempts(seconds: int):

@@ -97,6 +97,7 @@ PATH = {
     "n": _number("n", "A wave's number; pilots are wave 0.", limits.WAVE),
     "display_id": _number("display_id", "A display link's id.", limits.ROW_ID),
     "subscription_id": _number("subscription_id", "A subscription's id.", limits.ROW_ID),
+    "target_id": _number("target_id", "A target's id.", limits.ROW_ID),
 }
 
 

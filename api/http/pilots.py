@@ -4,6 +4,7 @@ readiness gate with its rules (rollout leads and admins)."""
 from __future__ import annotations
 
 from flask import Response, current_app, g
+from flask_babel import gettext
 
 from adoption.privacy import group_row
 from adoption.scoring.rules import load_rules
@@ -35,7 +36,10 @@ bp = Blueprint("pilots", __name__, description="Pilot vs non-pilot comparison an
 def pilots_comparison(args):
     """Curves by week since go-live and the effect at `week` (method in DESIGN.md)."""
     session = database.session()
-    result = report.comparison(session, now=utcnow(), rules=load_rules(session), **args)
+    now, rules = utcnow(), load_rules(session)
+    result = report.comparison(session, now=now, rules=rules, **args)
+    words = {k: args[k] for k in ("metric", "weighting", "seed")}
+    result["verdict"] = report.verdict(session, now=now, rules=rules, gettext=gettext, **words)
     # A site's value is an aggregate over its population: withheld below the minimum group
     # (docs/privacy.md); the effect, over whole groups of sites, is not.
     min_group = current_app.extensions["uptake"].settings.min_group

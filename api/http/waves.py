@@ -1,4 +1,5 @@
-"""Rollout waves: plan a wave (its sites, planned go-live and canary share) and list them."""
+"""Rollout waves: plan a wave (its sites, planned go-live and canary share) and list them, each
+with its status and go-live dates now."""
 
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ bp = Blueprint("waves", __name__, description="Rollout waves.")
 def list_waves(args):
     limit = args["limit"]
     items = waves.list_waves(
-        database.session(), limit=limit, after=id_cursor(args["cursor"], limits.WAVE)
+        database.session(),
+        limit=limit,
+        now=utcnow(),
+        after=id_cursor(args["cursor"], limits.WAVE),
     )
     return items, 200, next_link(items, limit, lambda w: w["wave"])
 
@@ -35,7 +39,7 @@ def list_waves(args):
 @requires("rollout_lead")
 @bp.response(200, WaveSchema)
 def get_wave(n):
-    return waves.get_wave(database.session(), check_id("n", n, limits.WAVE))
+    return waves.get_wave(database.session(), check_id("n", n, limits.WAVE), now=utcnow())
 
 
 @bp.put("/waves/<int:n>", parameters=path("n"))

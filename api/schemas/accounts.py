@@ -6,6 +6,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from adoption.identity.accounts import MIN_PASSWORD
 from adoption.identity.credentials import MAX_PASSWORD
+from adoption.locales import LOCALES
 
 PASSWORD = validate.Length(min=1, max=MAX_PASSWORD)  # the current one, as it was set
 NEW_RULE = f"{MIN_PASSWORD} to {MAX_PASSWORD:,} characters, and not the username (in any case)."
@@ -29,6 +30,20 @@ class AccountSchema(Schema):
 
     def _user_id(self, account) -> str | None:
         return account.employee.external_id if account.employee else None
+
+
+class LocaleSchema(Schema):
+    """The signed-in account's language (api/i18n.py); null: the browser's Accept-Language."""
+
+    class Meta:
+        unknown = RAISE
+
+    locale = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(LOCALES),
+        metadata={"description": f"One of {', '.join(LOCALES)}, or null for the browser's."},
+    )
 
 
 class PasswordResetSchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from adoption.limits import Whole
-from api.schemas.fields import whole
+from api.schemas.fields import Day, whole
 from pilots.did.estimator import CONTROLS
 from pilots.did.panel import METRICS
 
@@ -30,7 +30,7 @@ class DidArgs(Schema):
         load_default=0,
         metadata={"description": "Seed of numpy default_rng for the multiplier bootstrap."},
     )
-    start = fields.Date(
+    start = Day(
         data_key="from",
         load_default=None,
         metadata={

@@ -95,6 +95,23 @@ class FeatureSchema(Schema):
     quick_reference_url = fields.String(
         allow_none=True, metadata={"description": "The feature's quick-reference card."}
     )
+    titles = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        metadata={"description": 'The title in other languages, e.g. {"zh": "办理退货"}.'},
+    )
+
+
+# A feature's titles by locale (`feature_records.TITLE_LOCALES`), each as `title` is; another
+# key is 422 naming it.
+TitlesSchema = Schema.from_dict(
+    {
+        locale: text(feature_records.TITLE_MAX, min_length=0, **NULLABLE)
+        for locale in feature_records.TITLE_LOCALES
+    },
+    name="TitlesSchema",
+)
 
 
 class FeatureBodySchema(Schema):
@@ -131,6 +148,14 @@ class FeatureBodySchema(Schema):
             "pattern": feature_records.URL_PATTERN,
             "description": "The feature's quick-reference card: an http:// or https:// URL; "
             "trimmed, blank clears it. Changes no score and no points.",
+        },
+    )
+    titles = fields.Nested(
+        TitlesSchema,
+        **NULLABLE,
+        metadata={
+            "description": "The title by locale besides the default `title`: each locale named "
+            "is set (blank or null clears it), the others stay; null clears them all."
         },
     )
 

@@ -161,6 +161,9 @@ class HotspotSchema(Schema):
     attempts = fields.Integer()
     errors = fields.Integer()
     error_rate = fields.Float()
+    error_sites = fields.Integer(
+        metadata={"description": "Sites where the feature failed at least once in the window."}
+    )
     measured = fields.String(metadata={"description": "What the figures are, in words."})
 
 
@@ -176,5 +179,6 @@ class ChainHotspotsSchema(Schema):
         metadata={"description": "Features with fewer attempts in the window are left out."}
     )
     items = fields.List(
-        fields.Nested(HotspotSchema), metadata={"description": "Most errors first, at most 10."}
+        fields.Nested(HotspotSchema),
+        metadata={"description": "Highest error rate first, then most attempts; at most 10."},
     )

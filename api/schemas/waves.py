@@ -8,7 +8,7 @@ from adoption import limits
 from adoption.errors import Invalid
 from api.schemas.fields import Day, Flag, Number, text, whole
 from pilots.readiness_rules import COMPARISONS, MAX_WEEKS, METRICS, SCOPES
-from pilots.waves import MAX_WAVE, check_canary_share
+from pilots.waves import MAX_WAVE, STATUSES, check_canary_share
 
 
 def _share(value: float) -> None:
@@ -33,6 +33,23 @@ class WaveSchema(Schema):
     )
     sites = fields.List(fields.String(), metadata={"description": "Codes of the wave's sites."})
     notes = fields.String(allow_none=True)
+    status = fields.String(
+        validate=validate.OneOf(STATUSES),
+        metadata={
+            "description": "planned (no site live), canary_live (only canary sites live), "
+            "partly_live (some sites live, not only canaries), live (every site live)."
+        },
+    )
+    sites_live = fields.Integer(
+        metadata={"description": "Sites whose go_live_on has come in their time zone."}
+    )
+    first_go_live_on = fields.Date(
+        allow_none=True, metadata={"description": "The earliest go_live_on of a live site."}
+    )
+    full_go_live_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "The last site's go_live_on, once every site is live."},
+    )
 
 
 class WavePutSchema(Schema):
@@ -101,6 +118,13 @@ class RuleResultSchema(Schema):
 class ReadinessSchema(Schema):
     wave = fields.Integer()
     decision = fields.String(metadata={"description": "go or no_go."})
+    status = fields.String(
+        validate=validate.OneOf(("go", "no_go", "no_rule")),
+        metadata={
+            "description": "go, no_go, or no_rule when no rule is enabled (decision is then "
+            "no_go): no rule yet is not a NO GO on evidence."
+        },
+    )
     reason = fields.String()
     config_version = fields.Integer(
         metadata={"description": "Scoring config behind proficient_share."}

@@ -8,7 +8,9 @@ helpers below), `errors` (HTML 4xx/5xx),
 `pages` (/, /sites/<site_id>/leaderboard, /me: `rewards.team`, `adoption.usage.coaching`,
 `rewards.progress`), `admin` (/admin/quarantine, /admin/features), `champions`
 (/champions, /champions/<YYYY-MM>: review, close, reopen, CSV/XLSX), `rollout` (/pilots),
-`svg` (a chart SVG checked and inlined), `display` (the store TV's kiosk page /display/<token>,
+`rollout_rules` (/pilots/readiness: the gate's rules), `rollout_waves` (/pilots/waves/<n>),
+`svg` (a chart SVG checked and inlined), `cards` (/cards, /cards/<action>: quick-reference
+cards to print), `display` (the store TV's kiosk page /display/<token>,
 its own `display_bp` without login, and the board page's display-link forms).
 
 Adding a page (e.g. HR's /champions, the rollout lead's /pilots) takes one module here, imported at
@@ -76,5 +78,16 @@ bp = Blueprint(
     static_url_path="/static/web",
 )
 
-from api.web import admin, champions, errors, login, pages, password, rollout  # noqa: E402, F401  (routes attach to bp)
+from api.web import (  # noqa: E402, F401  (routes attach to bp)
+    admin,
+    cards,
+    champions,
+    errors,
+    login,
+    pages,
+    password,
+    rollout,
+    rollout_rules,
+    rollout_waves,
+)
 from api.web.display import display_bp  # noqa: E402, F401  (/display/<token>, no login)

@@ -6,6 +6,7 @@ import json
 from functools import partial
 
 from flask import flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from adoption.errors import Conflict, Invalid, Unreadable
@@ -14,6 +15,7 @@ from adoption.ingest import quarantine
 from adoption.ingest.json_input import read_json
 from adoption.masterdata import feature_records
 from api import database
+from api.i18n import N_
 from api.schemas.masterdata import FeaturePutSchema
 from api.web import bp
 from api.web.render import confirm_page, confirmed, now, page, render_page
@@ -21,6 +23,7 @@ from api.web.render import confirm_page, confirmed, now, page, render_page
 PAGE_SIZE = 50
 SHOWN_PAYLOAD_CHARS = 20_000
 FEATURE_FORM_FIELDS = ("points", "daily_cap", "expected_ms", "alias_of")
+REPLAYED = N_("Item %(id)s replayed: %(accepted)s accepted, %(duplicates)s already stored.")
 
 
 @bp.get("/admin/quarantine")
@@ -44,7 +47,7 @@ def _quarantine_page(item_id: int | None = None, error: str = "", draft: str = "
             item.update(error=error, draft=draft)
     return render_page(
         "quarantine.html",
-        title="Quarantine",
+        title=_("Quarantine"),
         items=shown,
         after=after,
         next_after=items[-1].id if len(items) == PAGE_SIZE else None,
@@ -98,16 +101,10 @@ def quarantine_replay(item_id):
         try:
             corrected = read_json(text)
         except Unreadable as exc:
-            message = f"The correction is not valid JSON. {exc.message}"
+            message = _("The correction is not valid JSON. %(reason)s", reason=exc.message)
             return _quarantine_page(item_id, message, text, 422)
     if not confirmed():
-        what = "the corrected event" if corrected is not None else "the stored event"
-        return confirm_page(
-            f"Replay quarantine item {item.id}?",
-            f"{what.capitalize()} is ingested under source {item.source!r}.",
-            action="Replay",
-            danger=False,
-        )
+        return _confirm_replay(item, corrected is not None)
     try:
         with database.attempt():
             outcome = quarantine.replay(
@@ -119,16 +116,28 @@ def quarantine_replay(item_id):
                 sender_of=partial(credentials.sender_format, session),
             )
     except Invalid as exc:
-        return _quarantine_page(item_id, f"Not replayed. {_reasons(exc)}", text, 422)
+        return _quarantine_page(
+            item_id, _("Not replayed. %(reasons)s", reasons=_reasons(exc)), text, 422
+        )
     except Conflict as exc:
-        flash(f"Item {item_id} was not replayed: {exc.message}", "error")
+        flash(
+            _("Item %(id)s was not replayed: %(reason)s", id=item_id, reason=exc.message), "error"
+        )
         return redirect(url_for("web.quarantine_list"))
-    flash(
-        f"Item {item_id} replayed: {outcome.accepted} accepted, "
-        f"{outcome.duplicates} already stored.",
-        "ok",
-    )
+    flash(_(REPLAYED, id=item_id, accepted=outcome.accepted, duplicates=outcome.duplicates), "ok")
     return redirect(url_for("web.quarantine_list"))
+
+
+def _confirm_replay(item, corrected: bool):
+    source = repr(item.source)
+    detail = (
+        _("The corrected event is ingested under source %(source)s.", source=source)
+        if corrected
+        else _("The stored event is ingested under source %(source)s.", source=source)
+    )
+    return confirm_page(
+        _("Replay quarantine item %(id)s?", id=item.id), detail, action=_("Replay"), danger=False
+    )
 
 
 @bp.post("/admin/quarantine/<int:item_id>/discard")
@@ -138,17 +147,19 @@ def quarantine_discard(item_id):
     item = quarantine.get_item(session, item_id)
     if not confirmed():
         return confirm_page(
-            f"Discard quarantine item {item.id}?",
-            "It is kept, marked discarded, and never ingested.",
-            action="Discard",
+            _("Discard quarantine item %(id)s?", id=item.id),
+            _("It is kept, marked discarded, and never ingested."),
+            action=_("Discard"),
         )
     try:
         with database.attempt():
             quarantine.discard(session, item_id, now=now(), actor=g.principal.name)
     except Conflict as exc:
-        flash(f"Item {item_id} was not discarded: {exc.message}", "error")
+        flash(
+            _("Item %(id)s was not discarded: %(reason)s", id=item_id, reason=exc.message), "error"
+        )
         return redirect(url_for("web.quarantine_list"))
-    flash(f"Item {item_id} discarded.", "ok")
+    flash(_("Item %(id)s discarded.", id=item_id), "ok")
     return redirect(url_for("web.quarantine_list"))
 
 
@@ -170,7 +181,7 @@ def _features_page(errors: dict | None = None, values: dict | None = None, statu
     queue = feature_records.mapping_queue(database.session(), now())
     return render_page(
         "features.html",
-        title="Unmapped actions",
+        title=_("Unmapped actions"),
         waiting=queue.waiting,
         mapped=queue.mapped,
         window_days=queue.window_days,
@@ -191,14 +202,14 @@ def map_feature():
     form["is_core"] = request.form.get("is_core") == "on"
     try:
         values = FeaturePutSchema().load(_feature_values(form))
-        feature, _ = feature_records.map_feature(
+        feature, _created = feature_records.map_feature(
             session, action, values, now=now(), actor=g.principal.name
         )
     except ValidationError as exc:
         return _features_page({action: exc.messages}, {action: form}, 422)
     except Invalid as exc:
         return _features_page({action: exc.details}, {action: form}, 422)
-    flash(f"{feature.action} is mapped.", "ok")
+    flash(_("%(action)s is mapped.", action=feature.action), "ok")
     return redirect(url_for("web.features"))
 
 

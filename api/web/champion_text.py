@@ -16,6 +16,9 @@ page shows them to HR as follows:
   runner-up is named beside its code. A reason in no known form is shown as stored.
 - The rules version `champions-1/scoring-1/ineligible=manager` reads "Champion rules 1, scoring
   rules 1; not eligible: manager".
+
+Every sentence is a catalog message (`gettext`/`ngettext`), so the page reads in the request's
+language; instants are written by `api.i18n.when`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from api import i18n
+from api.i18n import N_
+from api.web.render import level_label
 
 SEP = " · "
 NamesOf = Callable[[str], str]  # a code → "code · name"
@@ -37,8 +47,12 @@ def labelled(code: str | None, name: str | None) -> str:
     return f"{code}{SEP}{name}" if name else code
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+def points(count: int) -> str:
+    return ngettext("%(num)d point", "%(num)d points", count)
+
+
+def days(count: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", count)
 
 
 @dataclass(frozen=True)
@@ -55,24 +69,32 @@ def readiness(data, sites: Mapping[str, tuple[str, str]]) -> Readiness:
     """`data` is the month's review (status, closed_*, version, can_close, running_sites);
     `sites` maps each site code to (name, time zone)."""
     if data.status == "closed":
-        when = data.closed_at.strftime("%Y-%m-%d %H:%M UTC") if data.closed_at else "—"
-        text = f"Closed by {data.closed_by} on {when} (version {data.version})"
+        text = _(
+            "Closed by %(name)s on %(when)s (version %(version)s)",
+            name=data.closed_by,
+            when=i18n.when(data.closed_at),
+            version=data.version,
+        )
         return Readiness("closed", text, [])
     if data.can_close:
-        return Readiness("ready", "Ready to close", [])
+        return Readiness("ready", _("Ready to close"), [])
     running = data.running_sites
     waiting = [labelled(code, sites[code][0]) if code in sites else code for code in running]
     zones = sorted({sites[code][1] if code in sites else "UTC" for code in running})
     ends = _day_ends(data.month, zones)
     if not sites:  # no site yet: UTC decides (periods.running_sites)
-        return Readiness(
-            "waiting", f"Not ready: {data.month} has not ended yet (it ends at {ends})", []
+        text = _(
+            "Not ready: %(month)s has not ended yet (it ends at %(ends)s)",
+            month=data.month,
+            ends=ends,
         )
-    count = len(running)
-    verb, its = ("is", "its") if count == 1 else ("are", "their")
-    text = (
-        f"Not ready: {count} of {plural(len(sites), 'store')} {verb} still in the month "
-        f"({its} last day ends at {ends})"
+        return Readiness("waiting", text, [])
+    text = ngettext(
+        "Not ready: %(num)d of %(stores)s is still in the month (its last day ends at %(ends)s)",
+        "Not ready: %(num)d of %(stores)s are still in the month (their last day ends at %(ends)s)",
+        len(running),
+        stores=ngettext("%(num)d store", "%(num)d stores", len(sites)),
+        ends=ends,
     )
     return Readiness("waiting", text, waiting)
 
@@ -88,9 +110,12 @@ def _day_ends(month: str, zones: Iterable[str]) -> str:
         end = datetime.combine(following, time(), ZoneInfo(zone)).astimezone(UTC)
         ends.setdefault(end, []).append(zone)
     texts = [
-        f"{end:%Y-%m-%d %H:%M} UTC (midnight in {', '.join(ends[end])})" for end in sorted(ends)
+        _("%(when)s (midnight in %(zones)s)", when=i18n.when(end), zones=", ".join(ends[end]))
+        for end in sorted(ends)
     ]
-    return texts[0] if len(texts) == 1 else f"{', '.join(texts[:-1])} and {texts[-1]}"
+    if len(texts) == 1:
+        return texts[0]
+    return _("%(first)s and %(last)s", first=", ".join(texts[:-1]), last=texts[-1])
 
 
 RULES_VERSION = re.compile(r"champions-(?P<c>[^/]+)/scoring-(?P<s>[^/]+)/ineligible=(?P<r>.*)")
@@ -100,10 +125,15 @@ def plain_rules(version: str | None) -> str:
     """The rules version of `rewards.champions.months.rules_version`, in words."""
     match = RULES_VERSION.fullmatch(version or "")
     if match is None:
-        return f"Rules {version}" if version else ""
+        return _("Rules %(version)s", version=version) if version else ""
     roles = ", ".join(r for r in match["r"].split(",") if r)
-    who = f"not eligible: {roles}" if roles else "every role is eligible"
-    return f"Champion rules {match['c']}, scoring rules {match['s']}; {who}"
+    who = _("not eligible: %(roles)s", roles=roles) if roles else _("every role is eligible")
+    return _(
+        "Champion rules %(champions)s, scoring rules %(scoring)s; %(who)s",
+        champions=match["c"],
+        scoring=match["s"],
+        who=who,
+    )
 
 
 RUNNER_UP = re.compile(r"(?:ahead of|with) (\S+?)(?: by |; )")
@@ -114,15 +144,15 @@ WINNER = re.compile(
 AHEAD = re.compile(r"ahead of (?P<who>\S+) by (?P<gap>\d+) points?")
 TIED = re.compile(r"tied on (?P<tied>[^;]+) with (?P<who>\S+); (?P<why>.+)")
 TIE_BREAKS = (
-    (re.compile(r"higher score (?P<a>\S+) vs (?P<b>\S+)"), "won on the higher score"),
-    (re.compile(r"more active days (?P<a>\d+) vs (?P<b>\d+)"), "won on more active days"),
+    (re.compile(r"higher score (?P<a>\S+) vs (?P<b>\S+)"), N_("won on the higher score")),
+    (re.compile(r"more active days (?P<a>\d+) vs (?P<b>\d+)"), N_("won on more active days")),
     (
         re.compile(r"earlier last points at \S+ (?P<a>\S+) vs (?P<b>\S+)"),
-        "won by earning their last points at this store earlier",
+        N_("won by earning their last points at this store earlier"),
     ),
     (
         re.compile(r"user id (?P<a>\S+) before (?P<b>\S+)"),
-        "tied on everything, so the lower employee code goes first",
+        N_("tied on everything, so the lower employee code goes first"),
     ),
 )
 NOBODY = re.compile(
@@ -142,83 +172,114 @@ def plain_reason(text: str | None, names_of: NamesOf) -> str:
     if not text:
         return ""
     if NO_STAFF.fullmatch(text):
-        return "No champion: no employee has this store as home store."
+        return _("No champion: no employee has this store as home store.")
     if match := NOBODY.fullmatch(text):
         return _unmet(match["label"], int(match["n"]), match["hint"])
     if match := WINNER.fullmatch(text):
-        head = (
-            f"{plural(int(match['points']), 'point')} at this store, active on "
-            f"{plural(int(match['days']), 'day')}, {match['level']} (score {match['score']})"
-        )
         tail = _lead(match["tail"], names_of)
-        return f"{head}; {tail}." if tail else text
+        if not tail:
+            return text
+        return _(
+            "%(points)s at this store, active on %(days)s, %(level)s (score %(score)s); %(lead)s.",
+            points=points(int(match["points"])),
+            days=days(int(match["days"])),
+            level=_level(match["level"]),
+            score=match["score"],
+            lead=tail,
+        )
     return text
+
+
+def _level(level: str) -> str:
+    return level_label(level)  # the pages' one table of level names
 
 
 def _lead(tail: str, names_of: NamesOf) -> str | None:
     """How the winner beat the runner-up; None for a form this does not know."""
     if tail == "the only eligible employee":
-        return "the only employee who met every condition"
+        return _("the only employee who met every condition")
     if match := AHEAD.fullmatch(tail):
-        gap = plural(int(match["gap"]), "point")
-        return f"{gap} ahead of the runner-up, {names_of(match['who'])}"
+        return _(
+            "%(gap)s ahead of the runner-up, %(who)s",
+            gap=points(int(match["gap"])),
+            who=names_of(match["who"]),
+        )
     match = TIED.fullmatch(tail)
     if match is None:
         return None
     for pattern, said in TIE_BREAKS:
         if step := pattern.fullmatch(match["why"]):
-            a, b = _moment(step["a"]), _moment(step["b"])
-            return f"tied with {names_of(match['who'])} on {match['tied']}; {said} ({a} vs {b})"
+            return _(
+                "tied with %(who)s on %(tied)s; %(how)s (%(a)s vs %(b)s)",
+                who=names_of(match["who"]),
+                tied=match["tied"],
+                how=_(said),
+                a=_moment(step["a"]),
+                b=_moment(step["b"]),
+            )
     return None
 
 
 def _moment(value: str) -> str:
-    """'2026-10-14T09:00:00Z' → '2026-10-14 09:00 UTC'; anything else unchanged."""
+    """'2026-10-14T09:00:00Z' → '2026-10-14 09:00 UTC' (`api.i18n.when`); else unchanged."""
     if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value):
         return value
-    return f"{value[:10]} {value[11:16]} UTC"
+    return i18n.when(datetime.fromisoformat(value.replace("Z", "+00:00")))
 
 
 UNMET = (  # the condition's label → (one employee left, several left)
     (
         r"rostered",
-        "the only employee based here is not on the HR roster",
-        "none of the {n} employees based here is on the HR roster",
+        N_("the only employee based here is not on the HR roster"),
+        N_("none of the %(n)s employees based here is on the HR roster"),
     ),
     (
         r"employed on (?P<x>\S+)",
-        "the only employee on the HR roster was not employed on {x}",
-        "none of the {n} employees on the HR roster was employed on {x}",
+        N_("the only employee on the HR roster was not employed on %(x)s"),
+        N_("none of the %(n)s employees on the HR roster was employed on %(x)s"),
     ),
     (
         r"a role other than (?P<x>.+)",
-        "the only employee on the roster and employed at month end holds a role that may not "
-        "be champion ({x})",
-        "all {n} employees on the roster and employed at month end hold a role that may not "
-        "be champion ({x})",
+        N_(
+            "the only employee on the roster and employed at month end holds a role that may "
+            "not be champion (%(x)s)"
+        ),
+        N_(
+            "all %(n)s employees on the roster and employed at month end hold a role that may "
+            "not be champion (%(x)s)"
+        ),
     ),
     (
         r"≥ (?P<x>\d+) active days in (?P<y>\S+)",
-        "the only employee who could be champion used the system on fewer than {x} days in {y}",
-        "none of the {n} employees who could be champion used the system on {x} days or more "
-        "in {y}",
+        N_(
+            "the only employee who could be champion used the system on fewer than %(x)s days "
+            "in %(y)s"
+        ),
+        N_(
+            "none of the %(n)s employees who could be champion used the system on %(x)s days or "
+            "more in %(y)s"
+        ),
     ),
     (
         r"Proficient or above on (?P<x>\S+)",
-        "the only employee with enough active days was not Proficient or above on {x}",
-        "none of the {n} employees with enough active days was Proficient or above on {x}",
+        N_("the only employee with enough active days was not Proficient or above on %(x)s"),
+        N_("none of the %(n)s employees with enough active days was Proficient or above on %(x)s"),
     ),
 )
 
 
 def _unmet(label: str, count: int, hint: str | None) -> str:
-    """The condition nobody met, with how many were still in the running and the best of them."""
+    """The condition nobody met, with how many were still in the running and the best of them.
+    (One message per count kind rather than ngettext: the sentences differ beyond the noun.)"""
     for pattern, one, many in UNMET:
         if match := re.fullmatch(pattern, label):
-            sentence = (one if count == 1 else many).format(n=count, **match.groupdict())
-            return f"No champion: {sentence}{_best(hint)}."
-    pool = plural(count, "employee")
-    return f"No champion: nobody met the condition “{label}” ({pool} met those before it)."
+            sentence = _(one if count == 1 else many, n=count, **match.groupdict())
+            return _("No champion: %(why)s%(best)s.", why=sentence, best=_best(hint))
+    return _(
+        "No champion: nobody met the condition “%(label)s” (%(pool)s met those before it).",
+        label=label,
+        pool=ngettext("%(num)d employee", "%(num)d employees", count),
+    )
 
 
 def _best(hint: str | None) -> str:
@@ -227,10 +288,13 @@ def _best(hint: str | None) -> str:
     if not hint:
         return ""
     if match := re.fullmatch(r"most active days: (\d+)", hint):
-        return f" (the most was {plural(int(match[1]), 'day')})"
+        return _(" (the most was %(days)s)", days=days(int(match[1])))
     if match := re.fullmatch(r"best: ([^()]+?)(?: \(score ([\d.]+)\))?", hint):
-        score = f", score {match[2]}" if match[2] else ""
-        return f" (the best was {match[1]}{score})"
+        if match[2]:
+            return _(
+                " (the best was %(level)s, score %(score)s)", level=_level(match[1]), score=match[2]
+            )
+        return _(" (the best was %(level)s)", level=_level(match[1]))
     return f" ({hint})"
 
 

@@ -12,10 +12,12 @@ close" / "Not ready: …", reasons in plain language) is `api.web.champion_text`
 from __future__ import annotations
 
 from flask import Response, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 
 from adoption.calendar import Month
 from adoption.errors import Conflict, Invalid, MonthNotOver, NotFound
 from api import database
+from api.i18n import N_
 from api.web import bp
 from api.web.champion_text import (
     employees_of,
@@ -30,7 +32,14 @@ from rewards import exports
 from rewards.champions import months, periods, review
 
 MAX_NOTE = 2000  # as the API's ReopenSchema
-NOT_A_MONTH = "There is no such month: months are written YYYY-MM, e.g. 2026-11."
+NOT_A_MONTH = N_("There is no such month: months are written YYYY-MM, e.g. 2026-11.")
+CLOSING = N_(
+    "Closing freezes every site's champion as it stands now: later events and rule changes no "
+    "longer alter it, and payroll can be paid from the export. Only an admin can reopen it, as "
+    "a new version."
+)
+ALREADY_CLOSED = N_("%(month)s was already closed (version %(version)s); nothing changed.")
+CLOSED = N_("%(month)s is closed: version %(version)s is frozen.")
 
 
 def _roles() -> tuple[str, ...]:
@@ -42,7 +51,7 @@ def _month(text: str) -> Month:
     try:
         return Month.parse(text)
     except Invalid:
-        raise NotFound(NOT_A_MONTH) from None
+        raise NotFound(_(NOT_A_MONTH)) from None
 
 
 def _version() -> int | None:
@@ -50,7 +59,7 @@ def _version() -> int | None:
     if text is None or text == "":
         return None
     if not text.isdigit() or int(text) < 1:
-        raise NotFound("There is no such version: versions are numbered from 1.")
+        raise NotFound(_("There is no such version: versions are numbered from 1."))
     return int(text)
 
 
@@ -59,7 +68,7 @@ def _version() -> int | None:
 def champions_list():
     """Every month from the first with events to the current one, newest first."""
     choices = periods.list_months(database.session(), now=now())
-    return render_page("champions.html", title="Champions", months=choices)
+    return render_page("champions.html", title=_("Champions"), months=choices)
 
 
 @bp.get("/champions/<month>")
@@ -79,7 +88,7 @@ def _month_page(month: Month, version: int | None, *, error: str = "", status: i
     names_of = employees_of(people, review.employee_names(session, runners_up))
     return render_page(
         "champions_month.html",
-        title=f"Champions {month}",
+        title=_("Champions %(month)s", month=month),
         data=data,
         ready=readiness(data, sites),
         rules=plain_rules(data.rules_version),
@@ -112,23 +121,21 @@ def champions_close(month):
     session = database.session()
     if not confirmed():
         return confirm_page(
-            f"Close {month}?",
-            "Closing freezes every site's champion as it stands now: later events and rule "
-            "changes no longer alter it, and payroll can be paid from the export. Only an admin "
-            "can reopen it, as a new version.",
-            action=f"Close {month}",
+            _("Close %(month)s?", month=month), _(CLOSING), action=_("Close %(month)s", month=month)
         )
     try:
         closed = review.close_for_review(
             session, month, now=now(), actor=g.principal.name, ineligible_roles=_roles()
         )
     except MonthNotOver:
-        error = f"{month} was not closed: its last day has not ended at every store yet."
+        error = _(
+            "%(month)s was not closed: its last day has not ended at every store yet.", month=month
+        )
         return _month_page(month, None, error=error, status=409)
     if closed.was_closed:
-        flash(f"{month} was already closed (version {closed.version}); nothing changed.", "info")
+        flash(_(ALREADY_CLOSED, month=month, version=closed.version), "info")
     else:
-        flash(f"{month} is closed: version {closed.version} is frozen.", "ok")
+        flash(_(CLOSED, month=month, version=closed.version), "ok")
     return redirect(url_for("web.champions_month", month=str(month)))
 
 
@@ -140,10 +147,12 @@ def champions_reopen(month):
     note = " ".join(request.form.get("note", "").split())[:MAX_NOTE] or None
     if not confirmed():
         return confirm_page(
-            f"Reopen {month}?",
-            "The closed version stays as it was paid; a new draft version is computed live "
-            "from today's data and has to be closed again.",
-            action=f"Reopen {month}",
+            _("Reopen %(month)s?", month=month),
+            _(
+                "The closed version stays as it was paid; a new draft version is computed live "
+                "from today's data and has to be closed again."
+            ),
+            action=_("Reopen %(month)s", month=month),
         )
     session = database.session()
     try:
@@ -159,7 +168,14 @@ def champions_reopen(month):
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(url_for("web.champions_month", month=month))
-    flash(f"{month} is reopened as draft version {reopened['version']}.", "ok")
+    flash(
+        _(
+            "%(month)s is reopened as draft version %(version)s.",
+            month=month,
+            version=reopened["version"],
+        ),
+        "ok",
+    )
     return redirect(url_for("web.champions_month", month=month))
 
 
@@ -169,7 +185,7 @@ def champions_export(month, fmt):
     """The month (`?version=`, else the newest) as CSV or XLSX; every download is audited."""
     month = str(_month(month))
     if fmt not in exports.MIMETYPES:
-        raise NotFound("Exports are .csv or .xlsx.")
+        raise NotFound(_("Exports are .csv or .xlsx."))
     session = database.session()
     file = exports.export_month(
         session,

@@ -22,11 +22,13 @@ import logging
 from datetime import UTC, datetime
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from markupsafe import escape
 
 from adoption.errors import Invalid, Unreadable
 from api import auth, clock, database
 from api import errors as api_errors
+from api.i18n import N_, html_lang
 from api.web import bp
 from api.web.render import SECURITY_HEADERS, confirm_page, confirmed, page, render_page
 from rewards.display import (
@@ -51,12 +53,20 @@ HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
 }
 BAD_QUERY = {
-    "since": "Use an ISO 8601 instant with its offset, e.g. 2026-11-20T12:00:00Z.",
-    "page": "Use a whole number from 1.",
-    "per_page": "Use a whole number.",
-    "top": "Use a whole number.",
+    "since": N_("Use an ISO 8601 instant with its offset, e.g. 2026-11-20T12:00:00Z."),
+    "page": N_("Use a whole number from 1."),
+    "per_page": N_("Use a whole number."),
+    "top": N_("Use a whole number."),
 }
-NOT_FOUND = "<!doctype html><html lang=en><title>Not found</title><h1>Not found</h1></html>"
+LINK_STATUS = {"live": N_("live"), "expired": N_("expired"), "revoked": N_("revoked")}
+
+
+def _bare_page(title: str, heading: str, body: str = "", head: str = "") -> str:
+    """A page of the display's own (no layout, links nowhere), in the request's language."""
+    return (
+        f"<!doctype html><html lang={html_lang()}>{head}<title>{escape(title)}</title>"
+        f"<h1>{escape(heading)}</h1>{body}</html>"
+    )
 
 
 def _whole(name: str, low: int = 1) -> int | None:
@@ -64,7 +74,7 @@ def _whole(name: str, low: int = 1) -> int | None:
     if value is None:
         return None
     if len(value) > 6 or not (value.isascii() and value.isdigit()) or int(value) < low:
-        raise Unreadable(BAD_QUERY[name], {name: [BAD_QUERY[name]]})
+        raise Unreadable(_(BAD_QUERY[name]), {name: [_(BAD_QUERY[name])]})
     return int(value)
 
 
@@ -77,15 +87,14 @@ def _since() -> datetime | None:
     except ValueError:
         since = None
     if since is None or since.tzinfo is None:
-        raise Unreadable(BAD_QUERY["since"], {"since": [BAD_QUERY["since"]]})
+        raise Unreadable(_(BAD_QUERY["since"]), {"since": [_(BAD_QUERY["since"])]})
     return since.astimezone(UTC)
 
 
 def _bad_request(exc: Invalid | Unreadable):
     field, messages = next(iter(exc.details.items()))
     text = escape(f"{field}: {messages[0]}")
-    body = f"<!doctype html><html lang=en><title>Bad request</title><h1>Bad request</h1><p>{text}"
-    return body, 400, HEADERS
+    return _bare_page(_("Bad request"), _("Bad request"), f"<p>{text}"), 400, HEADERS
 
 
 @display_bp.errorhandler(Exception)
@@ -96,11 +105,8 @@ def failed(exc: Exception):
     if status >= 500 and not api_errors.is_transient(exc):
         log.exception("store display failed")
     again = escape(request.full_path.rstrip("?"))
-    body = (
-        f'<!doctype html><html lang=en><meta http-equiv="refresh" content="{REFRESH_S}; '
-        f'url={again}"><title>Back soon</title><h1>Back in a minute</h1></html>'
-    )
-    return body, status, HEADERS
+    refresh = f'<meta http-equiv="refresh" content="{REFRESH_S}; url={again}">'
+    return _bare_page(_("Back soon"), _("Back in a minute"), head=refresh), status, HEADERS
 
 
 @display_bp.get("/display/<token>")
@@ -109,7 +115,7 @@ def show(token: str):
     session, now = database.session(), clock.utcnow()
     site = display_site(session, token, now=now)
     if site is None:
-        return NOT_FOUND, 404, HEADERS
+        return _bare_page(_("Not found"), _("Not found")), 404, HEADERS
     try:
         since, shown_page = _since(), _whole("page") or 1
         per_page, top = check_view(_whole("per_page", 0), _whole("top", 0))
@@ -137,6 +143,11 @@ def show(token: str):
     return html, 200, HEADERS
 
 
+@bp.app_template_global("link_status")
+def link_status(status: str) -> str:
+    return _(LINK_STATUS[status]) if status in LINK_STATUS else status
+
+
 @bp.app_template_global("display_links")
 def display_links(site) -> list | None:
     """The site's display links for the board page's section: for its manager and admin only
@@ -158,7 +169,12 @@ def _expires_in_days() -> int | None:
     if not value:
         return None
     if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_EXPIRES_DAYS:
-        raise Unreadable(f"Expires in days: a whole number from 1 to {MAX_EXPIRES_DAYS}, or empty.")
+        raise Unreadable(
+            _(
+                "Expires in days: a whole number from 1 to %(max)s, or empty.",
+                max=MAX_EXPIRES_DAYS,
+            )
+        )
     return int(value)
 
 
@@ -183,7 +199,11 @@ def create_display_link(site_id):
         raise Unreadable(f"{field.replace('_', ' ').capitalize()}: {messages[0]}") from exc
     url = url_for("display.show", token=plain, _external=True)
     return render_page(
-        "display_created.html", title=f"Display link for {site.code}", site=site, link=link, url=url
+        "display_created.html",
+        title=_("Display link for %(site)s", site=site.code),
+        site=site,
+        link=link,
+        url=url,
     )
 
 
@@ -196,10 +216,10 @@ def revoke_display_link(site_id, display_id):
     token = get_display(session, display_id, site_ids={site.id})
     if not confirmed():
         return confirm_page(
-            f"Revoke the display link {token.name!r}?",
-            "The screen using it shows “Not found” at its next refresh.",
-            action="Revoke",
+            _("Revoke the display link %(name)s?", name=repr(token.name)),
+            _("The screen using it shows “Not found” at its next refresh."),
+            action=_("Revoke"),
         )
     revoke_display(session, token, now=clock.utcnow(), actor=g.principal.name)
-    flash(f"The display link {token.name!r} is revoked.", "ok")
+    flash(_("The display link %(name)s is revoked.", name=repr(token.name)), "ok")
     return redirect(url_for("web.site_leaderboard", site_id=site.code))

@@ -10,36 +10,45 @@ blueprint, so 404 and 405 are also answered app-wide: HTML unless the path is un
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from adoption.errors import DomainError
 from api import errors as api_errors
+from api.i18n import N_
 from api.web import bp
 from api.web.render import error_page
 
 TITLES = {
-    400: "Bad request",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "Not allowed here",
-    409: "Already done",
-    413: "Too large",
-    422: "Not valid",
-    500: "Something went wrong",
-    503: "Busy, try again",
+    400: N_("Bad request"),
+    403: N_("Not allowed"),
+    404: N_("Page not found"),
+    405: N_("Not allowed here"),
+    409: N_("Already done"),
+    413: N_("Too large"),
+    422: N_("Not valid"),
+    500: N_("Something went wrong"),
+    503: N_("Busy, try again"),
 }
 MESSAGES = {
-    403: "Your login does not give access to this page.",
-    404: "There is no page at this address.",
-    405: "This page cannot be used that way.",
-    500: "An unexpected error occurred; it was logged.",
-    503: "The database is busy; retry in a moment.",
+    403: N_("Your login does not give access to this page."),
+    404: N_("There is no page at this address."),
+    405: N_("This page cannot be used that way."),
+    500: N_("An unexpected error occurred; it was logged."),
+    503: N_("The database is busy; retry in a moment."),
 }
+# Messages other modules raise in English (api.auth, the domain), so the catalog has them:
+# a domain error's message is looked up in it before it is shown (unknown ones stay as they are).
+ELSEWHERE = (
+    N_("This form has expired or did not come from this site. Reload and try again."),
+    N_("Your login has no site yet; ask an admin to add one."),
+)
 
 
 def _page(status: int, message: str | None = None):
-    return error_page(status, TITLES.get(status, "Error"), message or MESSAGES.get(status, ""))
+    title = _(TITLES[status]) if status in TITLES else _("Error")
+    return error_page(status, title, message or (_(MESSAGES[status]) if status in MESSAGES else ""))
 
 
 def _is_web_request() -> bool:
@@ -61,7 +70,7 @@ def http_error(exc: HTTPException):
 @bp.errorhandler(DomainError)
 def domain_error(exc: DomainError):
     status, _code = api_errors.status_and_code(exc)
-    return _page(status, exc.message)
+    return _page(status, _(exc.message) if exc.message else exc.message)
 
 
 @bp.errorhandler(Exception)

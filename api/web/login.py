@@ -7,6 +7,10 @@ the session (no fixation of a pre-login session, and a fresh token); logging out
 session of the account. Failed sign-ins are throttled per account and per address
 (`adoption.identity.throttle`): past the free tries the form answers 429 with `Retry-After` and
 says how long to wait. The password page is `api.web.password`.
+
+/account/language is the header's language switch, for anyone: it keeps the choice on the
+signed-in account (audited, `api.i18n.set_account_locale`) or, signed out, in the `lang` cookie,
+and goes back to the page it came from (a local path only).
 """
 
 from __future__ import annotations
@@ -15,17 +19,24 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
+from adoption.errors import Unreadable
 from adoption.identity import login as identity_login
-from api import auth, database
+from adoption.locales import LOCALES
+from api import auth, database, i18n
+from api.i18n import N_
 from api.web import bp
 from api.web.render import now, render_page
 
 log = logging.getLogger(__name__)
 MAX_FIELD = 1024  # a longer username is cut here; a longer password is wrong without hashing
-LOGIN_FAILED = "The username or password is not right."
-TOO_MANY = "Too many failed sign-ins for this account or from this address. Try again in {wait}."
+LOGIN_FAILED = N_("The username or password is not right.")
+TOO_MANY = N_(
+    "Too many failed sign-ins for this account or from this address. Try again in %(wait)s."
+)
 
 
 @bp.app_template_global("csrf_field")
@@ -54,7 +65,7 @@ def login():
     if request.method == "GET":
         if auth.session_principal() is not None:
             return redirect(next_path or url_for("web.home"))
-        return render_page("login.html", title="Sign in", next_path=next_path)
+        return render_page("login.html", title=_("Sign in"), next_path=next_path)
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     if len(username) > MAX_FIELD:
@@ -74,13 +85,13 @@ def _login_refused(username: str, next_path: str | None, retry_after: int | None
     """The form again: 200 with one message for a wrong username or password, 429 with
     Retry-After and the wait while the account or this address is blocked."""
     if retry_after is None:
-        error, status, headers = LOGIN_FAILED, 200, {}
+        error, status, headers = _(LOGIN_FAILED), 200, {}
     else:
-        error = TOO_MANY.format(wait=wait_text(retry_after))
+        error = _(TOO_MANY, wait=wait_text(retry_after))
         status, headers = 429, {"Retry-After": str(retry_after)}
     html, status, page_headers = render_page(
         "login.html",
-        title="Sign in",
+        title=_("Sign in"),
         status=status,
         next_path=next_path,
         username=username,
@@ -92,9 +103,8 @@ def _login_refused(username: str, next_path: str | None, retry_after: int | None
 def wait_text(seconds: int) -> str:
     """The wait as people read it: 12 seconds, 1 minute, 15 minutes (minutes rounded up)."""
     if seconds < 60:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    return ngettext("%(num)d minute", "%(num)d minutes", -(-seconds // 60))
 
 
 def _warn_if_cookie_cannot_stick() -> None:
@@ -114,7 +124,33 @@ def logout():
     if request.method == "GET":
         if auth.session_principal() is None:
             return redirect(url_for("web.login"))
-        return render_page("logout.html", title="Sign out")
+        return render_page("logout.html", title=_("Sign out"))
     auth.sign_out()
-    flash("You are signed out.", "ok")
+    flash(_("You are signed out."), "ok")
     return redirect(url_for("web.login"))
+
+
+@bp.post("/account/language")
+def set_language():
+    """The language switch (a form in every page's header): the account's choice when signed
+    in, else the `lang` cookie for a year; then back to `next` when it is a local path."""
+    locale = request.form.get("locale", "")
+    if locale not in LOCALES:
+        raise Unreadable(_("Choose one of the languages offered."), {"locale": list(LOCALES)})
+    response = redirect(safe_next(request.form.get("next")) or url_for("web.home"))
+    account = auth.session_account()
+    if account is not None:
+        principal = auth.session_principal()
+        i18n.set_account_locale(
+            database.session(), account, locale, actor=principal.name, now=now()
+        )
+    else:
+        response.set_cookie(
+            i18n.LANG_COOKIE,
+            locale,
+            max_age=i18n.LANG_COOKIE_MAX_AGE,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response

@@ -7,21 +7,25 @@ Who sees whom on them is `adoption.privacy` (docs/privacy.md); a TV screen is `P
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 
-from adoption.calendar import local_today
+from adoption.calendar import local_today, yesterday
 from adoption.errors import Forbidden, Invalid, NotFound, Unreadable
 from adoption.masterdata.records import list_sites
 from adoption.models import Employee, Site
 from adoption.notify.subscriptions import describe, list_subscriptions, remove, subscribe_own
 from adoption.privacy import PUBLIC, public_opt_out, set_public_opt_out
-from api import database
+from adoption.usage.hard_features import hard_features
+from api import database, i18n
 from api.auth import viewer as auth_viewer
 from api.auth import visible_site
+from api.i18n import N_
 from api.web import bp
-from api.web.render import ANY_ROLE, now, page, render_page
+from api.web.render import ANY_ROLE, now, page, period_label, render_page
 from rewards.around import around
 from rewards.kudos import list_kudos
 from rewards.points_config import load_points_rules
@@ -38,23 +42,32 @@ HOMES = {
 }
 SEES_WHO_IS_STUCK = frozenset({"manager", "hr", "rollout_lead", "admin"})
 TV_REFRESH_S = 60
-METRICS = {"points": "Points", "proficiency": "Proficiency score", "improvement": "Improvement"}
-COLUMNS = {"points": "Points", "proficiency": "Score", "improvement": "Change"}
+# Page wording (shown through `_()`, in the reader's language; `api.i18n`).
+METRICS = {
+    "points": N_("Points"),
+    "proficiency": N_("Proficiency score"),
+    "improvement": N_("Improvement"),
+}
+COLUMNS = {"points": N_("Points"), "proficiency": N_("Score"), "improvement": N_("Change")}
 BAD_INPUT = {
-    "period": "Unknown period; choose one from the list.",
-    "metric": "Unknown metric; choose points, proficiency or improvement.",
-    "division": "Unknown division; choose everyone, rookies or veterans.",
+    "period": N_("Unknown period; choose one from the list."),
+    "metric": N_("Unknown metric; choose points, proficiency or improvement."),
+    "division": N_("Unknown division; choose everyone, rookies or veterans."),
 }
 STORE_METRICS = {
-    "points": "Points per head",
-    "adoption_rate": "Adoption rate",
-    "proficiency": "Mean score",
+    "points": N_("Points per head"),
+    "adoption_rate": N_("Adoption rate"),
+    "proficiency": N_("Mean score"),
 }
 STORE_INPUT = {
-    "period": "Unknown period; use YYYY-MM, YYYY-Www or all.",
-    "metric": "Unknown metric; choose points, adoption_rate or proficiency.",
-    "scope": "Unknown scope; choose the chain or a region.",
-    "unit": "Store vs store compares the stores of the chain or of a region.",
+    "period": N_("Unknown period; use YYYY-MM, YYYY-Www or all."),
+    "metric": N_("Unknown metric; choose points, adoption_rate or proficiency."),
+    "scope": N_("Unknown scope; choose the chain or a region."),
+    "unit": N_("Store vs store compares the stores of the chain or of a region."),
+}
+FELL_BACK = {  # `rewards.team`'s note: the asked-for period has no complete day; the one shown
+    "week": N_("%(asked)s has no complete day yet; showing this week."),
+    "last-week": N_("%(asked)s has no complete day yet; showing last week."),
 }
 MAX_SITES = 10_000  # the site picker lists them all
 OPT_OUT = {"yes": True, "no": False}  # the /me form's `opt_out` field
@@ -72,7 +85,7 @@ def home():
     if principal.role == "manager":
         first = list_sites(database.session(), limit=1, only=set(principal.site_ids))
         if not first:
-            raise Forbidden("Your login has no site yet; ask an admin to add one.")
+            raise Forbidden(_("Your login has no site yet; ask an admin to add one."))
         return redirect(url_for("web.site_leaderboard", site_id=first[0].code))
     return redirect(HOMES[principal.role])
 
@@ -110,16 +123,16 @@ def site_leaderboard(site_id):
         )
     except Invalid as exc:
         raise Unreadable(
-            next((BAD_INPUT[k] for k in exc.details if k in BAD_INPUT), exc.message)
+            next((_(BAD_INPUT[k]) for k in exc.details if k in BAD_INPUT), exc.message)
         ) from exc
     return render_page(
         "leaderboard.html",
-        title=f"{site.name} — team board",
+        title=_("%(site)s — team board", site=site.name),
         site=site,
         sites=site_choices(site),
-        metrics=METRICS,
-        columns=COLUMNS,
-        board=shown.board,
+        metrics=_translated(METRICS),
+        columns=_translated(COLUMNS),
+        board=_with_note(shown.board, request.args.get("period")),
         stuck=shown.coaching,
         tv=tv,
         refresh=TV_REFRESH_S if tv else None,
@@ -145,9 +158,25 @@ def store_leaderboard():
         )
     except Invalid as exc:
         raise Unreadable(
-            next((STORE_INPUT[k] for k in exc.details if k in STORE_INPUT), exc.message)
+            next((_(STORE_INPUT[k]) for k in exc.details if k in STORE_INPUT), exc.message)
         ) from exc
-    return render_page("stores.html", title="Store vs store", board=board, metrics=STORE_METRICS)
+    return render_page(
+        "stores.html", title=_("Store vs store"), board=board, metrics=_translated(STORE_METRICS)
+    )
+
+
+def _translated(labels: dict[str, str]) -> dict[str, str]:
+    return {key: _(label) for key, label in labels.items()}
+
+
+def _with_note(board, asked: str | None):
+    """The board with `rewards.team`'s fallback note (an asked-for period with no complete day
+    yet) worded in the reader's language."""
+    choices = {c.key: c for c in board.choices}
+    if not board.note or asked not in choices or board.choice.key not in FELL_BACK:
+        return board
+    note = _(FELL_BACK[board.choice.key], asked=period_label(choices[asked]))
+    return replace(board, note=note)
 
 
 @bp.get("/me")
@@ -167,7 +196,19 @@ def me():
         colleague_kudos=load_points_rules(database.session()).colleague_kudos,
         my_notifications=_my_notifications(employee_id),
         personal_events=PERSONAL_EVENTS,
+        hard_features=_hard_features(employee_id),
     )
+
+
+def _hard_features(employee_id: int) -> list:
+    """The core features the person fails most over 28 days to the home site's last complete
+    day, each with whether it has a quick-reference card (`adoption.usage.hard_features`)."""
+    session = database.session()
+    employee = session.get(Employee, employee_id)
+    if employee is None:
+        return []
+    last = yesterday(employee.site.timezone, now())
+    return hard_features(session, employee_id, last, i18n.current_locale())
 
 
 # What a person may be told of by e-mail, as the /me form names it (adoption.notify.events).
@@ -230,7 +271,7 @@ def _recent_points(employee_id: int) -> list[dict]:
 def how_points_work():
     """How points work, generated from the live feature catalog and the active points config."""
     return render_page(
-        "points_rules.html", title="How points work", rules=points_rules(database.session())
+        "points_rules.html", title=_("How points work"), rules=points_rules(database.session())
     )
 
 

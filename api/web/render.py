@@ -13,23 +13,25 @@ from datetime import date, datetime
 from functools import wraps
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from adoption.errors import Forbidden
 from adoption.identity.credentials import Principal
 from adoption.masterdata.records import site_codes
-from api import auth, clock, database
+from api import auth, clock, database, i18n
+from api.i18n import N_
 from api.web import bp
 
 ANY_ROLE = ("hr", "rollout_lead", "manager", "employee")
 ROLE_LABELS = {
-    "admin": "Admin",
-    "hr": "HR",
-    "rollout_lead": "Rollout lead",
-    "manager": "Store manager",
-    "employee": "Employee",
+    "admin": N_("Admin"),
+    "hr": N_("HR"),
+    "rollout_lead": N_("Rollout lead"),
+    "manager": N_("Store manager"),
+    "employee": N_("Employee"),
 }
 CONFIRM_FIELD = "confirm"
-NOT_YOUR_PAGE = "Your login does not give access to this page."
+NOT_YOUR_PAGE = N_("Your login does not give access to this page.")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -57,7 +59,7 @@ def page(*roles: str) -> Callable:
             if principal is None:
                 return redirect(url_for("web.login", next=_here()))
             if not auth.has_role(principal, roles):
-                raise Forbidden(NOT_YOUR_PAGE)
+                raise Forbidden(_(NOT_YOUR_PAGE))
             return view(*args, **kwargs)
 
         wrapper._page_roles = tuple(sorted({"admin", *roles}))
@@ -92,8 +94,9 @@ def confirmed() -> bool:
     return request.form.get(CONFIRM_FIELD) == "yes"
 
 
-def confirm_page(question: str, detail: str = "", *, action: str = "Confirm", danger=True):
-    """Asks before a POST takes effect: re-posts this request's form fields with confirm=yes."""
+def confirm_page(question: str, detail: str = "", *, action: str = "", danger=True):
+    """Asks before a POST takes effect: re-posts this request's form fields with confirm=yes.
+    The caller passes the texts translated; `action` defaults to "Confirm"."""
     skip = {"csrf_token", CONFIRM_FIELD}
     fields = [(k, v) for k, v in request.form.items(multi=True) if k not in skip]
     return render_page(
@@ -101,7 +104,7 @@ def confirm_page(question: str, detail: str = "", *, action: str = "Confirm", da
         title=question,
         question=question,
         detail=detail,
-        action=action,
+        action=action or _("Confirm"),
         danger=danger,
         target=request.path,
         fields=fields,
@@ -121,56 +124,101 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = []
     if principal.role == "manager":
         sites = site_codes(db, principal.site_ids)
-        items += [(f"Board {code}", f"/sites/{code}/leaderboard") for code in sites]
+        items += [(_("Board %(site)s", site=code), f"/sites/{code}/leaderboard") for code in sites]
     elif principal.role == "employee" and principal.home_site_id is not None:
         (code,) = site_codes(db, [principal.home_site_id])
-        items += [("My progress", "/me"), ("Store board", f"/sites/{code}/leaderboard")]
+        items += [(_("My progress"), "/me"), (_("Store board"), f"/sites/{code}/leaderboard")]
     elif principal.role in {"hr", "rollout_lead", "admin"}:
         first = next(iter(site_codes(db, limit=1)), None)
         if principal.role == "admin":
-            items += [("Quarantine", "/admin/quarantine"), ("Features", "/admin/features")]
+            items += [(_("Quarantine"), "/admin/quarantine"), (_("Features"), "/admin/features")]
         if principal.role in {"hr", "admin"}:
-            items.append(("Champions", "/champions"))
+            items.append((_("Champions"), "/champions"))
         if principal.role in {"rollout_lead", "admin"}:
-            items.append(("Pilots", "/pilots"))
+            items.append((_("Pilots"), "/pilots"))
         if first is not None:
-            items.append(("Boards", f"/sites/{first}/leaderboard"))
+            items.append((_("Boards"), f"/sites/{first}/leaderboard"))
     if principal.role == "manager" and principal.employee_id is not None:
-        items.append(("My progress", "/me"))
+        items.append((_("My progress"), "/me"))
     return items
 
 
+# The filters below write figures and dates for the request's locale (`api.i18n`).
 @bp.app_template_filter("pct")
 def pct(value: float | None, places: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{value * 100:.{places}f}%"
+    return i18n.percent(value, places)
 
 
 @bp.app_template_filter("num")
 def num(value: float | None, places: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{value:,.{places}f}"
+    return i18n.decimal(value, places)
 
 
 @bp.app_template_filter("signed")
 def signed(value: float | None, places: int = 2) -> str:
     if value is None:
         return "—"
-    return f"{value:+.{places}f}".replace("-", "−")
+    sign = "+" if value >= 0 else "−"
+    return sign + i18n.decimal(abs(value), places, grouping=False)
 
 
 @bp.app_template_filter("day")
 def day(value: date | None) -> str:
-    return value.isoformat() if value else "—"
+    return i18n.day(value)
 
 
 @bp.app_template_filter("when")
 def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+    return i18n.when(value)
 
 
 @bp.app_template_filter("role_label")
 def role_label(role: str) -> str:
-    return ROLE_LABELS.get(role, role)
+    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
+
+
+PERIOD_LABELS = {  # `rewards.team.PeriodChoice.key` → its label
+    "week": N_("This week"),
+    "last-week": N_("Last week"),
+    "month": N_("This month"),
+    "last-month": N_("Last month"),
+    "all": N_("All time"),
+}
+LEVEL_LABELS = {  # `adoption.scoring.rules.LEVELS`, and the state before any score
+    "Novice": N_("Novice"),
+    "Developing": N_("Developing"),
+    "Proficient": N_("Proficient"),
+    "Expert": N_("Expert"),
+    "Not started": N_("Not started"),
+}
+ANONYMOUS = "Anonymous"  # the name `rewards` gives a row shown without one
+
+
+@bp.app_template_global("period_label")
+def period_label(choice) -> str:
+    return _(PERIOD_LABELS[choice.key]) if choice.key in PERIOD_LABELS else choice.label
+
+
+@bp.app_template_global("level_label")
+def level_label(level: str | None) -> str:
+    if level is None:
+        return "—"
+    return _(LEVEL_LABELS[level]) if level in LEVEL_LABELS else level
+
+
+@bp.app_template_filter("shown_name")
+def shown_name(name: str) -> str:
+    """A board's name as shown: "Anonymous" in the reader's language, a person's as it is."""
+    return _("Anonymous") if name == ANONYMOUS else name
+
+
+STATUS_LABELS = {"draft": N_("draft"), "closed": N_("closed")}  # a champion month's status
+
+
+@bp.app_template_global("status_label")
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status

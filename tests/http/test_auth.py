@@ -16,11 +16,12 @@ from sqlalchemy import select
 from adoption.identity import credentials
 from adoption.identity.models import ROLES, Account
 from adoption.ingest import quarantine
-from adoption.masterdata import feature_records
+from adoption.masterdata import cards, feature_records
 from adoption.masterdata.records import get_site
 from adoption.models import Quarantine
 from adoption.notify.subscriptions import subscribe
 from api.wsgi import _without_operator
+from pilots.targets import add_target
 from rewards.display import create_display
 from tests.helpers import event
 from tests.web.conftest import log_in
@@ -34,6 +35,16 @@ OWN_NOTIFICATIONS = frozenset({"admin", "employee"})
 ADOPTION = frozenset({"admin", "rollout_lead", "manager"})
 # A manager of S001 and the employee E001 (home site S001): "their" items are at S001.
 SCOPE = {"manager": {"sites": ["S001"]}, "employee": {"user_id": "E001"}}
+TARGET = {
+    "name": "Adoption 80% by week 8",
+    "metric": "adoption_rate",
+    "population": "all",
+    "comparison": ">=",
+    "threshold": 0.8,
+    "deadline_week": 8,
+}
+CARD = {"title": "Complete a sale", "steps": ["Scan the items.", "Take the payment."]}
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)  # a PNG by its magic bytes: all the API checks
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class Route:
     # A request an allowed role would get 404 or 422 for: a forbidden role must still get 403.
     bad_path: str | None = None
     bad_body: object = None
+    media_type: str | None = None  # a body sent as these raw bytes, not as JSON
 
     @property
     def key(self) -> str:
@@ -120,6 +132,61 @@ ROUTES = [
         ADMIN,
         body={"points": 2},
         bad_body={"points": -1},
+    ),
+    # Quick-reference cards: the world's English card is read, replaced, given an image, then
+    # deleted (in this order).
+    Route(
+        "GET",
+        "/api/v1/features/<path:action>/cards",
+        "/api/v1/features/pos.sale.complete/cards",
+        READERS,
+        bad_path="/api/v1/features/no.such.action/cards",
+    ),
+    Route(
+        "PUT",
+        "/api/v1/features/<path:action>/cards",
+        "/api/v1/features/pos.sale.complete/cards",
+        frozenset({"admin", "rollout_lead"}),
+        body={"en": CARD},
+        bad_body={"fr": CARD},
+    ),
+    Route(
+        "GET",
+        "/api/v1/features/<path:action>/cards/<locale>",
+        "/api/v1/features/pos.sale.complete/cards/en",
+        READERS,
+        bad_path="/api/v1/features/pos.sale.complete/cards/fr",
+    ),
+    Route(
+        "PUT",
+        "/api/v1/features/<path:action>/cards/<locale>",
+        "/api/v1/features/pos.sale.complete/cards/en",
+        frozenset({"admin", "rollout_lead"}),
+        body=CARD,
+        bad_body={**CARD, "steps": []},
+    ),
+    Route(
+        "PUT",
+        "/api/v1/features/<path:action>/cards/<locale>/image",
+        "/api/v1/features/pos.sale.complete/cards/en/image",
+        frozenset({"admin", "rollout_lead"}),
+        body=PNG,
+        bad_body=b"GIF89a not an image we take",
+        media_type="image/png",
+    ),
+    Route(
+        "GET",
+        "/api/v1/features/<path:action>/cards/<locale>/image",
+        "/api/v1/features/pos.sale.complete/cards/en/image",
+        READERS,
+        bad_path="/api/v1/features/pos.sale.complete/cards/zh/image",
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/features/<path:action>/cards/<locale>",
+        "/api/v1/features/pos.sale.complete/cards/en",
+        frozenset({"admin", "rollout_lead"}),
+        bad_path="/api/v1/features/pos.sale.complete/cards/zh",
     ),
     Route(
         "GET",
@@ -356,6 +423,46 @@ ROUTES = [
     ),
     Route(
         "GET",
+        "/api/v1/reports/optimisation",
+        "/api/v1/reports/optimisation?from=2026-11-01&to=2026-11-07",
+        frozenset({"admin", "rollout_lead", "hr"}),
+        bad_path="/api/v1/reports/optimisation?from=2026-11-08&to=2026-11-01",
+    ),
+    # Targets: the world's target is read, replaced, then deleted (in this order).
+    Route("GET", "/api/v1/targets", "/api/v1/targets", frozenset({"admin", "rollout_lead", "hr"})),
+    Route(
+        "POST",
+        "/api/v1/targets",
+        "/api/v1/targets",
+        frozenset({"admin", "rollout_lead"}),
+        body=TARGET,
+        bad_body={**TARGET, "metric": "happiness"},
+    ),
+    Route(
+        "GET",
+        "/api/v1/targets/<int:target_id>",
+        "/api/v1/targets/{target_id}",
+        frozenset({"admin", "rollout_lead", "hr"}),
+        bad_path="/api/v1/targets/999999",
+    ),
+    Route(
+        "PUT",
+        "/api/v1/targets/<int:target_id>",
+        "/api/v1/targets/{target_id}",
+        frozenset({"admin", "rollout_lead"}),
+        body=TARGET,
+        bad_path="/api/v1/targets/999999",
+        bad_body={**TARGET, "threshold": 80},
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/targets/<int:target_id>",
+        "/api/v1/targets/{target_id}",
+        frozenset({"admin", "rollout_lead"}),
+        bad_path="/api/v1/targets/999999",
+    ),
+    Route(
+        "GET",
         "/api/v1/champions/<month>",
         "/api/v1/champions/2024-01",
         frozenset({"admin", "hr"}),
@@ -499,12 +606,25 @@ ROUTES = [
         body={"current_password": "old password", "new_password": "a new password"},
         bad_body={"new_password": 5},
     ),
+    # The language of a signed-in account: a bearer token has none either.
+    Route("GET", "/api/v1/account/locale", "/api/v1/account/locale", frozenset()),
+    Route(
+        "PUT",
+        "/api/v1/account/locale",
+        "/api/v1/account/locale",
+        frozenset(),
+        body={"locale": "zh"},
+        bad_body={"locale": "fr"},
+    ),
 ]
 
 
 def call(client, route: Route, world: dict, headers: dict | None = None, *, bad: bool = False):
     path = (route.bad_path if bad and route.bad_path else route.path).format(**world)
     body = route.bad_body if bad and route.bad_body is not None else route.body
+    if route.media_type:
+        kw = {"data": body, "content_type": route.media_type}
+        return client.open(path, method=route.method, headers=headers or {}, **kw)
     return client.open(path, method=route.method, json=body, headers=headers or {})
 
 
@@ -540,8 +660,12 @@ def world(make_site, make_employee, session) -> dict:
         now=NOW,
         actor="t",
     )
+    target = add_target(session, TARGET, now=NOW, actor="t")
+    cards.set_card(session, "pos.sale.complete", "en", CARD, now=NOW, actor="t")
+    cards.set_card_image(session, "pos.sale.complete", "en", PNG, None, now=NOW, actor="t")
     session.commit()
     return {
+        "target_id": target["id"],
         "replay_id": replay_id,
         "discard_id": discard_id,
         "display_id": link.id,
@@ -623,7 +747,7 @@ def test_role_succeeds_on_the_routes_it_may_use(world, client, role_headers, rol
     for route in ROUTES:
         if role in route.allowed:
             response = call(client, route, world, headers)
-            if response.status_code not in (200, 201):
+            if response.status_code not in (200, 201, 204):
                 wrong[route.key] = (response.status_code, response.json)
     assert wrong == {}
 

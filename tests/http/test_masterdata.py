@@ -292,6 +292,7 @@ def test_put_feature_creates_with_contract_defaults(client, admin):
         "mapped": True,
         "title": None,
         "quick_reference_url": None,
+        "titles": None,
     }
 
 

@@ -88,3 +88,11 @@ def comparison(client, headers) -> list[dict]:
     response = client.get("/api/v1/pilots/comparison?metric=adoption_rate&week=1", headers=headers)
     assert response.status_code == 200
     return response.json["sites"]
+
+
+def test_the_comparison_gives_the_verdict_in_the_readers_language(chain, client, lead):
+    path = "/api/v1/pilots/comparison?metric=adoption_rate&week=1"
+    english = client.get(path, headers=lead).json["verdict"]
+    assert english[0].startswith(("Pilot stores", "There is no detectable difference"))
+    chinese = client.get(path, headers={**lead, "Accept-Language": "zh-CN"}).json["verdict"]
+    assert len(chinese) == len(english)

@@ -32,6 +32,7 @@ def test_hot_spots_are_the_chains_over_the_window(client, chain, make_token, rol
         "attempts",
         "errors",
         "error_rate",
+        "error_sites",
         "measured",
     }
 

@@ -48,7 +48,7 @@ CREATE_ONLY = "Missing data for required field."
 DOCUMENTED_RULES: dict[str, tuple[str, ...]] = {
     "cursor": ("Not a valid cursor.",),  # a cursor this service did not write
     "from": ("Must not be after 'to'.",),
-    "to": ("A window may span at most",),
+    "to": ("A window may span at most", "the last day that has ended at every site"),
     "left_on": ("Must not be before hired_on.",),
     # PUT creates or replaces: a field required only to create is not required in the schema.
     "name": (CREATE_ONLY,),
@@ -73,6 +73,16 @@ DOCUMENTED_RULES: dict[str, tuple[str, ...]] = {
     "role": (" is for: ",),
     "user_id": ("Unknown person", "person.badge is a person's own", "Give a site or a person"),
     "event": ("A person subscribes only to",),
+    # /targets: a threshold in the metric's unit, the population's value, one deadline.
+    "threshold": ("Must be between 0 and 1",),
+    "population_value": (
+        "Must be empty for population",
+        "Must be a wave number",
+        "Must be a region name",
+        "No site is in region",
+    ),
+    "deadline_week": ("Give exactly one of deadline_week and deadline_on.",),
+    "deadline_on": ("Give exactly one of deadline_week and deadline_on.",),
 }
 
 

@@ -63,6 +63,10 @@ def test_put_creates_a_wave_with_201_and_assigns_its_sites(chain, put, session):
         "canary_sites": None,
         "sites": ["S001", "S003"],
         "notes": None,
+        "status": "planned",
+        "sites_live": 0,
+        "first_go_live_on": None,
+        "full_go_live_on": None,
     }
     assert {c: w for c, w in waves_of(session).items() if w is not None} == {"S001": 2, "S003": 2}
 
@@ -189,3 +193,17 @@ def test_a_wave_number_beyond_the_column_is_422_naming_it_on_get_and_put(put, ge
     response = get(2**31)
     assert (response.status_code, list(response.json["error"]["details"])) == (422, ["n"])
     assert put(2**31, {"name": "Far"}).status_code == 422
+
+
+def test_get_shows_the_status_and_go_live_dates_of_the_sites(make_site, put, get):
+    make_site("S001", go_live_on=date(2026, 11, 2))
+    make_site("S002", go_live_on=date(2026, 11, 16))
+    make_site("S003", go_live_on=date(2026, 12, 7))  # after NOW (2026-11-20): not live yet
+    put(2, {"sites": ["S001", "S002", "S003"], "planned_go_live_on": "2026-11-02"})
+    body = get(2).json
+    assert (body["status"], body["sites_live"], body["first_go_live_on"]) == (
+        "partly_live",
+        2,
+        "2026-11-02",
+    )
+    assert body["full_go_live_on"] is None

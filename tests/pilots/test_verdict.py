@@ -74,5 +74,11 @@ def test_phrases_go_through_the_callers_gettext():
     found = verdict_sentences(
         [row(1, 0.14, 0.03, 0.26)], metric="adoption_rate", unit="fraction", gettext=gettext
     )
-    assert found[0].startswith("«Pilot stores are ahead by «14 pp» in week 1")
+    assert found[0].startswith("«pilot stores are ahead by «14 pp» in week 1")
     assert "%(value)s pp" in seen
+
+
+def test_a_clause_after_a_semicolon_is_not_capitalised():
+    effects = [row(0, 0.01, -0.05, 0.07), row(1, -0.2, -0.3, -0.1), row(2, -0.2, -0.3, -0.1)]
+    found = verdict_sentences(effects, metric="adoption_rate", unit="fraction")[0]
+    assert found.startswith("In week 0 there is no detectable difference; pilot stores are behind")

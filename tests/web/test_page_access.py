@@ -7,7 +7,7 @@ import pytest
 
 from tests.web.html import csrf_token
 
-PUBLIC_ENDPOINTS = {"web.login", "web.logout", "web.static"}
+PUBLIC_ENDPOINTS = {"web.login", "web.logout", "web.static", "web.set_language"}
 # path → roles that get 200 (admin may open every page); others get the 403 page.
 PAGES = {
     "/sites/S001/leaderboard": {"admin", "hr", "rollout_lead", "manager", "employee"},
@@ -17,6 +17,8 @@ PAGES = {
     "/champions": {"admin", "hr"},
     "/champions/2026-10": {"admin", "hr"},
     "/pilots": {"admin", "rollout_lead"},
+    "/pilots/readiness": {"admin", "rollout_lead"},
+    "/pilots/waves/new": {"admin", "rollout_lead"},
     "/account/password": {"admin", "hr", "rollout_lead", "manager", "employee"},
 }
 ROLES = ("admin", "hr", "rollout_lead", "manager", "employee")
@@ -61,6 +63,8 @@ def test_anonymous_gets_the_login_page_for_every_page(client, path):
     [
         ("/admin/quarantine/1/discard", {"confirm": "yes"}),
         ("/admin/features", {"action": "x.y", "points": "1"}),
+        ("/pilots/readiness/rules", {"metric": "adoption_rate", "threshold": "60"}),
+        ("/pilots/waves", {"number": "3", "sites": "S001"}),
     ],
 )
 def test_admin_forms_are_403_for_other_roles_even_with_a_token(site, sign_in, path, data):

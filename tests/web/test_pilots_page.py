@@ -31,6 +31,13 @@ RULES = (
     {"metric": "adoption_rate", "comparison": ">=", "threshold": 0.5, "weeks": 2},
     {"metric": "error_rate", "comparison": "<=", "threshold": 0.02, "weeks": 1},
 )
+# The rules as the page words them: labels, not codes; thresholds in %.
+RULE_WORDS = {
+    "adoption_rate": "Adoption rate at least 50.0% in each of the last 2 complete weeks since "
+    "go-live at every pilot site",
+    "error_rate": "Error rate at most 2.0% in the last complete week since go-live at every "
+    "pilot site",
+}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -121,12 +128,12 @@ def test_method_and_caveats_of_the_chosen_week_are_shown(lead, session):
 
 def test_metric_and_week_selects_choose_what_is_shown(lead):
     html = page(lead, "?metric=mean_proficiency&week=1")
-    assert '<option value="mean_proficiency" selected>Mean proficiency score</option>' in html
+    assert '<option value="mean_proficiency" selected>Mean proficiency</option>' in html
     assert '<option value="1" selected>Week 1</option>' in html
     text = visible_text(html)
-    assert "Mean proficiency score by week since go-live" in text
+    assert "Mean proficiency by week since go-live" in text
     estimate = table_rows(html, "effects")[0][1]
-    assert re.fullmatch(r"[+−]\d+\.\d", estimate)  # score points, not percentage points
+    assert re.fullmatch(r"[+−]\d+\.\d points", estimate)  # score points, not percentage points
 
 
 def test_rostered_weighting_is_named_in_the_method(lead):
@@ -150,7 +157,7 @@ def test_readiness_gate_shows_the_decision_each_rule_and_the_failing_sites(lead,
     assert f"Wave 1 {decision} {gate['reason']}" in text
     for rule in gate["rules"]:
         verdict = "passed" if rule["passed"] else "failed"
-        assert f"{verdict} {rule['rule']['text']}" in text
+        assert f"{verdict} {RULE_WORDS[rule['rule']['metric']]}" in text
         failing = sorted({e["site_id"] for e in rule["evidence"] if not e["passed"]})
         if failing:
             assert f"Failing sites: {' '.join(failing)}" in text
@@ -166,7 +173,7 @@ def test_error_hot_spots_are_the_chains_over_the_last_28_days(lead, session):
     assert "All sites, 2026-10-23 to 2026-11-19" in visible_text(html)
     rows = table_rows(html, "hotspots")
     assert [row[0].split()[0] for row in rows] == [h["action"] for h in expected]
-    assert [row[2] for row in rows] == [str(h["errors"]) for h in expected]
+    assert [row[3] for row in rows] == [f"{h['errors']:,}" for h in expected]
 
 
 def test_time_to_proficiency_shows_both_groups_and_the_log_rank_test(lead):

@@ -69,6 +69,8 @@ def test_chain_hotspots_cover_every_site_in_the_window_with_enough_attempts(chai
     rows = [(h["action"], h["attempts"], h["errors"]) for h in result.items]
     assert rows == [("pos.sale", 20, 4), ("pos.refund", 25, 4)]
     assert [h["error_rate"] for h in result.items] == [pytest.approx(0.2), pytest.approx(0.16)]
+    # pos.sale failed at S1 (A) and S2 (B); pos.refund at S1 only.
+    assert [h["error_sites"] for h in result.items] == [2, 1]
 
 
 def test_chain_hotspots_without_sites_are_empty(session):

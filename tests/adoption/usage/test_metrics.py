@@ -202,26 +202,29 @@ def test_dormant_follows_design_for_someone_who_left_before_the_silent_days(stor
     assert [i["user_id"] for i in dormant] == ["C"]
 
 
-def test_error_hotspots_rank_by_errors_then_error_rate(store):
-    store.feature("pos.price", is_core=True).feature("inv.count")
+def test_error_hotspots_rank_by_error_rate_then_attempts(store):
+    store.feature("pos.price", is_core=True).feature("inv.count").feature("inv.scan")
     e = store.ev
     store.send(
-        e("A", "pos.sale", d(12), times=24),
-        e("A", "pos.sale", d(12), outcome="error", times=6),  # 6 of 30 = 0.2
+        e("A", "pos.sale", d(12), times=216),
+        e("A", "pos.sale", d(12), outcome="error", times=24),  # 24 of 240 = 0.1: most errors
         e("A", "pos.void", d(12), times=14),
         e("A", "pos.void", d(12), outcome="error", times=6),  # 6 of 20 = 0.3
-        e("A", "pos.price", d(12), times=17),
-        e("A", "pos.price", d(12), outcome="error", times=8),  # 8 of 25
+        e("A", "pos.price", d(12), times=28),
+        e("A", "pos.price", d(12), outcome="error", times=12),  # 12 of 40 = 0.3, more attempts
+        e("A", "inv.scan", d(12), times=17),
+        e("A", "inv.scan", d(12), outcome="error", times=8),  # 8 of 25 = 0.32
         e("A", "inv.count", d(12), times=1),
         e("A", "inv.count", d(12), outcome="error", times=9),  # 10 attempts < 20: left out
     )
     spots = _insights(store, ["S1"], FIRST, LAST)["error_hotspots"]
     assert [(s["action"], s["errors"], s["attempts"]) for s in spots] == [
-        ("pos.price", 8, 25),
+        ("inv.scan", 8, 25),
+        ("pos.price", 12, 40),
         ("pos.void", 6, 20),
-        ("pos.sale", 6, 30),
+        ("pos.sale", 24, 240),
     ]
-    assert spots[1]["error_rate"] == pytest.approx(0.3)
+    assert spots[2]["error_rate"] == pytest.approx(0.3)
 
 
 def test_unused_modules_lists_mapped_modules_without_or_with_rare_successes(store):

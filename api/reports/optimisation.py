@@ -1,0 +1,119 @@
+"""The optimisation report (`pilots.optimisation`) as a document: JSON, standalone HTML, a PDF
+of that HTML (WeasyPrint, A4, page numbers, CJK-capable fonts) or an XLSX workbook with one
+sheet per section (`api.reports.workbook`).
+
+HTML and PDF end with one page per quick-reference card the report recommends; the caller
+passes those cards (`adoption.masterdata.cards.cards_for` of its `card_feature_ids`), so
+rendering reads nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+
+from flask_babel import gettext
+
+from api.i18n import N_
+from api.reports import environment, html_lang
+from api.reports.workbook import workbook
+from pilots.verdict import verdict_sentences
+
+FORMATS = ("json", "html", "xlsx", "pdf")
+MEDIA_TYPES = {
+    "json": "application/json",
+    "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+HOTSPOTS_SHOWN = 10  # and every feature at or above the report's high error rate
+TARGET_STATUS = {
+    "met": N_("Met"),
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "missed": N_("Missed"),
+    "no_data": N_("No data yet"),
+}
+GROUP_LABELS = {
+    "never_started": N_("Never started"),
+    "struggling": N_("Struggling"),
+    "dormant": N_("Dormant"),
+    "silent": N_("Silent"),
+}
+HOTSPOT_STATUS = {
+    "worse": N_("Worse"),
+    "new": N_("New"),
+    "unchanged": N_("Unchanged"),
+    "better": N_("Better"),
+    "resolved": N_("Resolved"),
+    "not_measured": N_("Too few attempts to measure now"),
+}
+
+
+def filename(data: dict, fmt: str) -> str:
+    """optimisation-2026-11-01-2026-11-30.pdf"""
+    period = data["period"]
+    return f"optimisation-{period['from']}-{period['to']}.{fmt}"
+
+
+def render(data: dict, fmt: str, *, cards: Sequence[dict] = ()) -> bytes:
+    """The report in `fmt` (one of `FORMATS`), worded in the current locale (`gettext`)."""
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2).encode()
+    if fmt == "xlsx":
+        return workbook(data, labels(data))
+    page = html(data, cards)
+    if fmt == "html":
+        return page.encode()
+    if fmt == "pdf":
+        from weasyprint import HTML  # loads Pango: only for a PDF
+
+        return HTML(string=page).write_pdf()
+    raise ValueError(f"unknown report format {fmt!r}")
+
+
+def html(data: dict, cards: Sequence[dict] = ()) -> str:
+    template = environment().get_template("optimisation.html")
+    return template.render(report=data, text=labels(data), cards=[_card(c) for c in cards])
+
+
+def labels(data: dict) -> dict:
+    """What the documents write in words, in the current locale: recommendations, the verdict,
+    and the names of waves, coaching groups and hot spot changes."""
+    verdict = data["verdict"]
+    hot = data["hotspots"]
+    above = sum(h["error_rate"] >= hot["high_error_rate"] for h in hot["items"])
+    return {
+        "lang": html_lang(),
+        "hotspots_shown": max(HOTSPOTS_SHOWN, above),
+        "target_status": {k: gettext(v) for k, v in TARGET_STATUS.items()},
+        "recommendations": [gettext(r["message"], **r["values"]) for r in data["recommendations"]],
+        "verdict": verdict_sentences(
+            verdict["effects"],
+            metric=verdict["metric"],
+            unit=verdict["unit"],
+            control_sites=verdict["control_sites"],
+            gettext=gettext,
+        ),
+        "groups": {g: gettext(GROUP_LABELS[g]) for g in data["help"]["groups"]},
+        "hotspot_status": {k: gettext(v) for k, v in HOTSPOT_STATUS.items()},
+        "waves": {w["wave"]: wave_label(w["wave"]) for w in data["adoption"]["waves"]},
+    }
+
+
+def wave_label(wave: int | None) -> str:
+    if wave is None:
+        return gettext("No wave")
+    if wave == 0:
+        return gettext("Pilots (wave 0)")
+    return gettext("Wave %(wave)s", wave=wave)
+
+
+def _card(card: dict) -> dict:
+    """A card with its image as a data URI, so the HTML stands alone."""
+    image = card.get("image")
+    if not image:
+        return {**card, "image_uri": None}
+    encoded = base64.b64encode(image).decode()
+    return {**card, "image_uri": f"data:{card['image_type']};base64,{encoded}"}

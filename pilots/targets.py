@@ -1,0 +1,216 @@
+"""Targets agreed with the client: a metric over a population compared with a threshold by a
+deadline, either week k since each site's go-live or a date (docs/metrics.md "Targets").
+
+Every change is audited. Progress (per site and overall, met / missed / on track / at risk) is
+`pilots.target_progress`; `targets_overview` gives every target with it, for the /pilots page
+and the optimisation report, from one read of the metrics.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adoption import audit, limits
+from adoption.errors import Invalid, NotFound
+from adoption.models import Site
+from adoption.scoring.rules import ScoringRules
+from pilots.curves import MAX_WEEK
+from pilots.measures import CATALOG, COMPARISONS, METRICS, POPULATIONS, threshold_errors
+from pilots.models import Target
+from pilots.target_progress import progress_of
+from pilots.waves import MAX_WAVE
+
+FIELDS = (
+    "name",
+    "metric",
+    "population",
+    "population_value",
+    "comparison",
+    "threshold",
+    "deadline_week",
+    "deadline_on",
+    "notes",
+)
+NAME_LENGTH = 200
+REGION_LENGTH = 100
+NOTES_LENGTH = 10_000
+POPULATION_WORDS = {"all": "every site", "pilots": "the pilot sites"}
+ONE_DEADLINE = "Give exactly one of deadline_week and deadline_on."
+
+
+def target_text(target: dict) -> str:
+    """The target as people read it, e.g. 'Proficient share >= 80.0 % by week 8 since go-live
+    at the pilot sites'."""
+    metric = CATALOG[target["metric"]]
+    if target["deadline_week"] is not None:
+        deadline = f"by week {target['deadline_week']} since go-live"
+    else:
+        deadline = f"by {target['deadline_on'].isoformat()}"
+    where = POPULATION_WORDS.get(target["population"]) or (
+        f"the sites of {target['population']} {target['population_value']}"
+    )
+    threshold = metric.shown(target["threshold"])
+    return f"{metric.label} {target['comparison']} {threshold} {deadline} at {where}"
+
+
+def target_dict(row: Target) -> dict:
+    target = {"id": row.id, **{f: getattr(row, f) for f in FIELDS}}
+    metric = CATALOG[row.metric]
+    return {
+        **target,
+        "label": metric.label,
+        "unit": metric.unit.name,
+        "better": metric.better,
+        "text": target_text(target),
+        "created_by": row.created_by,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def list_targets(session: Session) -> list[dict]:
+    return [target_dict(r) for r in session.scalars(select(Target).order_by(Target.id))]
+
+
+def get_target(session: Session, target_id: int) -> dict:
+    return target_dict(_row(session, target_id))
+
+
+def add_target(session: Session, values: dict, *, now: datetime, actor: str) -> dict:
+    row = Target(**checked_target(session, values), created_by=actor, created_at=now)
+    row.updated_at = now
+    session.add(row)
+    session.flush()
+    _audit(session, "target.add", row, now=now, actor=actor)
+    return target_dict(row)
+
+
+def update_target(
+    session: Session, target_id: int, values: dict, *, now: datetime, actor: str
+) -> dict:
+    """The target replaced by `values` (every field; one left out is cleared)."""
+    row = _row(session, target_id)
+    for field, value in checked_target(session, values).items():
+        setattr(row, field, value)
+    row.updated_at = now
+    session.flush()
+    _audit(session, "target.update", row, now=now, actor=actor)
+    return target_dict(row)
+
+
+def remove_target(session: Session, target_id: int, *, now: datetime, actor: str) -> dict:
+    row = _row(session, target_id)
+    removed = target_dict(row)
+    _audit(session, "target.remove", row, now=now, actor=actor)
+    session.delete(row)
+    session.flush()
+    return removed
+
+
+def target_progress(
+    session: Session, target_id: int, *, now: datetime, rules: ScoringRules
+) -> dict:
+    """The target with its `progress` (`pilots.target_progress`) as of `now`."""
+    target = get_target(session, target_id)
+    return {**target, "progress": progress_of(session, [target], now=now, rules=rules)[0]}
+
+
+def targets_overview(session: Session, *, now: datetime, rules: ScoringRules) -> list[dict]:
+    """Every target with its `progress`, by id; the metrics of all of them read once."""
+    targets = list_targets(session)
+    progress = progress_of(session, targets, now=now, rules=rules)
+    return [{**t, "progress": p} for t, p in zip(targets, progress, strict=True)]
+
+
+def checked_target(session: Session, values: dict) -> dict:
+    """The target's stored fields, or Invalid with a message per bad field."""
+    errors: dict[str, list[str]] = {k: ["Unknown field."] for k in sorted(set(values) - {*FIELDS})}
+    name = values.get("name")
+    if not _storable(name) or not 1 <= len(name.strip()) <= NAME_LENGTH:
+        errors["name"] = [f"Must be text of 1 to {NAME_LENGTH} characters."]
+    for field, allowed in (
+        ("metric", METRICS), ("population", POPULATIONS), ("comparison", COMPARISONS)
+    ):  # fmt: skip
+        if values.get(field) not in allowed:
+            errors[field] = [f"Must be one of: {', '.join(allowed)}."]
+    if problems := threshold_errors(values.get("metric"), values.get("threshold")):
+        errors["threshold"] = problems
+    errors |= _population_errors(session, values.get("population"), values.get("population_value"))
+    errors |= _deadline_errors(values.get("deadline_week"), values.get("deadline_on"))
+    notes = values.get("notes")
+    if notes is not None and (not _storable(notes) or len(notes) > NOTES_LENGTH):
+        errors["notes"] = [f"Must be text of at most {NOTES_LENGTH} characters."]
+    if errors:
+        raise Invalid(errors)
+    stored = {f: values.get(f) for f in FIELDS}
+    stored["name"] = name.strip()
+    stored["threshold"] = float(values["threshold"])
+    if stored["population"] == "wave":
+        stored["population_value"] = str(int(stored["population_value"]))
+    elif stored["population"] == "region":
+        stored["population_value"] = stored["population_value"].strip()
+    return stored
+
+
+def _population_errors(session: Session, population: object, value: object) -> dict:
+    """population_value: a wave number for `wave`, a region some site has for `region`, else
+    none."""
+    if population in ("all", "pilots") and value is not None:
+        return {"population_value": [f"Must be empty for population {population}."]}
+    if population == "wave":
+        digits = isinstance(value, str) and re.fullmatch(r"[0-9]{1,10}", value.strip())
+        number = int(value) if digits else value
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= MAX_WAVE:
+            return {"population_value": [f"Must be a wave number from 0 to {MAX_WAVE}."]}
+    if population == "region":
+        if not _storable(value) or not 1 <= len(value.strip()) <= REGION_LENGTH:
+            return {"population_value": [f"Must be a region name (1 to {REGION_LENGTH})."]}
+        if session.scalar(select(Site.id).where(Site.region == value.strip()).limit(1)) is None:
+            return {"population_value": [f"No site is in region {value.strip()!r}."]}
+    return {}
+
+
+def _storable(text: object) -> bool:
+    """Text a database stores: no NUL, no lone surrogate."""
+    if not isinstance(text, str) or "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _deadline_errors(week: object, day: object) -> dict:
+    if (week is None) == (day is None):
+        return {"deadline_week": [ONE_DEADLINE], "deadline_on": [ONE_DEADLINE]}
+    if week is not None and not limits.Whole(0, MAX_WEEK).holds(week):
+        return {"deadline_week": [f"Must be a whole number of weeks from 0 to {MAX_WEEK}."]}
+    if day is not None and not (isinstance(day, date) and limits.day_holds(day)):
+        return {"deadline_on": [limits.DAY_RULE]}
+    return {}
+
+
+def _row(session: Session, target_id: int) -> Target:
+    row = session.get(Target, target_id)
+    if row is None:
+        raise NotFound(f"No target {target_id}.", {"id": target_id})
+    return row
+
+
+def _audit(session: Session, action: str, row: Target, *, now: datetime, actor: str) -> None:
+    details = {f: getattr(row, f) for f in FIELDS}
+    details["deadline_on"] = row.deadline_on and row.deadline_on.isoformat()
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        target_type="target",
+        target=str(row.id),
+        now=now,
+        details=details,
+    )
