@@ -64,4 +64,3 @@ def test_chart_with_a_bad_metric_is_422(client, headers):
 )
 def test_unknown_chart_or_format_is_404(client, headers, path):
     assert client.get(path, headers=headers("admin")).status_code == 404
-
