@@ -104,6 +104,25 @@ TITLES = {
     "loyalty.lookup": "Find a loyalty member",
     "loyalty.redeem": "Redeem loyalty points",
 }  # UNMAPPED_ACTION is in no catalog: an admin maps (and names) it
+# The same titles in Simplified Chinese: the catalog's `title_zh` (pages read in Chinese).
+TITLES_ZH = {
+    "pos.sale.complete": "完成销售",
+    "pos.sale.void": "作废销售",
+    "pos.discount.apply": "使用折扣",
+    "pos.payment.split": "拆分付款",
+    "pos.refund": "销售退款",
+    REFUND_V2: "销售退款（新界面）",
+    "pos.drawer.count": "清点钱箱",
+    "returns.receipt": "办理退货",
+    HARD_FEATURE: "换货",
+    "returns.no_receipt": "无小票退货",
+    GRIND_FEATURE: "查询库存",
+    "inventory.count": "盘点库存",
+    "inventory.transfer": "调拨库存",
+    "loyalty.enroll": "注册会员",
+    "loyalty.lookup": "查找会员",
+    "loyalty.redeem": "兑换会员积分",
+}
 CARDS = {
     "pos.sale.complete": f"{HELP}/pos/sale",
     "pos.sale.void": f"{HELP}/pos/void",
@@ -376,8 +395,8 @@ def _mess_up(rng: random.Random, row: list[str], emp: SimEmployee) -> None:
 
 
 def feature_records(features: tuple[SimFeature, ...]) -> list[dict]:
-    """The feature catalog as JSONL objects, each with its title (`TITLES`) and some with a
-    quick-reference card (`CARDS`); one uses other key names, one comes twice."""
+    """The feature catalog as JSONL objects, each with its title (`TITLES`, `TITLES_ZH`) and some
+    with a quick-reference card (`CARDS`); one uses other key names, one comes twice."""
     records = []
     for f in features:
         if not f.in_catalog:
@@ -385,6 +404,7 @@ def feature_records(features: tuple[SimFeature, ...]) -> list[dict]:
         record = {"action": f.action, "module": f.module, "is_core": f.is_core,
                   "expected_ms": f.expected_ms, "points": f.points, "daily_cap": f.daily_cap,
                   "alias_of": f.alias_of, "title": TITLES.get(f.action, f.action),
+                  "title_zh": TITLES_ZH.get(f.action),
                   "quick_reference_url": CARDS.get(f.action)}  # fmt: skip
         if f.action == HARD_FEATURE:
             record = {"Action Key": " Returns.Exchange ", "core": "yes"} | {

@@ -1,5 +1,5 @@
-"""The words of the demo's PDCA story: feature titles in Chinese and the quick-reference cards
-the rollout team prints for the features people fail most (`uptake demo` seeds them).
+"""The words of the demo's PDCA story: the quick-reference cards the rollout team prints for
+the features people fail most (`uptake demo` seeds them, `pilots.story`).
 
 The cards are what a trainer would hand out: a few short steps a clerk can follow at the till,
 in English and in Simplified Chinese.
@@ -7,26 +7,7 @@ in English and in Simplified Chinese.
 
 from __future__ import annotations
 
-from adoption.simulation.people import GRIND_FEATURE, HARD_FEATURE, REFUND_V2
-
-TITLES_ZH = {
-    "pos.sale.complete": "完成销售",
-    "pos.sale.void": "作废销售",
-    "pos.discount.apply": "使用折扣",
-    "pos.payment.split": "拆分付款",
-    "pos.refund": "销售退款",
-    REFUND_V2: "销售退款（新界面）",
-    "pos.drawer.count": "清点钱箱",
-    "returns.receipt": "办理退货",
-    HARD_FEATURE: "换货",
-    "returns.no_receipt": "无小票退货",
-    GRIND_FEATURE: "查询库存",
-    "inventory.count": "盘点库存",
-    "inventory.transfer": "调拨库存",
-    "loyalty.enroll": "注册会员",
-    "loyalty.lookup": "查找会员",
-    "loyalty.redeem": "兑换会员积分",
-}
+from adoption.simulation.people import HARD_FEATURE
 
 # action → locale → (title, steps). Ordered by how often the simulated chain fails them.
 CARDS: dict[str, dict[str, tuple[str, list[str]]]] = {
