@@ -313,10 +313,16 @@ def insights_table(data: dict) -> str:
     help="The file to write.",
 )
 @click.option("--locale", type=click.Choice(LOCALES), default=DEFAULT_LOCALE, show_default=True)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Generate a period already reported again, over the report issued before.",
+)
 @pass_ctx
-def report_optimisation(ctx, first, last, fmt, output, locale) -> None:
+def report_optimisation(ctx, first, last, fmt, output, locale, replace) -> None:
     """The optimisation report for a period, as the API serves it (GET /reports/optimisation):
-    stored for the next period's comparison, written to --output in the --locale language."""
+    stored as issued for the next period's comparison (a period already reported is given as
+    issued unless --replace), written to --output in the --locale language."""
     with ctx.unit_of_work() as session:
         data = optimisation_report(
             session,
@@ -326,6 +332,7 @@ def report_optimisation(ctx, first, last, fmt, output, locale) -> None:
             rules=load_rules(session),
             actor=ctx.actor,
             min_group=ctx.settings.min_group,
+            replace=replace,
         )
         cards = (
             cards_for(session, data["card_feature_ids"], locale) if fmt in ("html", "pdf") else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, g
 
+from adoption.errors import Forbidden
 from adoption.masterdata.cards import cards_for
 from adoption.scoring.rules import load_rules
 from api import database, i18n
@@ -32,10 +33,16 @@ DOCUMENTS = {
 def get_optimisation_report(args):
     """Targets, adoption by site and wave, error hot spots, unused modules, how many people
     need help, the pilot verdict, recommendations and the changes since the previous report
-    (`pilots.optimisation`). Each call stores the report of its period (replacing an earlier
-    one of the same period), so the next period's report compares with it."""
+    (`pilots.optimisation`). The first report of a period is stored as issued, and asked for
+    again it is given as issued, so the next period's report compares with what was said;
+    `replace=true` (not hr) generates it again over it."""
     session = database.session()
     fmt = args["format"]
+    if args["replace"] and g.principal.role == "hr":
+        raise Forbidden(
+            "HR reads reports; a rollout lead or an admin replaces one.",
+            {"replace": ["Not allowed for hr."]},
+        )
     data = optimisation_report(
         session,
         from_on=args["from_"],
@@ -44,6 +51,7 @@ def get_optimisation_report(args):
         rules=load_rules(session),
         actor=g.principal.name,
         min_group=current_app.extensions["uptake"].settings.min_group,
+        replace=args["replace"],
     )
     cards = []
     if fmt in ("html", "pdf"):  # the documents end with the cards they recommend

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.reports.optimisation import FORMATS
-from api.schemas.fields import Day
+from api.schemas.fields import Day, query_flag
 from pilots.optimisation import MAX_DAYS
 
 
@@ -21,6 +21,14 @@ class OptimisationArgs(Schema):
             "description": f"Last local day (inclusive): at most {MAX_DAYS} days from `from`, "
             "and a day that has ended at every site."
         },
+    )
+    replace = query_flag(
+        load_default=False,
+        metadata={
+            "description": "Generate the period's report again and store it over the one "
+            "issued before (rollout leads and admins). Without it, a period already reported "
+            "gives the report as it was issued."
+        }
     )
     format = fields.String(
         load_default="json",

@@ -67,11 +67,21 @@ def optimisation_report(
     actor: str,
     min_group: int,
     save: bool = True,
+    replace: bool = False,
 ) -> dict:
     """The report's data for [from_on, to_on] (`to_on` at most the last day that has ended at
-    every site); stored when `save`, replacing an earlier report of the same period."""
+    every site).
+
+    A report, once issued, is a record the next cycle compares with: when `save` and one of the
+    same period is stored, that one is returned as it was issued (its figures, its comparison),
+    unless `replace` asks for it to be generated again and stored over it. Without a stored one
+    it is generated and, when `save`, stored."""
     timezones = site_timezones(session)
     check_period(from_on, to_on, last_complete_day(timezones, now))
+    if save and not replace:
+        issued = stored_report(session, from_on, to_on)
+        if issued is not None:
+            return issued.data
     end = period_end(timezones, to_on)
     sites = list(session.scalars(select(Site).order_by(Site.code_key)))
     data = {
@@ -143,15 +153,19 @@ def previous_report(session: Session, to_on: date) -> OptimisationReport | None:
     ).first()
 
 
-def store(
-    session: Session, data: dict, *, from_on: date, to_on: date, now: datetime, actor: str
-) -> OptimisationReport:
-    """Keep the report (one per period: a second generation replaces the first)."""
-    row = session.scalars(
+def stored_report(session: Session, from_on: date, to_on: date) -> OptimisationReport | None:
+    return session.scalars(
         select(OptimisationReport).where(
             OptimisationReport.from_on == from_on, OptimisationReport.to_on == to_on
         )
     ).first()
+
+
+def store(
+    session: Session, data: dict, *, from_on: date, to_on: date, now: datetime, actor: str
+) -> OptimisationReport:
+    """Keep the report (one per period: generating it again on purpose replaces the first)."""
+    row = stored_report(session, from_on, to_on)
     if row is None:
         row = OptimisationReport(from_on=from_on, to_on=to_on)
         session.add(row)

@@ -233,3 +233,18 @@ def test_rendering_in_an_app_context_follows_the_forced_locale(app, chain, sessi
     assert "2026年11月2日" in page  # the period, as Chinese readers write a day
     assert '<section id="verdict">' in page
     assert html(data).startswith("<!doctype html>")  # outside an app: English, ISO days
+
+
+def test_a_period_already_reported_is_given_as_issued_unless_replaced(client, chain, make_token):
+    lead, hr = make_token("rollout_lead", name="lead2"), make_token("hr", name="hr2")
+    path = f"{URL}?{PERIOD}"
+    first = client.get(path, headers=lead).json
+    again = client.get(path, headers=hr).json
+    assert again["generated_at"] == first["generated_at"]  # the record, not a new one
+    assert again["generated_by"] == first["generated_by"]
+    refused = client.get(path + "&replace=true", headers=hr)
+    assert refused.status_code == 403 and refused.json["error"]["details"] == {
+        "replace": ["Not allowed for hr."]
+    }
+    replaced = client.get(path + "&replace=true", headers=lead).json
+    assert replaced["generated_at"] >= first["generated_at"]
