@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from adoption.calendar import last_complete_week
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules
+from pilots.verdict import N_
 from pilots.weekly import Cells, panel_metrics
 
 # A metric equal to its threshold holds although a ratio of ratios may be off by an ulp.
@@ -63,12 +64,12 @@ class Metric:
 CATALOG = {
     m.name: m
     for m in (
-        Metric("adoption_rate", "Adoption rate", FRACTION, "higher"),
-        Metric("stickiness", "Stickiness", FRACTION, "higher"),
-        Metric("mean_breadth", "Mean breadth", FRACTION, "higher"),
-        Metric("error_rate", "Error rate", FRACTION, "lower"),
-        Metric("proficient_share", "Proficient share", FRACTION, "higher"),
-        Metric("mean_proficiency", "Mean proficiency", SCORE, "higher"),
+        Metric("adoption_rate", N_("Adoption rate"), FRACTION, "higher"),
+        Metric("stickiness", N_("Stickiness"), FRACTION, "higher"),
+        Metric("mean_breadth", N_("Mean breadth"), FRACTION, "higher"),
+        Metric("error_rate", N_("Error rate"), FRACTION, "lower"),
+        Metric("proficient_share", N_("Proficient share"), FRACTION, "higher"),
+        Metric("mean_proficiency", N_("Mean proficiency"), SCORE, "higher"),
     )
 }
 METRICS = tuple(CATALOG)
@@ -115,6 +116,17 @@ def population_sites(session: Session, population: str, value: str | None = None
     elif population == "region":
         stmt = stmt.where(Site.region == value)
     return list(session.scalars(stmt))
+
+
+def in_population(site: Site, population: str, value: str | None = None) -> bool:
+    """Whether `site` is of the population (as `population_sites` selects them)."""
+    if population == "pilots":
+        return bool(site.is_pilot)
+    if population == "wave":
+        return site.wave == int(value)
+    if population == "region":
+        return site.region == value
+    return True
 
 
 def scope_sites(session: Session, scope: str, wave: int) -> list[Site]:

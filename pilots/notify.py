@@ -21,7 +21,8 @@ from pilots.readiness import readiness
 
 
 def notify_readiness(session: Session, now: datetime, rules: ScoringRules) -> int:
-    """Owe a `readiness.failed` per upcoming wave whose gate says no go today."""
+    """Owe a `readiness.failed` per upcoming wave whose gate says no go today: on evidence, so
+    not a wave without any rule yet (`status` no_rule), which is nobody's failure."""
     today = chain_today_of(session, now)
     waves = session.scalars(
         select(Wave.number)
@@ -31,7 +32,7 @@ def notify_readiness(session: Session, now: datetime, rules: ScoringRules) -> in
     owed = 0
     for number in waves:
         gate = readiness(session, number, now=now, rules=rules)
-        if gate["decision"] == "go":
+        if gate["status"] != "no_go":
             continue
         failed = [r["rule"]["id"] for r in gate["rules"] if not r["passed"]]
         payload = {"wave": number, "day": today, "reason": gate["reason"], "failed_rules": failed}

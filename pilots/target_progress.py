@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules
 from pilots.comparison import weighted_mean
-from pilots.measures import CATALOG, holds, last_week, population_sites, week_ending_by
+from pilots.measures import (
+    CATALOG,
+    holds,
+    in_population,
+    last_week,
+    population_sites,
+    week_ending_by,
+)
 from pilots.measures import week_values as read_values
 
 TREND_WEEKS = 4
@@ -60,9 +67,10 @@ def progress_of(
 ) -> list[dict]:
     """The progress of each target, in order; every (site, week) any of them needs is read in
     one call (`pilots.measures.week_values`)."""
-    live = [s for s in population_sites(session, "all") if s.go_live_on is not None]
+    every = population_sites(session, "all")
+    live = [s for s in every if s.go_live_on is not None]
     last = {s.id: last_week(s, now) for s in live}
-    plans = {t["id"]: _plans(session, t, last) for t in targets}
+    plans = {t["id"]: _plans(every, t, last) for t in targets}  # no query per target
     wanted: dict[Site, set[int]] = {}
     for plan in (p for ps in plans.values() for p in ps[0]):
         _want(wanted, plan, live, last)
@@ -71,9 +79,10 @@ def progress_of(
     return [_progress(t, *plans[t["id"]], values, curve) for t in targets]
 
 
-def _plans(session: Session, target: dict, last: dict) -> tuple[list[Plan], list[str]]:
-    """The target's sites with a go-live as plans, and the codes of those without one."""
-    sites = population_sites(session, target["population"], target["population_value"])
+def _plans(every: list[Site], target: dict, last: dict) -> tuple[list[Plan], list[str]]:
+    """The target's sites (of `every` site, in code order) with a go-live as plans, and the
+    codes of those without one."""
+    sites = [s for s in every if in_population(s, target["population"], target["population_value"])]
     plans = [Plan(s, _deadline(target, s), last[s.id]) for s in sites if s.go_live_on is not None]
     return plans, [s.code for s in sites if s.go_live_on is None]
 

@@ -53,8 +53,8 @@ def emit(
 ) -> int:
     """Owe the event's message to every matching subscription; returns how many were new.
 
-    Each message is in its subscription's language: the one it was given, else (a person's own)
-    their account's, else `locale`.
+    Each message is in its subscription's language: the one it was given, else (a person's own
+    opt-in) their account's, else `locale`.
 
     `sites`/`people` map the site or employee ids the occurrence concerns to their part of the
     payload (merged over `payload` for that site's or person's subscriptions)."""
@@ -75,13 +75,13 @@ def emit(
         and s.site_id not in sites
     }
     codes = _site_codes(session, unnamed)
-    languages = _account_locales(session, {s.employee_id for s in subs if s.employee_id})
+    languages = _account_locales(session, {s.employee_id for s in subs if _own(s)})
     rows = []
     for sub in subs:
         data = _payload_for(event, sub, payload, sites, people, codes)
         if data is None:
             continue
-        language = sub.locale or languages.get(sub.employee_id) or locale
+        language = sub.locale or (languages.get(sub.employee_id) if _own(sub) else None) or locale
         subject, body = render(event, data, language)
         rows.append(
             {
@@ -122,14 +122,20 @@ def _payload_for(event, sub, payload, sites, people, codes) -> dict | None:
     return dict(payload)
 
 
+def _own(sub: NotificationSubscription) -> bool:
+    """A person's own opt-in (`subscribe_own`): theirs, for the audience "employee"."""
+    return sub.employee_id is not None and sub.role == "employee"
+
+
 def _account_locales(session: Session, employee_ids: set[int]) -> dict[int, str]:
-    """The language each person chose for their account, for their own subscriptions."""
+    """The language each person chose for their account (their newest account's, should they
+    have several), for their own subscriptions."""
     if not employee_ids:
         return {}
     rows = session.execute(
-        select(Account.employee_id, Account.locale).where(
-            Account.employee_id.in_(employee_ids), Account.locale.is_not(None)
-        )
+        select(Account.employee_id, Account.locale)
+        .where(Account.employee_id.in_(employee_ids), Account.locale.is_not(None))
+        .order_by(Account.id)
     )
     return {employee_id: locale for employee_id, locale in rows}
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 from string import Formatter
 
 import pytest
+from sqlalchemy import select
 
 from adoption.errors import Invalid
 from adoption.identity import credentials
 from adoption.locales import LOCALES
+from adoption.models import Employee
 from adoption.notify.events import CATALOG, EVENT_NAMES, PERSON_BADGE, render, render_test
-from adoption.notify.subscriptions import describe, subscribe
+from adoption.notify.subscriptions import describe, subscribe, subscribe_own
 from rewards.jobs import award_badges_job
 from tests.adoption.notify.test_triggers import NOW, owed
 from tests.rewards.month_world import Month
@@ -82,13 +84,27 @@ def test_a_subscription_speaks_its_language_or_its_persons(session):
     chosen = subscribe(
         session, event=PERSON_BADGE, channel=HOOK, now=NOW, actor="t", user="E1", locale="zh"
     )
-    theirs = subscribe(session, event=PERSON_BADGE, channel=HOOK, now=NOW, actor="t", user="E2")
+    e2 = session.scalar(select(Employee.id).where(Employee.external_id == "E2"))
+    theirs = subscribe_own(
+        session,
+        employee_id=e2,
+        event=PERSON_BADGE,
+        channel="mailto:e2@example.com",
+        now=NOW,
+        actor="e2",
+    )
+    # an admin's subscription for E2 is not E2's own: English, whatever E2's account says
+    admins = subscribe(session, event=PERSON_BADGE, channel=HOOK, now=NOW, actor="t", user="E2")
     assert describe(session, chosen)["locale"] == "zh" and theirs.locale is None
     session.commit()
     award_badges_job(session, now=NOW)
     rows = owed(session)
-    assert {d.subscription_id for d in rows} == {chosen.id, theirs.id}
-    assert all(d.subject == "Uptake：新徽章" for d in rows)
+    subjects = {d.subscription_id: d.subject for d in rows}
+    assert subjects == {
+        chosen.id: "Uptake：新徽章",
+        theirs.id: "Uptake：新徽章",
+        admins.id: "Uptake: a new badge",
+    }
 
 
 def test_an_unknown_language_is_refused_naming_the_field(session):

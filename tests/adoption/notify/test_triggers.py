@@ -22,6 +22,7 @@ from adoption.notify.models import NotificationDelivery, NotificationSubscriptio
 from adoption.notify.subscriptions import subscribe
 from adoption.scoring.snapshots import snapshot_scores
 from api import jobs
+from pilots.readiness_rules import add_rule
 from pilots.waves import put_wave
 from rewards.champions.months import close_month
 from rewards.erasure import forget_employee
@@ -111,7 +112,11 @@ def test_a_planned_wave_failing_its_gate_is_told_once_a_day(app, session, octobe
     put_wave(session, 1, {"planned_go_live_on": date(2026, 12, 1)}, now=NOW, actor="t")
     put_wave(session, 2, {"planned_go_live_on": date(2026, 11, 1)}, now=NOW, actor="t")  # past
     session.commit()
-    assert check(app).run.details["readiness_failed"] == 1
+    assert check(app).run.details["readiness_failed"] == 0  # no rule yet: nobody's failure
+    rule = {"metric": "adoption_rate", "comparison": ">=", "threshold": 0.8, "weeks": 1}
+    add_rule(session, {**rule, "scope": "pilots"}, now=NOW, actor="t")  # no pilot: fails
+    session.commit()
+    assert check(app, NOW + timedelta(minutes=1)).run.details["readiness_failed"] == 1
     assert check(app, NOW + timedelta(hours=1)).run.details["readiness_failed"] == 0
     assert check(app, NOW + timedelta(days=1)).run.details["readiness_failed"] == 1
     keys = [d.key for d in owed(session)]
