@@ -205,6 +205,8 @@ def _overall(target: dict, rows: list[dict]) -> dict:
         [r["population"] for r in valued],
     )
     final = all(r["final"] for r in rows)
+    people = sum(r["population"] for r in valued)
     if value is None:
-        return {"status": "no_data", "value": None, "final": final}
-    return {"status": _status(target, value, final=final), "value": value, "final": final}
+        return {"status": "no_data", "value": None, "final": final, "population": people}
+    status = _status(target, value, final=final)
+    return {"status": status, "value": value, "final": final, "population": people}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from adoption import audit, limits
 from adoption.errors import Invalid, NotFound
 from adoption.models import Site
+from adoption.privacy import Viewer, group_row
 from adoption.scoring.rules import ScoringRules
 from pilots.curves import MAX_WEEK
 from pilots.measures import CATALOG, COMPARISONS, METRICS, POPULATIONS, threshold_errors
@@ -214,3 +215,21 @@ def _audit(session: Session, action: str, row: Target, *, now: datetime, actor: 
         now=now,
         details=details,
     )
+
+
+SITE_FIGURES = ("value", "projected_value", "status")
+
+
+def visible_progress(progress: dict, viewer: Viewer, *, min_group: int) -> dict:
+    """The progress as `viewer` may see it (docs/privacy.md "Small groups"): a site of fewer
+    than `min_group` rostered people has its value, projection and status withheld, and so has
+    the overall value when all the valued sites hold fewer people than that together (with one
+    small site it would be that site's value)."""
+    sites = [
+        group_row(viewer, row, size=row["population"], figures=SITE_FIGURES, min_group=min_group)
+        for row in progress["sites"]
+    ]
+    overall = group_row(
+        viewer, progress, size=progress["population"], figures=("value",), min_group=min_group
+    )
+    return {**overall, "sites": sites}

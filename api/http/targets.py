@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import current_app, g, url_for
 
 from adoption import limits
-from adoption.privacy import group_row
 from adoption.scoring.rules import load_rules
 from api import database
 from api.auth import requires, viewer
@@ -32,7 +31,9 @@ def list_targets():
     """Every target with its overall status and value now, by id."""
     session = database.session()
     overview = targets.targets_overview(session, now=utcnow(), rules=load_rules(session))
-    return [{**t, **{k: t["progress"][k] for k in ("status", "value", "final")}} for t in overview]
+    shown = [_visible(t["progress"]) for t in overview]
+    keys = ("status", "value", "final", "suppressed")
+    return [{**t, **{k: p[k] for k in keys}} for t, p in zip(overview, shown, strict=True)]
 
 
 @bp.post("/targets")
@@ -54,16 +55,13 @@ def get_target(target_id):
     check_id("target_id", target_id, limits.ROW_ID)
     session = database.session()
     target = targets.target_progress(session, target_id, now=utcnow(), rules=load_rules(session))
+    return {**target, "progress": _visible(target["progress"])}
+
+
+def _visible(progress: dict) -> dict:
+    """`pilots.targets.visible_progress` for the caller (hr and admins see small groups)."""
     min_group = current_app.extensions["uptake"].settings.min_group
-    who = viewer(g.principal)
-    sites = [
-        group_row(
-            who, row, size=row["population"], figures=("value", "projected_value"),
-            min_group=min_group,
-        )
-        for row in target["progress"]["sites"]
-    ]  # fmt: skip
-    return {**target, "progress": {**target["progress"], "sites": sites}}
+    return targets.visible_progress(progress, viewer(g.principal), min_group=min_group)
 
 
 @bp.put("/targets/<int:target_id>", parameters=path("target_id"))

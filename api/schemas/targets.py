@@ -90,8 +90,15 @@ class TargetSchema(Schema):
 
 class TargetListItemSchema(TargetSchema):
     status = fields.String(metadata={"description": f"Overall: {STATUS}"})
-    value = fields.Float(**NULLABLE, metadata={"description": "Overall, projected where pending."})
+    value = fields.Float(
+        **NULLABLE,
+        metadata={
+            "description": "Overall, projected where pending; null when `suppressed` (the valued "
+            "sites hold fewer than UPTAKE_MIN_GROUP people, docs/privacy.md)."
+        },
+    )
     final = fields.Boolean(metadata={"description": "Every site's deadline week is complete."})
+    suppressed = fields.Boolean()
 
 
 class TargetSiteSchema(Schema):
@@ -112,7 +119,7 @@ class TargetSiteSchema(Schema):
     projected_value = fields.Float(
         **NULLABLE, metadata={"description": "At the deadline week; null when final."}
     )
-    status = fields.String(metadata={"description": STATUS})
+    status = fields.String(**NULLABLE, metadata={"description": f"{STATUS} Null when suppressed."})
     suppressed = fields.Boolean()
     suppressed_reason = fields.String(**NULLABLE)
 
@@ -120,9 +127,15 @@ class TargetSiteSchema(Schema):
 class TargetProgressSchema(Schema):
     status = fields.String(metadata={"description": STATUS})
     value = fields.Float(
-        **NULLABLE, metadata={"description": "Site values weighted by rostered population."}
+        **NULLABLE,
+        metadata={
+            "description": "Site values weighted by rostered population; null when `suppressed`."
+        },
     )
     final = fields.Boolean()
+    population = fields.Integer(metadata={"description": "Rostered people of the valued sites."})
+    suppressed = fields.Boolean()
+    suppressed_reason = fields.String(**NULLABLE)
     method = fields.String(metadata={"description": "The projection and weighting, in words."})
     sites = fields.List(fields.Nested(TargetSiteSchema))
     sites_without_go_live = fields.List(

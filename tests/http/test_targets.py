@@ -73,7 +73,22 @@ def test_get_answers_progress_per_site_and_overall(chain, client, lead):
     )
     assert (sites["A"]["suppressed"], sites["B"]["suppressed"]) == (False, True)
     assert sites["B"]["projected_value"] is None  # 2 people: fewer than the minimum group
+    assert sites["B"]["status"] is None  # whether it meets the threshold would tell its value
     assert progress["sites_without_go_live"] == ["D"]
+    assert (progress["population"], progress["suppressed"]) == (6, False)
+
+
+def test_an_overall_value_of_too_few_people_is_withheld_too(chain, client, lead, make_token):
+    """With one small site in the population, its overall value would be that site's."""
+    body = {**ADOPTION_BY_WEEK_3, "population": "region", "population_value": "South"}
+    target_id = client.post(URL, json=body, headers=lead).json["id"]
+    progress = client.get(f"{URL}/{target_id}", headers=lead).json["progress"]
+    assert (progress["value"], progress["suppressed"]) == (None, True)
+    assert [r for r in client.get(URL, headers=lead).json if r["id"] == target_id][0][
+        "value"
+    ] is None
+    hr = make_token("hr", name="hr")
+    assert client.get(f"{URL}/{target_id}", headers=hr).json["progress"]["value"] == 1.0
 
 
 def test_hr_sees_every_sites_values(chain, client, lead, make_token):
