@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from adoption import audit
+from adoption.cells import neutralise
 from adoption.errors import Invalid
 from rewards.champions.months import DEFAULT_INELIGIBLE, get_month
 
@@ -38,7 +39,6 @@ COLUMNS = (
     "status",
     "version",
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MIMETYPES = {  # the media type of each format, without parameters
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -57,13 +57,6 @@ class Export:
     def content_type(self) -> str:
         """The Content-Type header, naming the charset once: `text/csv; charset=utf-8`."""
         return f"{self.mimetype}; charset={self.charset}" if self.charset else self.mimetype
-
-
-def neutralise(value):
-    """A text cell a spreadsheet would run as a formula becomes plain text; others unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def export_rows(month: dict) -> list[list]:

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption import audit
+from adoption.cells import neutralise
 from adoption.errors import Invalid
 from adoption.models import AccessLog, Employee
 
 COLUMNS = ("at", "viewer", "viewer_role", "user_id", "what", "path")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def record_access(
@@ -128,5 +128,4 @@ def to_csv(entries: list[dict]) -> bytes:
 
 def _cell(value) -> str:
     """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return neutralise("" if value is None else str(value))

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from adoption.cells import neutralise
+
 if TYPE_CHECKING:
     from adoption.masterdata.cleaning import Rejected
 
@@ -21,7 +23,6 @@ JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 DELIMITERS = (",", ";", "\t")
 ERROR_KEY = "__error__"
 NOT_AN_OBJECT = "line is not a JSON object"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_GAPS = re.compile(r"[\s\-]+")
 
 Record = dict[str, object]
@@ -129,6 +130,4 @@ def _safe_cell(value: object) -> object:
         return ""
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    return neutralise(value)

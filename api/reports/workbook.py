@@ -13,6 +13,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from adoption.cells import neutralise
+
 PERCENT = "0.0%"
 PP = '+0.0" pp";-0.0" pp";0.0" pp"'
 COUNT = "#,##0"
@@ -72,10 +74,11 @@ def _sheet(book: Workbook, title: str, columns: Sequence[Column], rows: list[dic
 
 
 def _clean(value):
-    """Text without the control characters XLSX cannot hold; lists joined."""
+    """Text without the control characters XLSX cannot hold, never run as a formula (a target's
+    or a store's name typed as `=…`); lists joined."""
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
 
 
 Sheet = tuple[str, list[Column], list[dict]]
@@ -212,8 +215,8 @@ def verdict_sheet(data: dict, text: dict) -> Sheet:
     columns = [
         Column(_("Week since go-live"), key("week")),
         Column(_("Pilot − other stores"), key("estimate", scale=100), PP),
-        Column(_("95 % interval from"), key("perm_ci_low", scale=100), PP),
-        Column(_("95 % interval to"), key("perm_ci_high", scale=100), PP),
+        Column(_("95% CI from"), key("perm_ci_low", scale=100), PP),
+        Column(_("95% CI to"), key("perm_ci_high", scale=100), PP),
         Column(_("Pilot stores"), key("n_pilot"), COUNT),
         Column(_("Other stores"), key("n_control"), COUNT),
         Column(_("Verdict"), key("sentence")),
