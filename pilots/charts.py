@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from pilots.measures import CATALOG
+from pilots.verdict import N_
 
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 COLOURS = {"pilot": "#d95f02", "control": "#1b9e77"}
@@ -22,10 +23,10 @@ LABELS = {"pilot": "pilot sites", "control": "non-pilot sites"}
 # (`pilots.measures`, shared with readiness rules and targets) and those of the metrics only
 # curves and the DiD take.
 METRIC_LABELS = {name: metric.label for name, metric in CATALOG.items()} | {
-    "time_to_first_use": "Median days to first use",
-    "time_to_proficiency": "Median days to proficiency",
-    "population": "Population",
-    "active": "Active people",
+    "time_to_first_use": N_("Median days to first use"),
+    "time_to_proficiency": N_("Median days to proficiency"),
+    "population": N_("Population"),
+    "active": N_("Active people"),
 }
 # A metric's unit (`pilots.curves.unit_of`) as axes write it: fractions are shown in %, and a
 # difference of fractions in percentage points.
@@ -36,7 +37,8 @@ DPI = 150
 
 
 def metric_label(metric: str) -> str:
-    """ "Adoption rate" for adoption_rate; an unknown metric keeps its code."""
+    """ "Adoption rate" for adoption_rate; an unknown metric keeps its code. The labels are
+    msgids (`N_`): a page shows `gettext(metric_label(m))`."""
     return METRIC_LABELS.get(metric, metric)
 
 

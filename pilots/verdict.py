@@ -11,7 +11,7 @@ the latest week's figures, so a reader sees where things stand now.
 
 Every phrase is a msgid marked with `N_` and filled by the caller's `gettext`, so the pages and
 the report give the verdict in the reader's language; the domain itself stays free of Flask.
-Clauses are lower case, joined by semicolons; the sentence's first letter is raised.
+Clauses are lower case, joined by semicolons (`CLAUSES`); the sentence's first letter is raised.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ MISSING = N_("Only %(control)s of %(total)s other stores have reached week %(wee
 POINTS = N_("%(value)s points")
 DAYS = N_("%(value)s days")
 PP = N_("%(value)s pp")
+SENTENCE = N_("%(clauses)s.")  # the findings, one clause after another
+CLAUSES = N_("; ")  # what joins two clauses
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,7 @@ def verdict_sentences(
         else:
             runs.append([week])
     clauses = [fill.clause(run, last=run is runs[-1], only=len(runs) == 1) for run in runs]
-    sentences = [_capitalised("; ".join(clauses)) + "."]
+    sentences = [gettext(SENTENCE) % {"clauses": _capitalised(gettext(CLAUSES).join(clauses))}]
     latest = weeks[-1].row
     if latest["n_pilot"] < FEW_SITES:
         sentences.append(gettext(FEW) % {"pilot": latest["n_pilot"]})

@@ -28,7 +28,7 @@ class OptimisationArgs(Schema):
             "description": "Generate the period's report again and store it over the one "
             "issued before (rollout leads and admins). Without it, a period already reported "
             "gives the report as it was issued."
-        }
+        },
     )
     format = fields.String(
         load_default="json",

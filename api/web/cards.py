@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 
 from flask import g, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from adoption.errors import NotFound
@@ -35,7 +37,12 @@ def card(action):
     locale = _locale()
     found = cards.cards_for(session, [feature.id], locale)
     if not found:
-        raise NotFound(f"{cards.feature_title(feature, locale)} has no quick-reference card yet.")
+        raise NotFound(
+            _(
+                "%(feature)s has no quick-reference card yet.",
+                feature=cards.feature_title(feature, locale),
+            )
+        )
     return render_page(
         "cards.html",
         title=found[0]["title"],
@@ -65,10 +72,12 @@ def card_stack():
         )
     found = cards.cards_for(session, ids, locale)
     if not found:
-        raise NotFound("None of these features has a quick-reference card yet.")
+        raise NotFound(_("None of these features has a quick-reference card yet."))
     return render_page(
         "cards.html",
-        title=f"Quick-reference cards ({len(found)})",
+        title=ngettext(
+            "Quick-reference card (%(num)s)", "Quick-reference cards (%(num)s)", len(found)
+        ),
         cards=[_shown(c) for c in found],
         locale=locale,
         other_locales=_other_locales(locale),
@@ -77,7 +86,7 @@ def card_stack():
 
 def _other_locales(locale: str) -> list[tuple[str, str]]:
     """(locale, this page's URL in it) for every other language, the features kept."""
-    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "locale"}
+    args = {"feature": request.args.getlist("feature")} if request.args.getlist("feature") else {}
     return [
         (code, url_for(request.endpoint, **request.view_args, **args, locale=code))
         for code in LOCALES

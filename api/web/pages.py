@@ -72,8 +72,8 @@ FELL_BACK = {  # `rewards.team`'s note: the asked-for period has no complete day
 MAX_SITES = 10_000  # the site picker lists them all
 OPT_OUT = {"yes": True, "no": False}  # the /me form's `opt_out` field
 OPTED = {
-    True: "Your name is off the boards: others see “Anonymous” in your place.",
-    False: "Your name is back on the boards for those who may see it.",
+    True: N_("Your name is off the boards: others see “Anonymous” in your place."),
+    False: N_("Your name is back on the boards for those who may see it."),
 }
 
 
@@ -186,7 +186,7 @@ def me():
     employee_id = _my_employee_id()
     return render_page(
         "me.html",
-        title="My progress",
+        title=_("My progress"),
         progress=progress_of(database.session(), employee_id, now()),
         opted_out=public_opt_out(database.session(), employee_id),
         colleague_names=auth_viewer(g.principal).colleague_names,
@@ -195,7 +195,7 @@ def me():
         kudos=_recent_kudos(employee_id),
         colleague_kudos=load_points_rules(database.session()).colleague_kudos,
         my_notifications=_my_notifications(employee_id),
-        personal_events=PERSONAL_EVENTS,
+        personal_events=_translated(PERSONAL_EVENTS),
         hard_features=_hard_features(employee_id),
     )
 
@@ -213,8 +213,8 @@ def _hard_features(employee_id: int) -> list:
 
 # What a person may be told of by e-mail, as the /me form names it (adoption.notify.events).
 PERSONAL_EVENTS = {
-    "person.badge": "when I earn a badge or reach a new level",
-    "month.closed": "when I am named my store's champion",
+    "person.badge": N_("when I earn a badge or reach a new level"),
+    "month.closed": N_("when I am named my store's champion"),
 }
 
 
@@ -282,11 +282,11 @@ def me_opt_out():
     on. The form carries the session's CSRF token, as every form of the blueprint."""
     choice = OPT_OUT.get(request.form.get("opt_out", ""))
     if choice is None:
-        raise Unreadable("Choose whether your name is shown on the boards (yes or no).")
+        raise Unreadable(_("Choose whether your name is shown on the boards (yes or no)."))
     set_public_opt_out(
         database.session(), _my_employee_id(), choice, now=now(), actor=g.principal.name
     )
-    flash(OPTED[choice], "ok")
+    flash(_(OPTED[choice]), "ok")
     return redirect(url_for("web.me"))
 
 
@@ -298,7 +298,7 @@ def me_subscribe():
     address = request.form.get("address", "").strip()
     event = request.form.get("event", "")
     if event not in PERSONAL_EVENTS:
-        raise Unreadable("Choose what to be told of.")
+        raise Unreadable(_("Choose what to be told of."))
     try:
         with database.attempt():
             subscribe_own(
@@ -310,11 +310,16 @@ def me_subscribe():
                 actor=g.principal.name,
             )
     except Invalid:
-        flash(
-            f"Not subscribed: {address or 'an empty address'} is not one e-mail address.", "error"
-        )
+        if address:
+            message = _("Not subscribed: %(address)s is not one e-mail address.", address=address)
+        else:
+            message = _("Not subscribed: an empty address is not one e-mail address.")
+        flash(message, "error")
         return redirect(url_for("web.me", _anchor="notifications"))
-    flash(f"We will e-mail {address} {PERSONAL_EVENTS[event]}.", "ok")
+    flash(
+        _("We will e-mail %(address)s %(when)s.", address=address, when=_(PERSONAL_EVENTS[event])),
+        "ok",
+    )
     return redirect(url_for("web.me", _anchor="notifications"))
 
 
@@ -329,11 +334,11 @@ def me_unsubscribe(subscription_id: int):
         actor=g.principal.name,
         owner=_my_employee_id(),
     )
-    flash("Unsubscribed: no more e-mails of that kind.", "ok")
+    flash(_("Unsubscribed: no more e-mails of that kind."), "ok")
     return redirect(url_for("web.me", _anchor="notifications"))
 
 
 def _my_employee_id() -> int:
     if g.principal.employee_id is None:
-        raise NotFound("No employee is linked to your login, so there is no progress to show.")
+        raise NotFound(_("No employee is linked to your login, so there is no progress to show."))
     return g.principal.employee_id

@@ -12,44 +12,48 @@ rest on changes (`pilots.cache`).
 from __future__ import annotations
 
 from flask import current_app, g, request, url_for
+from flask_babel import gettext as _
 
-from adoption.errors import Invalid, Unreadable
-from adoption.privacy import group_row
+from adoption import limits
+from adoption.errors import Invalid, NotFound, Unreadable
 from api import database
 from api.auth import viewer
+from api.i18n import N_
 from api.web import bp
 from api.web.render import now, page, render_page
 from api.web.svg import inline_svg
-from pilots import report
+from pilots import report, targets
 from pilots.charts import METRIC_LABELS, metric_label
 from pilots.curves import METRICS, unit_of
 from pilots.did.panel import METRICS as DID_METRICS
 from pilots.verdict import verdict_sentences
 
-WEIGHTING_LABELS = {"sites": "Sites equal", "rostered": "By staff size"}
+WEIGHTING_LABELS = {"sites": N_("Sites equal"), "rostered": N_("By staff size")}
 WAVE_STATUS_LABELS = {
-    "planned": "Planned",
-    "canary_live": "Canary live",
-    "partly_live": "Partly live",
-    "live": "Live",
+    "planned": N_("Planned"),
+    "canary_live": N_("Canary live"),
+    "partly_live": N_("Partly live"),
+    "live": N_("Live"),
 }
-COMPARISON_LABELS = {">=": "at least", "<=": "at most"}
-SCOPE_LABELS = {"pilots": "Every pilot site", "previous_wave": "Every site of the previous wave"}
-FIGURES = ("value", "projected_value")  # a target's figures of one site, withheld below min_group
+COMPARISON_LABELS = {">=": N_("at least"), "<=": N_("at most")}
+SCOPE_LABELS = {
+    "pilots": N_("Every pilot site"),
+    "previous_wave": N_("Every site of the previous wave"),
+}
 SEED = 0  # the API's default, so the page and the API give the same intervals
-REPORT_FORMATS = {"html": "Web page (HTML)", "pdf": "PDF", "xlsx": "Excel (XLSX)"}
+REPORT_FORMATS = {"html": N_("Web page (HTML)"), "pdf": N_("PDF"), "xlsx": N_("Excel (XLSX)")}
 TARGET_STATUS_LABELS = {
-    "on_track": "On track",
-    "at_risk": "At risk",
-    "met": "Met",
-    "missed": "Missed",
-    "no_data": "No data yet",
+    "on_track": N_("On track"),
+    "at_risk": N_("At risk"),
+    "met": N_("Met"),
+    "missed": N_("Missed"),
+    "no_data": N_("No data yet"),
 }
 POPULATION_LABELS = {
-    "all": "Every site",
-    "pilots": "Pilot sites",
-    "wave": "Wave",
-    "region": "Region",
+    "all": N_("Every site"),
+    "pilots": N_("Pilot sites"),
+    "wave": N_("Wave"),
+    "region": N_("Region"),
 }
 
 
@@ -75,36 +79,44 @@ def pilots_page():
 
 def _render(data: report.PilotsPage):
     unit = data.comparison["unit"]
-    label = metric_label(data.metric)
+    label = _(metric_label(data.metric))
     return render_page(
         "pilots.html",
-        title="Pilots",
+        title=_("Pilots"),
         metric=data.metric,
-        metrics={m: metric_label(m) for m in METRICS},
+        metrics={m: _(metric_label(m)) for m in METRICS},
         weighting=data.weighting,
-        weightings=WEIGHTING_LABELS,
+        weightings=_translated(WEIGHTING_LABELS),
         week=data.week,
         weeks=data.weeks,
         result=data.comparison,
         effects=data.effects,
         unit=unit,
         curve_svg=inline_svg(
-            data.curve_svg, label=f"{label} by week since go-live, pilot and non-pilot sites"
+            data.curve_svg,
+            label=_("%(metric)s by week since go-live, pilot and non-pilot sites", metric=label),
         ),
         effect_svg=inline_svg(
             data.effect_svg,
-            label=f"Pilot effect on {label} by week since go-live, with 95% intervals",
+            label=_(
+                "Pilot effect on %(metric)s by week since go-live, with 95%% intervals",
+                metric=label,
+            ),
         ),
         gates=data.gates,
         ttp=data.time_to_proficiency,
         hotspots=data.hotspots,
         hotspot_min=data.hotspots.min_attempts,
         verdict=verdict_sentences(
-            data.effects, metric=data.metric, unit=unit, control_sites=data.control_sites
+            data.effects,
+            metric=data.metric,
+            unit=unit,
+            control_sites=data.control_sites,
+            gettext=_,
         ),
         waves=data.waves,
-        targets=data.targets,
-        report_formats=REPORT_FORMATS,
+        targets=[_labelled({**t, "progress": _visible(t["progress"])}) for t in data.targets],
+        report_formats=_translated(REPORT_FORMATS),
         **_programme(data, label),
         **rule_labels(),
     )
@@ -116,13 +128,15 @@ def _programme(data: report.PilotsPage, label: str) -> dict:
     context = {
         "programme": data.programme,
         "did": data.did,
-        "did_metrics": {m: metric_label(m) for m in METRICS if m in DID_METRICS},
+        "did_metrics": {m: _(metric_label(m)) for m in METRICS if m in DID_METRICS},
     }
     if data.did is None:
         return context
     start = data.did["start"]
     query = {"metric": data.metric} | ({"from": start.isoformat()} if start else {})
-    chart = f"Programme effect on {label} by week since it started, with 95% intervals"
+    chart = _(
+        "Programme effect on %(metric)s by week since it started, with 95%% intervals", metric=label
+    )
     return context | {
         "did_svg": inline_svg(data.did_svg, label=chart),
         "did_json": url_for("pilots.get_did", **query),
@@ -134,36 +148,50 @@ def _programme(data: report.PilotsPage, label: str) -> dict:
 def target_page(target_id):
     """One target's progress, site by site (`pilots.targets.target_progress`); a site's values
     are withheld below the minimum group, as `GET /api/v1/targets/{id}` withholds them."""
+    if not limits.ROW_ID.low <= target_id <= limits.ROW_ID.high:
+        raise NotFound(_("No target %(id)s.", id=target_id), {"target_id": target_id})
     target = report.target_detail(database.session(), target_id, now=now())
-    min_group = current_app.extensions["uptake"].settings.min_group
-    who = viewer(g.principal)
-    sites = [
-        group_row(who, row, size=row["population"], figures=FIGURES, min_group=min_group)
-        for row in target["progress"]["sites"]
-    ]
-    target["progress"]["sites"] = sites
-    return render_page("pilots_target.html", title=target["name"], target=target, **rule_labels())
+    target["progress"] = _visible(target["progress"])
+    return render_page(
+        "pilots_target.html", title=target["name"], target=_labelled(target), **rule_labels()
+    )
 
 
 def rule_labels() -> dict:
     """What the codes of rules, waves and targets read as on the pages (`pilots_macros.html`)."""
     return {
-        "metric_labels": METRIC_LABELS,
-        "comparisons": COMPARISON_LABELS,
-        "scopes": SCOPE_LABELS,
+        "metric_labels": _translated(METRIC_LABELS),
+        "comparisons": _translated(COMPARISON_LABELS),
+        "scopes": _translated(SCOPE_LABELS),
         "units": {m: unit_of(m) for m in METRIC_LABELS},
-        "wave_status": WAVE_STATUS_LABELS,
-        "target_status": TARGET_STATUS_LABELS,
-        "populations": POPULATION_LABELS,
+        "wave_status": _translated(WAVE_STATUS_LABELS),
+        "target_status": _translated(TARGET_STATUS_LABELS),
+        "populations": _translated(POPULATION_LABELS),
     }
+
+
+def _translated(labels: dict) -> dict:
+    """The labels of a table of `N_` constants in the reader's language."""
+    return {key: _(label) for key, label in labels.items()}
+
+
+def _labelled(target: dict) -> dict:
+    """A target with its metric's label in the reader's language."""
+    return {**target, "label": _(metric_label(target["metric"]))}
+
+
+def _visible(progress: dict) -> dict:
+    """A target's progress as the viewer may see it (`pilots.targets.visible_progress`)."""
+    min_group = current_app.extensions["uptake"].settings.min_group
+    return targets.visible_progress(progress, viewer(g.principal), min_group=min_group)
 
 
 def _week(text: str) -> int | None:
     """The `?week=` text as a number (blank: the domain's default week)."""
     if text == "":
         return None
-    if not text.isdigit():
-        raise Invalid({"week": ["Choose a week since go-live: 0, 1, 2, …"]})
+    if not (text.isascii() and text.isdigit()):  # "²" is a digit to Python, not a week
+        raise Invalid({"week": [_("Choose a week since go-live: 0, 1, 2, …")]})
     return int(text)
 
 
@@ -179,11 +207,13 @@ def metric_value(value: float | None, unit: str, difference: bool = False) -> st
         return "—"
     sign = "+" if difference else ""
     if unit == "fraction":
-        text = f"{value * 100:{sign}.1f}" + (" pp" if difference else "%")
+        number = f"{value * 100:{sign}.1f}"
+        text = _("%(value)s pp", value=number) if difference else f"{number}%"
     elif unit == "days":
-        text = f"{value:{sign}.1f} days"
+        text = _("%(value)s days", value=f"{value:{sign}.1f}")
     else:
-        text = f"{value:{sign}.1f}" + (" points" if difference else "")
+        number = f"{value:{sign}.1f}"
+        text = _("%(value)s points", value=number) if difference else number
     return text.replace("-", "−")
 
 

@@ -10,6 +10,7 @@ with each message next to its field (status 422) and what was typed kept.
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 
 from adoption.errors import Invalid
 from api import database
@@ -34,7 +35,7 @@ def _rules_page(errors: dict | None = None, values: dict | None = None, status: 
     rules = readiness_rules.list_rules(database.session())
     return render_page(
         "pilots_readiness.html",
-        title="Readiness rules",
+        title=_("Readiness rules"),
         rules=rules,
         rule_metrics=readiness_rules.METRICS,
         rule_comparisons=readiness_rules.COMPARISONS,
@@ -57,7 +58,7 @@ def add_readiness_rule():
         )
     except Invalid as exc:
         return _rules_page({NEW: exc.details}, {NEW: form}, 422)
-    flash(f"Rule {rule['id']} added.", "ok")
+    flash(_("Rule %(id)s added.", id=rule["id"]), "ok")
     return redirect(url_for("web.readiness_rules_page"))
 
 
@@ -71,10 +72,10 @@ def edit_readiness_rule(rule_id):
         )
     except Invalid as exc:
         return _rules_page({rule_id: exc.details}, {rule_id: form}, 422)
-    flash(
-        f"Rule {rule_id} saved" + (f" as rule {rule['id']}." if rule["id"] != rule_id else "."),
-        "ok",
-    )
+    if rule["id"] != rule_id:
+        flash(_("Rule %(id)s saved as rule %(new)s.", id=rule_id, new=rule["id"]), "ok")
+    else:
+        flash(_("Rule %(id)s saved.", id=rule_id), "ok")
     return redirect(url_for("web.readiness_rules_page"))
 
 
@@ -86,7 +87,10 @@ def switch_readiness_rule(rule_id):
     readiness_edit.set_enabled(
         database.session(), rule_id, enabled, now=now(), actor=g.principal.name
     )
-    flash(f"Rule {rule_id} is {'on' if enabled else 'off'}.", "ok")
+    if enabled:
+        flash(_("Rule %(id)s is on.", id=rule_id), "ok")
+    else:
+        flash(_("Rule %(id)s is off.", id=rule_id), "ok")
     return redirect(url_for("web.readiness_rules_page"))
 
 
@@ -95,12 +99,12 @@ def switch_readiness_rule(rule_id):
 def remove_readiness_rule(rule_id):
     if not confirmed():
         return confirm_page(
-            f"Remove readiness rule {rule_id}?",
-            "A wave's gate no longer checks it. Switching it off keeps it for later.",
-            action="Remove",
+            _("Remove readiness rule %(id)s?", id=rule_id),
+            _("A wave's gate no longer checks it. Switching it off keeps it for later."),
+            action=_("Remove"),
         )
     readiness_rules.remove_rule(database.session(), rule_id, now=now(), actor=g.principal.name)
-    flash(f"Rule {rule_id} removed.", "ok")
+    flash(_("Rule %(id)s removed.", id=rule_id), "ok")
     return redirect(url_for("web.readiness_rules_page"))
 
 
@@ -115,9 +119,11 @@ def _rule_values(form: dict) -> dict:
     errors: dict[str, list[str]] = {}
     values: dict = {k: form[k] for k in ("metric", "comparison", "scope")}
     values["threshold"] = _threshold(form["threshold"], unit_of(form["metric"]), errors)
-    values["weeks"] = int(form["weeks"]) if form["weeks"].isdigit() else None
+    values["weeks"] = int(form["weeks"]) if _whole(form["weeks"]) else None
     if values["weeks"] is None:
-        errors["weeks"] = [f"Enter a whole number of weeks from 1 to {readiness_rules.MAX_WEEKS}."]
+        errors["weeks"] = [
+            _("Enter a whole number of weeks from 1 to %(max)s.", max=readiness_rules.MAX_WEEKS)
+        ]
     try:
         readiness_rules.checked_rule(values)
     except Invalid as exc:
@@ -131,11 +137,17 @@ def _threshold(text: str, unit: str, errors: dict) -> float | None:
     try:
         number = float(text.replace(",", ".").rstrip("% ").strip())
     except ValueError:
-        errors["threshold"] = ["Enter a number, e.g. 60 for 60%."]
+        errors["threshold"] = [_("Enter a number, e.g. 60 for 60%.")]
         return None
     if unit != "fraction":
         return number
     if not 0 <= number <= 100:
-        errors["threshold"] = ["Enter a percentage from 0 to 100."]
+        errors["threshold"] = [_("Enter a percentage from 0 to 100.")]
         return None
     return number / 100
+
+
+def _whole(text: str) -> bool:
+    """A whole number as people type it: ASCII digits only ("²" is a digit to Python, and int()
+    refuses it), at most 9 of them."""
+    return text.isascii() and text.isdigit() and len(text) <= 9

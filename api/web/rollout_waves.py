@@ -11,6 +11,7 @@ each message next to its field (status 422) and what was typed kept.
 from __future__ import annotations
 
 from flask import flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from adoption.errors import Invalid, NotFound
@@ -44,7 +45,7 @@ def _wave_page(wave: dict | None, form: dict, errors: dict | None = None, status
     session = database.session()
     return render_page(
         "pilots_wave.html",
-        title=f"Wave {wave['wave']}" if wave else "New wave",
+        title=_("Wave %(wave)s", wave=wave["wave"]) if wave else _("New wave"),
         wave=wave,
         form=form,
         errors=errors or {},
@@ -60,14 +61,19 @@ def add_wave():
     """A new wave: its number must not be a wave already (that one is changed on its page)."""
     form = _form()
     session = database.session()
-    number = int(form["number"]) if form["number"].isdigit() else None
+    text = form["number"]  # ASCII digits only: "²" is a digit to Python, and int() refuses it
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
     if number is None or number > waves.MAX_WAVE:
         return _rejected(
-            None, form, {"number": [f"Enter a whole number from 0 to {waves.MAX_WAVE}."]}
+            None,
+            form,
+            {"number": [_("Enter a whole number from 0 to %(max)s.", max=waves.MAX_WAVE)]},
         )
     if _exists(number):
         return _rejected(
-            None, form, {"number": [f"Wave {number} exists already: change it on its page."]}
+            None,
+            form,
+            {"number": [_("Wave %(wave)s exists already: change it on its page.", wave=number)]},
         )
     return _save(session, number, None, form)
 
@@ -83,10 +89,14 @@ def save_wave(number):
 def _save(session, number: int, wave: dict | None, form: dict):
     try:
         values = _wave_values(form)
-        _, created = waves.put_wave(session, number, values, now=now(), actor=g.principal.name)
+        actor = g.principal.name
+        _stored, created = waves.put_wave(session, number, values, now=now(), actor=actor)
     except Invalid as exc:
         return _rejected(wave, form, exc.details)
-    flash(f"Wave {number} {'added' if created else 'saved'}.", "ok")
+    if created:
+        flash(_("Wave %(wave)s added.", wave=number), "ok")
+    else:
+        flash(_("Wave %(wave)s saved.", wave=number), "ok")
     return redirect(url_for("web.wave_page", number=number))
 
 
@@ -97,7 +107,7 @@ def _rejected(wave: dict | None, form: dict, errors: dict):
 def _number(number: int) -> int:
     """A wave number the page can show (Flask's int converter has no upper bound)."""
     if number > waves.MAX_WAVE:
-        raise NotFound(f"No wave {number}.", {"wave": number})
+        raise NotFound(_("No wave %(wave)s.", wave=number), {"wave": number})
     return number
 
 
@@ -158,7 +168,7 @@ def _share(text: str, errors: dict) -> float | None:
         percent = float("nan")
     if not 0 < percent <= 100:
         errors["canary_share"] = [
-            "Enter a percentage above 0 and at most 100, or leave it blank for no canary sites."
+            _("Enter a percentage above 0 and at most 100, or leave it blank for no canary sites.")
         ]
         return None
     return percent / 100

@@ -22,6 +22,14 @@ CARD_MISSING = N_(
     "%(feature)s fails %(rate)s of %(attempts)s tries in %(stores)s stores: write a "
     "quick-reference card for it and run a refresher for the %(people)s people who fail it most."
 )
+CARD_EXISTS_ALONE = N_(
+    "%(feature)s fails %(rate)s of %(attempts)s tries in %(stores)s stores: hand out its "
+    "quick-reference card (nobody tried it often enough to single out for a refresher)."
+)
+CARD_MISSING_ALONE = N_(
+    "%(feature)s fails %(rate)s of %(attempts)s tries in %(stores)s stores: write a "
+    "quick-reference card for it (nobody tried it often enough to single out for a refresher)."
+)
 UNUSED = N_(
     "Nobody used the %(module)s module in the period (%(features)s): train the stores on it, or "
     "consider switching it off."
@@ -93,7 +101,7 @@ def _cards(items: list[dict]) -> list[dict]:
     return [
         advice(
             "card",
-            CARD_EXISTS if i["has_card"] else CARD_MISSING,
+            _card_message(i),
             {
                 "feature": i["title"],
                 "rate": percent(i["error_rate"]),
@@ -106,6 +114,13 @@ def _cards(items: list[dict]) -> list[dict]:
         )
         for i in worst
     ]
+
+
+def _card_message(item: dict) -> str:
+    """Hand out the card or write one; a refresher only for people who fail it most."""
+    if item["failing_people"]:
+        return CARD_EXISTS if item["has_card"] else CARD_MISSING
+    return CARD_EXISTS_ALONE if item["has_card"] else CARD_MISSING_ALONE
 
 
 def _modules(items: list[dict]) -> list[dict]:

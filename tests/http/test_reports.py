@@ -225,6 +225,20 @@ def test_the_cards_are_in_the_readers_language(client, chain, lead, session):
     assert "<h2>换货步骤</h2>" in card and '<html lang="zh-Hans">' in page
 
 
+def test_html_is_in_chinese_for_a_chinese_reader(client, chain, lead, session):
+    adoption_target(session, 0.9)
+    headers = {**lead, "Accept-Language": "zh"}
+    page = client.get(f"{URL}?{PERIOD}&format=html", headers=headers).text
+    assert '<html lang="zh-Hans">' in page
+    for words in ("<h1>优化报告</h1>", "<h2>建议</h2>", "<h2>试点结论</h2>", "试点（第 0 批次）"):
+        assert words in page, words
+    assert "本时段没有人使用 loyalty 模块" in page  # a recommendation, in the reader's language
+    assert "有风险" in page and "这是第一份报告" in page
+    verdict = page[page.index('<section id="verdict">') : page.index('<section id="changes">')]
+    assert "Pilot stores" not in verdict and "no detectable" not in verdict
+    assert "门店" in verdict.split("<p>")[1]  # the verdict's first sentence
+
+
 def test_rendering_in_an_app_context_follows_the_forced_locale(app, chain, session):
     data = report(session, save=False)
     with app.app_context(), force_locale("zh"):

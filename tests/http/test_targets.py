@@ -84,9 +84,8 @@ def test_an_overall_value_of_too_few_people_is_withheld_too(chain, client, lead,
     target_id = client.post(URL, json=body, headers=lead).json["id"]
     progress = client.get(f"{URL}/{target_id}", headers=lead).json["progress"]
     assert (progress["value"], progress["suppressed"]) == (None, True)
-    assert [r for r in client.get(URL, headers=lead).json if r["id"] == target_id][0][
-        "value"
-    ] is None
+    listed = next(r for r in client.get(URL, headers=lead).json if r["id"] == target_id)
+    assert listed["value"] is None
     hr = make_token("hr", name="hr")
     assert client.get(f"{URL}/{target_id}", headers=hr).json["progress"]["value"] == 1.0
 

@@ -74,8 +74,9 @@ def test_phrases_go_through_the_callers_gettext():
     found = verdict_sentences(
         [row(1, 0.14, 0.03, 0.26)], metric="adoption_rate", unit="fraction", gettext=gettext
     )
-    assert found[0].startswith("«pilot stores are ahead by «14 pp» in week 1")
-    assert "%(value)s pp" in seen
+    assert found[0].startswith("««pilot stores are ahead by «14 pp» in week 1")  # sentence, clause
+    assert found[0].endswith(")».»")
+    assert {"%(value)s pp", "%(clauses)s.", "; "} <= set(seen)
 
 
 def test_a_clause_after_a_semicolon_is_not_capitalised():

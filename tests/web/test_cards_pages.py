@@ -124,3 +124,10 @@ def test_who_needs_help_links_the_card_of_the_feature_a_person_fails_on(carded, 
 def test_who_needs_help_has_no_card_link_without_a_card(team, sign_in):
     page = sign_in("manager", sites=["S1"]).get("/sites/S1/leaderboard")
     assert "/cards/" not in page.text
+
+
+@pytest.mark.parametrize("query", ["action=x", "endpoint=x", "_external=1&_scheme=javascript"])
+def test_other_query_keys_never_reach_the_language_links(carded, sign_in, query):
+    page = sign_in("employee", user_id="C").get(f"/cards/pos.refund?{query}")
+    assert page.status_code == 200
+    assert 'href="/cards/pos.refund?locale=zh"' in page.text  # the switch keeps features only

@@ -217,3 +217,19 @@ def test_the_verdict_in_words_stands_above_the_figures(lead, session):
     verdict = html[html.index('id="verdict"') : html.index('class="grid three summary"')]
     for sentence in expected:
         assert escape(sentence) in verdict
+
+
+def test_the_page_is_in_chinese_for_a_chinese_browser(lead):
+    response = lead.get("/pilots", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    assert response.status_code == 200
+    text = visible_text(response.text)
+    assert '<html lang="zh-Hans">' in response.text
+    headings = ("结论", "试点门店，第 2 周", "各周效果（试点 − 非试点）", "就绪关卡", "错误热点")
+    for words in (*headings, "优化报告"):
+        assert words in text, words
+    verdict = response.text[response.text.index('<section class="card verdict"') :]
+    lead_sentence = visible_text(verdict[: verdict.index("</p>")])
+    assert "结论 试点门店与其他门店之间尚无可检测的差异（第 2 周：+13 个百分点" in lead_sentence
+    assert lead_sentence.endswith("。")
+    assert "每家试点门店上线后最近 2 个完整周的每一周，使用率至少 50.0%" in text  # a rule
+    assert "No week" not in text and "Verdict" not in text

@@ -78,6 +78,7 @@ def test_adding_is_audited_under_the_signed_in_lead(lead, session):
         ({"threshold": "sixty"}, "threshold", "Enter a number, e.g. 60 for 60%."),
         ({"threshold": "120"}, "threshold", "Enter a percentage from 0 to 100."),
         ({"weeks": "two"}, "weeks", "Enter a whole number of weeks from 1 to 52."),
+        ({"weeks": "²"}, "weeks", "Enter a whole number of weeks from 1 to 52."),  # not int()
         ({"weeks": "60"}, "weeks", "Must be a whole number from 1 to 52."),
         ({"scope": "everywhere"}, "scope", "Must be one of: pilots, previous_wave."),
     ],
@@ -171,3 +172,7 @@ def test_no_go_names_the_failing_rule_in_words_and_its_sites(lead):
     assert "Wave 1 NO GO 1 of 1 rules failed (rule id 1)." in text
     assert "failed Adoption rate at least 60.0% in each of the last 2 complete weeks" in text
     assert "Failing sites: S001 S002" in text  # S001: no value without events; S002: not live
+
+
+def test_a_target_page_of_an_id_past_any_row_is_the_404_page(lead):
+    assert lead.get("/pilots/targets/99999999999999999999999").status_code == 404
