@@ -92,17 +92,7 @@ def _render(data: report.PilotsPage):
         result=data.comparison,
         effects=data.effects,
         unit=unit,
-        curve_svg=inline_svg(
-            data.curve_svg,
-            label=_("%(metric)s by week since go-live, pilot and non-pilot sites", metric=label),
-        ),
-        effect_svg=inline_svg(
-            data.effect_svg,
-            label=_(
-                "Pilot effect on %(metric)s by week since go-live, with 95%% intervals",
-                metric=label,
-            ),
-        ),
+        **_charts(data, label),
         gates=data.gates,
         ttp=data.time_to_proficiency,
         hotspots=data.hotspots,
@@ -178,6 +168,18 @@ def _translated(labels: dict) -> dict:
 def _labelled(target: dict) -> dict:
     """A target with its metric's label in the reader's language."""
     return {**target, "label": _(metric_label(target["metric"]))}
+
+
+def _charts(data: report.PilotsPage, label: str) -> dict:
+    """The page's two inline charts, each with its accessible name in the reader's language."""
+    curve = _("%(metric)s by week since go-live, pilot and non-pilot sites", metric=label)
+    effect = _(
+        "Pilot effect on %(metric)s by week since go-live, with 95%% intervals", metric=label
+    )
+    return {
+        "curve_svg": inline_svg(data.curve_svg, label=curve),
+        "effect_svg": inline_svg(data.effect_svg, label=effect),
+    }
 
 
 def _visible(progress: dict) -> dict:

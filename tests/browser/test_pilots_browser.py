@@ -31,7 +31,7 @@ def test_rollout_lead_reads_the_effect_table_and_the_readiness_gate(new_page):
         assert p_value == "< 0.001" or 0 <= float(p_value) <= 1
     gate = page.inner_text("section:has(h2:text-is('Readiness gate'))")
     assert "Wave 1" in gate and ("NO GO" in gate or "GO" in gate)
-    assert "adoption_rate >= 0.8 in each of the last 2 complete weeks" in gate
+    assert "Adoption rate at least 80" in gate and "each of the last 2 complete weeks" in gate
     assert page.locator("table.hotspots tbody tr").count() >= 1
 
 
