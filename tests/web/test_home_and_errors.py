@@ -146,3 +146,11 @@ def test_unexpected_error_in_a_page_is_a_logged_500_page(sites, sign_in, monkeyp
     assert "Something went wrong" in visible_text(response.text)
     assert "boom" not in response.text
     assert "unexpected error" in caplog.text
+
+
+def test_an_error_page_starts_no_session_for_a_visitor(client):
+    """The store TV's browser asks for /favicon.ico: the 404 must not set a cookie (no language
+    switch, whose CSRF field would start a session, is offered outside the sign-in page)."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 404
+    assert "Set-Cookie" not in response.headers
