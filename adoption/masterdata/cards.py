@@ -260,6 +260,18 @@ def printable(feature: Feature, card: QuickCard, locale: str) -> dict:
     }
 
 
+def card_stack(session: Session, actions: list[str], locale: str) -> list[dict]:
+    """`cards_for` the features of `actions` in that order (an unknown one is NotFound), or,
+    with none named, every feature with a card, by action."""
+    if actions:
+        ids = [get_feature(session, action).id for action in actions]
+    else:
+        carded = select(QuickCard.feature_id).distinct()
+        stmt = select(Feature.id).where(Feature.id.in_(carded)).order_by(Feature.action)
+        ids = list(session.scalars(stmt))
+    return cards_for(session, ids, locale)
+
+
 def carded_actions(session: Session) -> set[str]:
     """The actions of every feature with a card in some locale (pages link to those)."""
     stmt = select(Feature.action).join(QuickCard, QuickCard.feature_id == Feature.id).distinct()

@@ -14,13 +14,11 @@ import base64
 from flask import g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 
 from adoption.errors import NotFound
 from adoption.locales import LOCALES, checked_locale
 from adoption.masterdata import cards
 from adoption.masterdata.feature_records import get_feature
-from adoption.models import Feature
 from api import database, i18n
 from api.web import bp
 from api.web.render import ANY_ROLE, page, render_page
@@ -57,20 +55,9 @@ def card(action):
 def card_stack():
     """The cards of `?feature=` (each repeated parameter one feature, in that order), or every
     card by action without one; features without a card are left out."""
-    session = database.session()
     locale = _locale()
     wanted = request.args.getlist("feature")[:MAX_FEATURES]
-    if wanted:
-        ids = [get_feature(session, action).id for action in wanted]
-    else:
-        ids = list(
-            session.scalars(
-                select(Feature.id)
-                .where(Feature.action.in_(cards.carded_actions(session)))
-                .order_by(Feature.action)
-            )
-        )
-    found = cards.cards_for(session, ids, locale)
+    found = cards.card_stack(database.session(), wanted, locale)
     if not found:
         raise NotFound(_("None of these features has a quick-reference card yet."))
     return render_page(
