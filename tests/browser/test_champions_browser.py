@@ -92,7 +92,8 @@ def test_hr_closes_last_month_through_the_confirm_step_and_admin_reopens_it(new_
     assert "Reopened: late events from the tills" in text
     assert admin.locator("h1 .pill").inner_text() == "draft"
     shot(admin, "champions-month-reopened")
-    admin.click("a:text-is('v1 (closed)')")
+    with admin.expect_navigation():
+        admin.click("a:text-is('v1 (closed)')")
     assert admin.locator("h1 .pill").inner_text() == "closed"
 
 

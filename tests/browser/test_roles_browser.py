@@ -39,6 +39,7 @@ def test_employee_sees_its_progress_and_403_for_hr_pages(new_page):
 def test_admin_reaches_champions_and_pilots_from_the_nav(new_page):
     page = log_in(new_page(), "admin")
     page.click("nav a:text-is('Champions')")
+    page.wait_for_url("**/champions")
     assert table_rows(page, "table.months")
     page.click("nav a:text-is('Pilots')")
     page.wait_for_url("**/pilots")
