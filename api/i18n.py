@@ -32,11 +32,12 @@ from babel import Locale, dates, numbers
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask import session as web_session
 from flask_babel import Babel, force_locale, get_locale
+from flask_babel import gettext as flask_gettext
 from sqlalchemy.orm import Session
 
 from adoption import audit
 from adoption.identity.models import Account
-from adoption.locales import DEFAULT_LOCALE, LOCALES, NAMES, checked_locale
+from adoption.locales import DEFAULT_LOCALE, LOCALES, NAMES, checked_locale, say
 from api import auth
 
 LANG_COOKIE = "lang"
@@ -64,8 +65,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         html_lang=html_lang, current_locale=current_locale, locale_names=NAMES
     )
-    app.jinja_env.filters.update(month_name=month_name, long_day=long_day)
+    app.jinja_env.filters.update(month_name=month_name, long_day=long_day, say=said)
     app.after_request(_vary)
+
+
+def said(text: object) -> object:
+    """`{{ text|say }}`: a domain sentence (`adoption.locales.Text`, or a msgid) in the
+    current locale."""
+    return say(text, flask_gettext)
 
 
 def select_locale() -> str:
