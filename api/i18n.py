@@ -33,10 +33,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context, r
 from flask import session as web_session
 from flask_babel import Babel, force_locale, get_locale
 from flask_babel import gettext as flask_gettext
-from sqlalchemy.orm import Session
 
-from adoption import audit
-from adoption.identity.models import Account
 from adoption.locales import DEFAULT_LOCALE, LOCALES, NAMES, checked_locale, say
 from api import auth
 
@@ -175,26 +172,3 @@ def percent(value: float, places: int = 0) -> str:
 
 def _pattern(places: int, grouping: bool) -> str:
     return ("#,##0" if grouping else "0") + ("." + "0" * places if places > 0 else "")
-
-
-def set_account_locale(
-    session: Session, account: Account, locale: str | None, *, actor: str, now: datetime
-) -> Account:
-    """The account's language (None: follow the browser), audited as `account.locale` with the
-    old and new value; a locale we do not speak is Invalid naming `locale`."""
-    if locale is not None:
-        locale = checked_locale(locale)
-    before = account.locale
-    if before != locale:
-        account.locale = locale
-        audit.record(
-            session,
-            actor=actor,
-            action="account.locale",
-            target_type="account",
-            target=account.username,
-            now=now,
-            details={"locale": [before, locale]},
-        )
-        session.flush()
-    return account

@@ -25,6 +25,7 @@ from adoption.errors import Invalid, NotFound
 from adoption.identity import credentials, login, throttle
 from adoption.identity.models import Account
 from adoption.identity.sessions import end_sessions
+from adoption.locales import checked_locale
 from adoption.masterdata.cleaning import key_of
 
 MIN_PASSWORD = 8  # NIST SP 800-63B: at least 8 characters for a chosen password
@@ -131,3 +132,26 @@ def _audit(session: Session, action: str, account: Account, actor: str, now: dat
         target=account.username,
         now=now,
     )
+
+
+def set_locale(
+    session: Session, account: Account, locale: str | None, *, actor: str, now: datetime
+) -> Account:
+    """The account's language (None: follow the browser), audited as `account.locale` with the
+    old and new value; a locale we do not speak is Invalid naming `locale`."""
+    if locale is not None:
+        locale = checked_locale(locale)
+    before = account.locale
+    if before != locale:
+        account.locale = locale
+        audit.record(
+            session,
+            actor=actor,
+            action="account.locale",
+            target_type="account",
+            target=account.username,
+            now=now,
+            details={"locale": [before, locale]},
+        )
+        session.flush()
+    return account

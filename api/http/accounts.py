@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import g
 
 from adoption.identity import accounts
-from api import auth, clock, database, errors, i18n
+from api import auth, clock, database, errors
 from api.auth import requires, requires_account
 from api.http.blueprint import Blueprint
 from api.schemas.accounts import (
@@ -96,7 +96,7 @@ def get_locale():
 def set_locale(body):
     """Sets the signed-in account's language (null: the browser's again); audited."""
     account = auth.session_account()
-    i18n.set_account_locale(
+    accounts.set_locale(
         database.session(), account, body["locale"], actor=g.principal.name, now=clock.utcnow()
     )
     return {"locale": account.locale}

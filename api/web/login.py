@@ -9,8 +9,8 @@ session of the account. Failed sign-ins are throttled per account and per addres
 says how long to wait. The password page is `api.web.password`.
 
 /account/language is the header's language switch, for anyone: it keeps the choice on the
-signed-in account (audited, `api.i18n.set_account_locale`) or, signed out, in the `lang` cookie,
-and goes back to the page it came from (a local path only).
+signed-in account (audited, `adoption.identity.accounts.set_locale`) or, signed out, in the
+`lang` cookie, and goes back to the page it came from (a local path only).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from flask_babel import ngettext
 from markupsafe import Markup
 
 from adoption.errors import Unreadable
+from adoption.identity import accounts
 from adoption.identity import login as identity_login
 from adoption.locales import LOCALES
 from api import auth, database, i18n
@@ -141,9 +142,7 @@ def set_language():
     account = auth.session_account()
     if account is not None:
         principal = auth.session_principal()
-        i18n.set_account_locale(
-            database.session(), account, locale, actor=principal.name, now=now()
-        )
+        accounts.set_locale(database.session(), account, locale, actor=principal.name, now=now())
     else:
         response.set_cookie(
             i18n.LANG_COOKIE,
