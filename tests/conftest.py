@@ -53,6 +53,10 @@ def postgres_url():
         pytest.skip("UPTAKE_TEST_POSTGRES_URL is not set")
     with scratch_postgres(PG_SERVER_URL, "uptake_test") as url:
         engine = make_engine(url)
+        with engine.connect() as conn:  # a test's commit need not wait for the disk
+            name = engine.url.database
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+            conn.commit()
         schema.upgrade(engine)
         engine.dispose()
         yield url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,18 +13,31 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from adoption import schema
-from adoption.db import make_engine, scratch_postgres
+from adoption.db import make_engine
 from api.cli.main import main
 
 
 @contextmanager
 def empty_database(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A database on the same back end as `database_url` that was never migrated."""
+    """A database on the same back end as `database_url` that was never migrated.
+
+    On PostgreSQL it is an empty schema of the run's database, first on the connections'
+    search path: creating and dropping a whole database forces a checkpoint of the server,
+    which took up to 100 s while the other test worker was writing."""
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    with scratch_postgres(database_url, f"{make_url(database_url).database}_e") as url:
-        yield url
+    name = f"empty_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    server = make_engine(database_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+    try:
+        url = make_url(database_url).update_query_dict({"options": f"-csearch_path={name}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        server.dispose()
 
 
 def _downgrade(engine, revision: str) -> None:
