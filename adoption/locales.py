@@ -50,10 +50,11 @@ def N_(msgid: str, **params: object) -> Text:
 
 
 def say(text: object, gettext: Callable[[str], str]) -> object:
-    """`text` in the language of `gettext` (the msgid's translation filled with its values,
-    each said the same way); a plain string is looked up as a msgid; anything else is as is."""
+    """`text` in the language of `gettext`: a Text's msgid translated and filled with its
+    values (a value that is a Text said the same way; any other value is data, as it is); a
+    plain string is looked up as a msgid; anything else is as is."""
     if isinstance(text, Text):
-        values = {k: say(v, gettext) for k, v in text.params.items()}
+        values = {k: say(v, gettext) if isinstance(v, Text) else v for k, v in text.params.items()}
         return gettext(text.msgid) % values
     if isinstance(text, str) and text:
         return gettext(text)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from adoption import audit
 from adoption.errors import NotFound
+from adoption.locales import N_
 from adoption.models import Employee
 
 PAY_ROLES = frozenset({"hr", "admin"})  # see everyone by name, and every aggregate
@@ -105,7 +106,7 @@ def shows_group(viewer: Viewer, size: int | None, min_group: int) -> bool:
 
 def too_small(min_group: int) -> str:
     """The reason a withheld aggregate carries (JSON `suppressed_reason`, the pages' text)."""
-    return f"fewer than {min_group} people"
+    return N_("fewer than %(n)s people", n=min_group)
 
 
 def as_seen_by(

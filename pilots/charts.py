@@ -7,6 +7,7 @@ figure registry, backend switch or rcParams change outlives a call.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -18,7 +19,7 @@ from pilots.verdict import N_
 
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 COLOURS = {"pilot": "#d95f02", "control": "#1b9e77"}
-LABELS = {"pilot": "pilot sites", "control": "non-pilot sites"}
+LABELS = {"pilot": N_("pilot sites"), "control": N_("non-pilot sites")}
 # What charts, the /pilots pages and their tables call each metric: the catalog's labels
 # (`pilots.measures`, shared with readiness rules and targets) and those of the metrics only
 # curves and the DiD take.
@@ -30,8 +31,8 @@ METRIC_LABELS = {name: metric.label for name, metric in CATALOG.items()} | {
 }
 # A metric's unit (`pilots.curves.unit_of`) as axes write it: fractions are shown in %, and a
 # difference of fractions in percentage points.
-UNIT_LABELS = {"fraction": "%", "days": "days", "score 0–100": "score points"}
-DIFFERENCE_LABELS = {"fraction": "pp", "days": "days", "score 0–100": "score points"}
+UNIT_LABELS = {"fraction": "%", "days": N_("days"), "score 0–100": N_("score points")}
+DIFFERENCE_LABELS = {"fraction": N_("pp"), "days": N_("days"), "score 0–100": N_("score points")}
 SIZE = (8.0, 4.5)  # inches: 16:9 for slides
 DPI = 150
 
@@ -42,12 +43,24 @@ def metric_label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
 
 
-def axis_label(metric: str, unit: str, *, difference: bool = False) -> str:
-    """ "Adoption rate (%)", or "Difference in adoption rate (pp)" for an effect."""
-    label = metric_label(metric)
+def axis_label(
+    metric: str,
+    unit: str,
+    *,
+    difference: bool = False,
+    gettext: Callable[[str], str] = lambda s: s,
+) -> str:
+    """ "Adoption rate (%)", or "Difference in adoption rate (pp)" for an effect, in the
+    language of `gettext`."""
+    _ = gettext
+    label = _(metric_label(metric))
     if difference:
-        return f"Difference in {label[0].lower()}{label[1:]} ({DIFFERENCE_LABELS.get(unit, unit)})"
-    return f"{label} ({UNIT_LABELS.get(unit, unit)})"
+        unit_label = _(DIFFERENCE_LABELS.get(unit, unit))
+        return _("Difference in %(metric)s (%(unit)s)") % {
+            "metric": label[:1].lower() + label[1:],
+            "unit": unit_label,
+        }
+    return _("%(metric)s (%(unit)s)") % {"metric": label, "unit": _(UNIT_LABELS.get(unit, unit))}
 
 
 def scale_of(unit: str) -> float:

@@ -38,6 +38,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from adoption.locales import N_, Text
+
 RESAMPLES = 2_000
 LEVEL = 0.95
 EXACT_LIMIT = 100_000
@@ -322,11 +324,20 @@ def effect(
     """
     weighting = "sites" if weights is None else "rostered"
     n_p, n_c = len(pilot_values), len(control_values)
-    head = f"difference of site means (pilot − non-pilot), weighting={weighting}"
     if weighting == "rostered":
-        head += " (each site weighted by its rostered population in the week)"
+        head = N_(
+            "difference of site means (pilot − non-pilot), weighting=rostered (each site "
+            "weighted by its rostered population in the week)"
+        )
+    else:
+        head = N_("difference of site means (pilot − non-pilot), weighting=sites")
     if n_p == 0 or n_c == 0:
-        method = f"{head}; not estimable: n_pilot={n_p}, n_control={n_c}"
+        method = N_(
+            "%(head)s; not estimable: n_pilot=%(n_pilot)s, n_control=%(n_control)s",
+            head=head,
+            n_pilot=n_p,
+            n_control=n_c,
+        )
         return Effect(None, None, None, None, None, method)
     key = (_key(pilot_values), _key(control_values), weights and tuple(map(_key, weights)), seed)
     with _memo_lock:
@@ -341,17 +352,25 @@ def effect(
         bound if math.isfinite(bound) else None  # too few sites to reject any shift there
         for bound in permutation_ci(pilot_values, control_values, weights, seed=seed)
     )
-    method = "; ".join(
-        [
-            f"{head}; n_pilot={n_p}, n_control={n_c}",
-            f"95% percentile bootstrap CI, sites resampled with replacement within each group, "
-            f"{RESAMPLES} resamples, numpy default_rng(seed={seed}), each resample drawing "
+    method = N_(
+        "%(head)s; n_pilot=%(n_pilot)s, n_control=%(n_control)s; %(bootstrap)s; %(p_value)s; "
+        "%(permutation)s",
+        head=head,
+        n_pilot=n_p,
+        n_control=n_c,
+        bootstrap=N_(
+            "95%% percentile bootstrap CI, sites resampled with replacement within each group, "
+            "%(resamples)s resamples, numpy default_rng(seed=%(seed)s), each resample drawing "
             "rng.integers(0, n_pilot, n_pilot) then rng.integers(0, n_control, n_control)",
-            _p_method(perm, seed),
-            "95% permutation CI (perm_ci_low, perm_ci_high; what verdicts use, valid with few "
+            resamples=RESAMPLES,
+            seed=seed,
+        ),
+        p_value=_p_method(perm, seed),
+        permutation=N_(
+            "95%% permutation CI (perm_ci_low, perm_ci_high; what verdicts use, valid with few "
             "sites): every shift of the pilot sites' values that the permutation test above, on "
-            "the same relabellings, does not reject at 5%",
-        ]
+            "the same relabellings, does not reject at 5%%"
+        ),
     )
     found = Effect(estimate, low, high, perm.p_value, perm.mc_se, method, perm_low, perm_high)
     with _memo_lock:
@@ -372,12 +391,21 @@ def _key(values: Sequence[float]) -> bytes:
     return np.asarray(values, dtype=float).tobytes()
 
 
-def _p_method(perm: PValue, seed: int) -> str:
-    base = "two-sided permutation p-value on |difference of means| over site labels"
+def _p_method(perm: PValue, seed: int) -> Text:
     if perm.exact:
-        return f"{base}, exact enumeration of all C(n, n_pilot)={perm.arrangements} relabellings"
-    return (
-        f"{base}, Monte Carlo: C(n, n_pilot)={perm.arrangements} > {EXACT_LIMIT}, so "
-        f"{RELABELLINGS} random relabellings (default_rng(seed={seed}), rng.permutation), "
-        f"p = (1 + b) / (1 + {RELABELLINGS}), Monte Carlo standard error {perm.mc_se:.4f}"
+        return N_(
+            "two-sided permutation p-value on |difference of means| over site labels, exact "
+            "enumeration of all C(n, n_pilot)=%(arrangements)s relabellings",
+            arrangements=perm.arrangements,
+        )
+    return N_(
+        "two-sided permutation p-value on |difference of means| over site labels, Monte Carlo: "
+        "C(n, n_pilot)=%(arrangements)s > %(limit)s, so %(relabellings)s random relabellings "
+        "(default_rng(seed=%(seed)s), rng.permutation), p = (1 + b) / (1 + %(relabellings)s), "
+        "Monte Carlo standard error %(mc_se)s",
+        arrangements=perm.arrangements,
+        limit=EXACT_LIMIT,
+        relabellings=RELABELLINGS,
+        seed=seed,
+        mc_se=format(perm.mc_se, ".4f"),
     )

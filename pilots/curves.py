@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption.calendar import last_complete_week
+from adoption.locales import N_, Text
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules
 from pilots.comparison import weighted_mean
@@ -155,12 +156,9 @@ def caveats(table: pd.DataFrame, week: int, sites: list[Site], metric: str) -> l
     at = table[table["week"] == week]
     pilot, control = side(at, True), side(at, False)
     out = []
-    for name, rows in (("pilot", pilot), ("non-pilot", control)):
+    for is_pilot, rows in ((True, pilot), (False, control)):
         if len(rows) < MIN_SITES_PER_SIDE:
-            out.append(
-                f"Fewer than {MIN_SITES_PER_SIDE} sites on the {name} side at week {week} "
-                f"({len(rows)}): the interval and p-value rest on very few sites."
-            )
+            out.append(_few(is_pilot, week, len(rows)))
     out += _missing(at, week, sites, metric)
     if len(pilot) and len(control):
         out += _imbalance(pilot, control)
@@ -172,19 +170,38 @@ def _missing(at: pd.DataFrame, week: int, sites: list[Site], metric: str) -> lis
     out = []
     without = sorted(s.code for s in sites if s.go_live_on is None)
     if without:
-        out.append(f"Sites without go_live_on are left out: {', '.join(without)}.")
+        out.append(
+            N_("Sites without go_live_on are left out: %(sites)s.", sites=", ".join(without))
+        )
     present = set(at["code"])
     pending = sorted(s.code for s in sites if s.go_live_on and s.code not in present)
     if pending:
-        out.append(f"Sites missing from week {week} (not complete yet): {', '.join(pending)}.")
+        out.append(
+            N_(
+                "Sites missing from week %(week)s (not complete yet): %(sites)s.",
+                week=week,
+                sites=", ".join(pending),
+            )
+        )
     empty = sorted(at.loc[at["value"].isna(), "code"])
     if empty:
-        why = (
-            "fewer than half of the population got there by the week's end"
-            if metric.startswith("time_to")
-            else "no population or no events in the week"
-        )
-        out.append(f"Sites without a value at week {week} ({why}): {', '.join(empty)}.")
+        values = {"week": week, "sites": ", ".join(empty)}
+        if metric.startswith("time_to"):
+            out.append(
+                N_(
+                    "Sites without a value at week %(week)s (fewer than half of the population "
+                    "got there by the week's end): %(sites)s.",
+                    **values,
+                )
+            )
+        else:
+            out.append(
+                N_(
+                    "Sites without a value at week %(week)s (no population or no events in the "
+                    "week): %(sites)s.",
+                    **values,
+                )
+            )
     return out
 
 
@@ -193,21 +210,30 @@ def _imbalance(pilot: pd.DataFrame, control: pd.DataFrame) -> list[str]:
     size_p, size_c = pilot["population"].mean(), control["population"].mean()
     if min(size_p, size_c) > 0 and max(size_p, size_c) / min(size_p, size_c) > SIZE_RATIO:
         out.append(
-            f"Size imbalance: mean rostered population per site {size_p:.1f} (pilot) vs "
-            f"{size_c:.1f} (non-pilot)."
+            N_(
+                "Size imbalance: mean rostered population per site %(pilot)s (pilot) vs "
+                "%(control)s (non-pilot).",
+                pilot=format(size_p, ".1f"),
+                control=format(size_c, ".1f"),
+            )
         )
     share_p = pilot["region"].fillna("(none)").value_counts(normalize=True)
     share_c = control["region"].fillna("(none)").value_counts(normalize=True)
     distance = 0.5 * share_p.sub(share_c, fill_value=0).abs().sum()
     if distance > REGION_DISTANCE:
-        describe = "; ".join(
-            f"{name}: " + ", ".join(f"{r} {n}" for r, n in rows["region"].fillna("(none)")
-                                    .value_counts().sort_index().items())
-            for name, rows in (("pilot", pilot), ("non-pilot", control))
-        )  # fmt: skip
+        counts = [
+            ", ".join(f"{r} {n}" for r, n in rows["region"].fillna("(none)")
+                      .value_counts().sort_index().items())
+            for rows in (pilot, control)
+        ]  # fmt: skip
         out.append(
-            f"Region imbalance (total variation distance {distance:.2f}): sites per region, "
-            f"{describe}."
+            N_(
+                "Region imbalance (total variation distance %(distance)s): sites per region, "
+                "pilot: %(pilot)s; non-pilot: %(control)s.",
+                distance=format(distance, ".2f"),
+                pilot=counts[0],
+                control=counts[1],
+            )
         )
     return out
 
@@ -218,18 +244,48 @@ def _dropouts(table: pd.DataFrame) -> list[str]:
     later = table[table["week"] >= 0]
     if later.empty:
         return out
-    for name, pilot in (("pilot", True), ("non-pilot", False)):
+    for pilot in (True, False):
         counts = side(later, pilot).groupby("week").size()
         counts = counts.reindex(range(0, int(later["week"].max()) + 1), fill_value=0)
         if len(counts) and counts.max() > 0:
             short = [int(k) for k, n in counts.items() if n < counts.max()]
             if short:
-                weeks = "week" if len(short) == 1 else "weeks"
-                out.append(
-                    f"Sites drop out of the {name} curve in {weeks} {_ranges(short)} (later "
-                    "go-lives or weeks without a value): compare those weeks with care."
-                )
+                out.append(_dropout(pilot, short))
     return out
+
+
+def _few(pilot: bool, week: int, n: int) -> Text:
+    values = {"min": MIN_SITES_PER_SIDE, "week": week, "n": n}
+    if pilot:
+        return N_(
+            "Fewer than %(min)s sites on the pilot side at week %(week)s (%(n)s): the interval "
+            "and p-value rest on very few sites.",
+            **values,
+        )
+    return N_(
+        "Fewer than %(min)s sites on the non-pilot side at week %(week)s (%(n)s): the interval "
+        "and p-value rest on very few sites.",
+        **values,
+    )
+
+
+def _dropout(pilot: bool, short: list[int]) -> Text:
+    """ "Sites drop out of the pilot curve in weeks 3–5 (…)", one sentence per side."""
+    if len(short) == 1:
+        weeks = N_("week %(weeks)s", weeks=_ranges(short))
+    else:
+        weeks = N_("weeks %(weeks)s", weeks=_ranges(short))
+    if pilot:
+        return N_(
+            "Sites drop out of the pilot curve in %(weeks)s (later go-lives or weeks without a "
+            "value): compare those weeks with care.",
+            weeks=weeks,
+        )
+    return N_(
+        "Sites drop out of the non-pilot curve in %(weeks)s (later go-lives or weeks without a "
+        "value): compare those weeks with care.",
+        weeks=weeks,
+    )
 
 
 def _ranges(weeks: list[int]) -> str:

@@ -10,6 +10,7 @@ milliseconds instead of matplotlib's few hundred, as plain shapes and text sized
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from pilots.charts import COLOURS, LABELS, axis_label, metric_label, scale_of
@@ -18,6 +19,11 @@ WIDTH, HEIGHT = 800, 450
 LEFT, RIGHT = 64, 16
 MAX_WEEK_LABELS = 26  # more weeks than this: every other (or every n-th) week is labelled
 BEFORE = "#757575"  # event times before the programme started
+Gettext = Callable[[str], str]
+
+
+def _english(message: str) -> str:
+    return message
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -110,8 +116,10 @@ def _scaled(rows: list[dict], keys: tuple[str, ...], unit: str) -> list[dict]:
     ]
 
 
-def curve_svg(curve: list[dict], *, metric: str, unit: str) -> bytes:
-    """Group means with quartile bands by week since go-live, and the sites per week below."""
+def curve_svg(curve: list[dict], *, metric: str, unit: str, gettext: Gettext = _english) -> bytes:
+    """Group means with quartile bands by week since go-live, and the sites per week below;
+    every word in the language of `gettext`."""
+    _ = gettext
     keys = tuple(f"{g}_{k}" for g in COLOURS for k in ("mean", "q1", "q3"))
     curve = _scaled(curve, keys, unit)
     weeks = [row["week"] for row in curve]
@@ -124,10 +132,10 @@ def curve_svg(curve: list[dict], *, metric: str, unit: str) -> bytes:
     ]
     top = _Plot(weeks, values, 56, 300)
     counts = _Plot(weeks, [0, *(row[f"n_{g}"] for row in curve for g in COLOURS)], 330, 410)
-    parts = [*top.frame(axis_label(metric, unit), weeks, False)]
-    parts += counts.frame("Sites", weeks, True)
+    parts = [*top.frame(axis_label(metric, unit, gettext=_), weeks, False)]
+    parts += counts.frame(_("Sites"), weeks, True)
     if not curve:
-        parts.append(_text(WIDTH / 2, 170, "No data yet", 'text-anchor="middle" fill="grey"'))
+        parts.append(_text(WIDTH / 2, 170, _("No data yet"), 'text-anchor="middle" fill="grey"'))
     else:
         zero = top.x(0)
         parts.append(_path(f"M{zero:.1f} {top.top}V{top.bottom}", "grey", 'stroke-dasharray="4 3"'))
@@ -149,24 +157,27 @@ def curve_svg(curve: list[dict], *, metric: str, unit: str) -> bytes:
             x, y = counts.x(row["week"] + offset), counts.y(row[f"n_{group}"])
             bar = f"M{x - width / 2:.1f} {counts.bottom}V{y:.1f}h{width:.1f}V{counts.bottom}Z"
             parts.append(f'<path d="{bar}" fill="{colour}"/>')
-    legend = [(COLOURS[g], f"{LABELS[g]} (mean, quartile band)") for g in COLOURS]
+    band = _("%(group)s (mean, quartile band)")
+    legend = [(COLOURS[g], band % {"group": _(LABELS[g])}) for g in COLOURS]
     parts += _legend(legend)
-    parts.append(_text(WIDTH / 2, HEIGHT - 8, "Week since go-live", 'text-anchor="middle"'))
-    return _svg(parts, f"{metric_label(metric)} by week since go-live")
+    parts.append(_text(WIDTH / 2, HEIGHT - 8, _("Week since go-live"), 'text-anchor="middle"'))
+    title = _("%(metric)s by week since go-live") % {"metric": _(metric_label(metric))}
+    return _svg(parts, title)
 
 
-def effect_svg(series: list[dict], *, metric: str, unit: str) -> bytes:
+def effect_svg(series: list[dict], *, metric: str, unit: str, gettext: Gettext = _english) -> bytes:
     """The effect (pilot − non-pilot) with its 95% permutation CI (`perm_ci_low`/`_high`, the
-    verdict's) at each week, sites per side above."""
+    verdict's) at each week, sites per side above; every word in the language of `gettext`."""
+    _ = gettext
     keys = ("estimate", "perm_ci_low", "perm_ci_high")
     series = _scaled(series, keys, unit)
     weeks = [row["week"] for row in series]
     values = [0.0] + [row[k] for row in series for k in keys if row[k] is not None]
     plot = _Plot(weeks, values, 56, 400)
-    parts = plot.frame(axis_label(metric, unit, difference=True), weeks, True)
+    parts = plot.frame(axis_label(metric, unit, difference=True, gettext=_), weeks, True)
     parts.append(_path(f"M{LEFT} {plot.y(0):.1f}H{WIDTH - RIGHT}", "grey"))
     if not series:
-        parts.append(_text(WIDTH / 2, 220, "No data yet", 'text-anchor="middle" fill="grey"'))
+        parts.append(_text(WIDTH / 2, 220, _("No data yet"), 'text-anchor="middle" fill="grey"'))
     colour = COLOURS["pilot"]
     for row in series:
         x = plot.x(row["week"])
@@ -179,25 +190,31 @@ def effect_svg(series: list[dict], *, metric: str, unit: str) -> bytes:
         if row["estimate"] is not None:
             y = plot.y(row["estimate"])
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
-    parts += _legend([(colour, "estimate with 95% CI")])
-    parts.append(_text(WIDTH / 2, HEIGHT - 20, "Week since go-live", 'text-anchor="middle"'))
-    title = f"Pilot effect on {metric_label(metric)} (sites: pilot/non-pilot above each interval)"
+    parts += _legend([(colour, _("estimate with 95%% CI") % {})])
+    parts.append(_text(WIDTH / 2, HEIGHT - 20, _("Week since go-live"), 'text-anchor="middle"'))
+    title = _("Pilot effect on %(metric)s (sites: pilot/non-pilot above each interval)") % {
+        "metric": _(metric_label(metric))
+    }
     return _svg(parts, title)
 
 
-def did_svg(event_time: list[dict], *, metric: str, unit: str) -> bytes:
+def did_svg(
+    event_time: list[dict], *, metric: str, unit: str, gettext: Gettext = _english
+) -> bytes:
     """The staggered DiD's event study: ATT with its 95% interval by weeks since the programme
-    started (`e`; before it in grey, where an effect would be a warning, not a result)."""
+    started (`e`; before it in grey, where an effect would be a warning, not a result); every
+    word in the language of `gettext`."""
+    _ = gettext
     rows = _scaled(event_time, ("att", "ci_low", "ci_high"), unit)
     weeks = [row["e"] for row in rows]
     values = [0.0] + [
         row[k] for row in rows for k in ("att", "ci_low", "ci_high") if row[k] is not None
     ]
     plot = _Plot(weeks, values, 56, 400)
-    parts = plot.frame(axis_label(metric, unit, difference=True), weeks, True)
+    parts = plot.frame(axis_label(metric, unit, difference=True, gettext=_), weeks, True)
     parts.append(_path(f"M{LEFT} {plot.y(0):.1f}H{WIDTH - RIGHT}", "grey"))
     if not rows:
-        parts.append(_text(WIDTH / 2, 220, "No data yet", 'text-anchor="middle" fill="grey"'))
+        parts.append(_text(WIDTH / 2, 220, _("No data yet"), 'text-anchor="middle" fill="grey"'))
     else:
         start = plot.x(-0.5)
         parts.append(
@@ -214,10 +231,13 @@ def did_svg(event_time: list[dict], *, metric: str, unit: str) -> bytes:
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
     parts += _legend(
         [
-            (BEFORE, "before the start, with 95% CI"),
-            (COLOURS["pilot"], "since the start, with 95% CI"),
+            (BEFORE, _("before the start, with 95%% CI") % {}),
+            (COLOURS["pilot"], _("since the start, with 95%% CI") % {}),
         ]
     )
-    label = "Weeks since the programme started"
+    label = _("Weeks since the programme started")
     parts.append(_text(WIDTH / 2, HEIGHT - 20, label, 'text-anchor="middle"'))
-    return _svg(parts, f"Programme effect on {metric_label(metric)} by week since it started")
+    title = _("Programme effect on %(metric)s by week since it started") % {
+        "metric": _(metric_label(metric))
+    }
+    return _svg(parts, title)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from adoption.calendar import week_window
 from adoption.errors import Invalid
+from adoption.locales import N_
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules
 from pilots.measures import holds, last_week, scope_sites, week_values
@@ -32,8 +33,8 @@ from pilots.readiness_rules import list_rules
 from pilots.waves import MAX_WAVE
 
 NO_SITES = {
-    "pilots": "No pilot sites (is_pilot) to judge by.",
-    "previous_wave": "The previous wave has no sites to judge by.",
+    "pilots": N_("No pilot sites (is_pilot) to judge by."),
+    "previous_wave": N_("The previous wave has no sites to judge by."),
 }
 
 
@@ -81,7 +82,7 @@ def _evaluate(rule: dict, sites: list[Site], values: dict, now: datetime) -> dic
 
 def _site_evidence(rule: dict, site: Site, values: dict, now: datetime) -> list[dict]:
     if site.go_live_on is None:
-        return [_note(site.code, "No go_live_on yet, so no complete week since go-live.")]
+        return [_note(site.code, N_("No go_live_on yet, so no complete week since go-live."))]
     weeks = complete_weeks(site, rule["weeks"], now)
     evidence = []
     for k in weeks:
@@ -95,15 +96,21 @@ def _site_evidence(rule: dict, site: Site, values: dict, now: datetime) -> list[
                 "to": last,
                 "value": value,
                 "passed": value is not None and holds(value, rule["comparison"], rule["threshold"]),
-                "note": None if value is not None else f"{rule['metric']} is undefined this week.",
+                "note": None
+                if value is not None
+                else N_("%(metric)s is undefined this week.", metric=rule["metric"]),
             }
         )
     if len(weeks) < rule["weeks"]:
         evidence.append(
             _note(
                 site.code,
-                f"Only {len(weeks)} of {rule['weeks']} complete weeks since go-live on "
-                f"{site.go_live_on.isoformat()}.",
+                N_(
+                    "Only %(n)s of %(weeks)s complete weeks since go-live on %(day)s.",
+                    n=len(weeks),
+                    weeks=rule["weeks"],
+                    day=site.go_live_on.isoformat(),
+                ),
             )
         )
     return evidence
@@ -124,11 +131,15 @@ def _note(site_code: str | None, note: str) -> dict:
 
 def _reason(results: list[dict], failed: list[int]) -> str:
     if not results:
-        return (
+        return N_(
             "No readiness rule is enabled: add one (uptake pilots rules add, or PUT "
             "/api/v1/pilots/readiness/rules) before a wave can go."
         )
     if not failed:
-        return f"Every rule passed ({len(results)} of {len(results)})."
-    ids = ", ".join(map(str, failed))
-    return f"{len(failed)} of {len(results)} rules failed (rule id {ids})."
+        return N_("Every rule passed (%(n)s of %(total)s).", n=len(results), total=len(results))
+    return N_(
+        "%(n)s of %(total)s rules failed (rule id %(ids)s).",
+        n=len(failed),
+        total=len(results),
+        ids=", ".join(map(str, failed)),
+    )

@@ -370,8 +370,12 @@ def pilots_page(
     weighting: str = "sites",
     seed: int = 0,
     now: datetime,
+    locale: str = "en",
+    gettext: Callable[[str], str] = lambda s: s,
 ) -> PilotsPage:
     """The page's read model; an unknown metric or weighting or a week out of range is Invalid.
+    The charts' words are in the language of `gettext`, whose locale is `locale` (a part of
+    the cache key, so a reader never gets a chart cached in another language).
 
     The site weeks of `metric` are read once (`site_weeks`, the slow part) and both the
     comparison at `week` and the effect at every week are computed from that read; each part is
@@ -399,24 +403,27 @@ def pilots_page(
             time_to_proficiency=_time_to_proficiency(session, state, now, rules),
             hotspots=chain_hotspots(session, now),
             control_sites=control_sites(table),
-            curve_svg=page_charts.curve_svg(result["curve"], metric=metric, unit=unit),
-            effect_svg=page_charts.effect_svg(effects, metric=metric, unit=unit),
+            curve_svg=page_charts.curve_svg(
+                result["curve"], metric=metric, unit=unit, gettext=gettext
+            ),
+            effect_svg=page_charts.effect_svg(effects, metric=metric, unit=unit, gettext=gettext),
             waves=waves.list_waves(session, limit=MAX_WAVES, now=now),
-            **_programme(session, metric, seed, now, rules),
+            **_programme(session, metric, seed, now, rules, gettext),
             targets=targets_overview(session, now=now, rules=rules),
         )
 
-    return cached(session, state, ("page", metric, week, weighting, seed, rules), compute)
+    key = ("page", metric, week, weighting, seed, rules, locale)
+    return cached(session, state, key, compute)
 
 
-def _programme(session, metric, seed, now, rules) -> dict:
+def _programme(session, metric, seed, now, rules, gettext) -> dict:
     """The page's DiD fields: `programme`, `did` and its event-study chart `did_svg`."""
     if not has_programme(session):
         return {"programme": False, "did": None, "did_svg": None}
     did = programme_did(session, metric=metric, seed=seed, now=now, rules=rules)
     if did is None:
         return {"programme": True, "did": None, "did_svg": None}
-    chart = page_charts.did_svg(did["event_time"], metric=metric, unit=did["unit"])
+    chart = page_charts.did_svg(did["event_time"], metric=metric, unit=did["unit"], gettext=gettext)
     return {"programme": True, "did": did, "did_svg": chart}
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption.calendar import yesterday
+from adoption.locales import N_, Text
 from adoption.models import Employee, Site
 from adoption.scoring.proficiency import proficient_since_map
 from adoption.scoring.rules import ScoringRules
@@ -212,9 +213,9 @@ def time_to_proficiency(session: Session, *, now: datetime, rules: ScoringRules)
         "df": 1,
         "p_value": test.p_value if test else None,
     }
-    result["method"] = (
-        "Kaplan–Meier per group, Greenwood variance, 95% log-log pointwise CI; median = first "
-        "day with S ≤ 0.5, 95% CI by Brookmeyer–Crowley (log-log bounds); log-rank test "
+    result["method"] = N_(
+        "Kaplan–Meier per group, Greenwood variance, 95%% log-log pointwise CI; median = first "
+        "day with S ≤ 0.5, 95%% CI by Brookmeyer–Crowley (log-log bounds); log-rank test "
         "(Mantel–Haenszel, chi-square 1 df); days from max(go_live_on, hired_on) to proficient "
         "since, censored at min(left_on, yesterday at the site)"
     )
@@ -240,17 +241,33 @@ def _group(times: list, events: list, sites: dict, group: str) -> dict:
 
 def _caveats(result: dict, session: Session) -> list[str]:
     out = [
-        "People of one site are not independent (same manager, same training); the log-rank "
-        "test treats them as if they were, so its p-value is optimistic."
+        N_(
+            "People of one site are not independent (same manager, same training); the log-rank "
+            "test treats them as if they were, so its p-value is optimistic."
+        )
     ]
     for g in GROUPS:
         if result[g]["n_sites"] < 5:
-            out.append(f"Fewer than 5 sites on the {g} side ({result[g]['n_sites']}).")
+            out.append(_few_sites(g, result[g]["n_sites"]))
         if result[g]["median_days"] is None and result[g]["n"]:
-            out.append(f"The {g} median is not reached yet (S(t) stays above 0.5).")
+            out.append(_unreached(g))
     missing = session.scalars(
         select(Site.code).where(Site.go_live_on.is_(None)).order_by(Site.code_key)
     ).all()
     if missing:
-        out.append(f"Sites without go_live_on are left out: {', '.join(missing)}.")
+        out.append(
+            N_("Sites without go_live_on are left out: %(sites)s.", sites=", ".join(missing))
+        )
     return out
+
+
+def _few_sites(group: str, n: int) -> Text:
+    if group == "pilot":
+        return N_("Fewer than 5 sites on the pilot side (%(n)s).", n=n)
+    return N_("Fewer than 5 sites on the control side (%(n)s).", n=n)
+
+
+def _unreached(group: str) -> Text:
+    if group == "pilot":
+        return N_("The pilot median is not reached yet (S(t) stays above 0.5).")
+    return N_("The control median is not reached yet (S(t) stays above 0.5).")

@@ -17,6 +17,7 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy.orm import Session
 
+from adoption.locales import N_
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules
 from pilots.comparison import weighted_mean
@@ -31,16 +32,17 @@ from pilots.measures import (
 from pilots.measures import week_values as read_values
 
 TREND_WEEKS = 4
-METHOD = (
+METHOD = N_(
     "Each site's value is the metric in its deadline week since go-live once that week is "
     "complete (final). Until then it is projected from the aligned curve: the site's value in "
     "its latest complete week plus the mean change between those two weeks since go-live "
     "among the sites that have completed the deadline week; when no site has, the "
-    f"least-squares trend of the site's last {TREND_WEEKS} complete weeks at most, read at the "
+    "least-squares trend of the site's last %(weeks)s complete weeks at most, read at the "
     "deadline week. Projections are clipped to the metric's range. Overall: the mean of the "
     "site values, final or projected, weighted by each site's rostered population in the week "
     "the value comes from (for a projection, its latest complete week); met or missed once "
-    "every site's deadline week is complete, else on track or at risk by that projected mean."
+    "every site's deadline week is complete, else on track or at risk by that projected mean.",
+    weeks=TREND_WEEKS,
 )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from adoption import audit, limits
 from adoption.errors import Invalid, NotFound
+from adoption.locales import N_, Text
 from adoption.models import Site
 from adoption.privacy import Viewer, group_row
 from adoption.scoring.rules import ScoringRules
@@ -39,7 +40,7 @@ FIELDS = (
 NAME_LENGTH = 200
 REGION_LENGTH = 100
 NOTES_LENGTH = 10_000
-POPULATION_WORDS = {"all": "every site", "pilots": "the pilot sites"}
+POPULATION_WORDS = {"all": N_("every site"), "pilots": N_("the pilot sites")}
 ONE_DEADLINE = "Give exactly one of deadline_week and deadline_on."
 
 
@@ -48,14 +49,63 @@ def target_text(target: dict) -> str:
     at the pilot sites'."""
     metric = CATALOG[target["metric"]]
     if target["deadline_week"] is not None:
-        deadline = f"by week {target['deadline_week']} since go-live"
+        deadline = N_("by week %(week)s since go-live", week=target["deadline_week"])
     else:
-        deadline = f"by {target['deadline_on'].isoformat()}"
-    where = POPULATION_WORDS.get(target["population"]) or (
-        f"the sites of {target['population']} {target['population_value']}"
+        deadline = N_("by %(day)s", day=target["deadline_on"].isoformat())
+    return N_(
+        "%(metric)s %(comparison)s %(threshold)s %(deadline)s at %(where)s",
+        metric=metric.label,
+        comparison=target["comparison"],
+        threshold=metric.shown(target["threshold"]),
+        deadline=deadline,
+        where=_where(target["population"], target["population_value"]),
     )
-    threshold = metric.shown(target["threshold"])
-    return f"{metric.label} {target['comparison']} {threshold} {deadline} at {where}"
+
+
+WHERE_AGAIN = re.compile(r"the sites of (wave|region) (.+)")
+
+
+def stored_target_text(item: dict) -> str:
+    """A target's `text` as a stored optimisation report keeps it (plain English), made a
+    `Text` again from the item's fields (metric, comparison, threshold, deadline_week,
+    deadline_on as ISO text) and the population its English names, so a reader in another
+    language gets it said; the stored text as it is when it reads otherwise."""
+    text = item["text"]
+    if isinstance(text, Text):
+        return text
+    where = text.rpartition(" at ")[2]
+    words = {str(word): code for code, word in POPULATION_WORDS.items()}
+    found = WHERE_AGAIN.fullmatch(where)
+    if where in words:
+        population, value = words[where], None
+    elif found:
+        population, value = found.groups()
+    else:
+        return text
+    deadline_on = item.get("deadline_on")
+    again = target_text(
+        {
+            "metric": item["metric"],
+            "comparison": item["comparison"],
+            "threshold": item["threshold"],
+            "deadline_week": item["deadline_week"],
+            "deadline_on": deadline_on and date.fromisoformat(deadline_on),
+            "population": population,
+            "population_value": value,
+        }
+    )
+    return again if again == text else text
+
+
+def _where(population: str, value: str | None) -> str:
+    """ "every site", "the sites of wave 2": whom a target is about, as `target_text` says it."""
+    if population in POPULATION_WORDS:
+        return POPULATION_WORDS[population]
+    if population == "wave":
+        return N_("the sites of wave %(value)s", value=value)
+    if population == "region":
+        return N_("the sites of region %(value)s", value=value)
+    return N_("the sites of %(population)s %(value)s", population=population, value=value)
 
 
 def target_dict(row: Target) -> dict:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from adoption.calendar import Month
+from adoption.locales import N_, Text
 from adoption.models import Employee, Site
 from adoption.notify.events import PERSON_BADGE
 from adoption.notify.outbox import subscribers
@@ -42,8 +43,8 @@ FIRST_PROFICIENT = "first_proficient"
 @dataclass(frozen=True)
 class Badge:
     name: str
-    title: str
-    criterion: str
+    title: Text  # English as a str; `say` gives it in the reader's language
+    criterion: Text
     stores: str  # what the stored evidence holds and where it comes from
     find: Callable[[Session, list[int], date, ScoringRules], badge_evidence.Found] | None
     points: int = 0  # booked on the award day at the home site, when not 0
@@ -52,47 +53,56 @@ class Badge:
 BADGES: tuple[Badge, ...] = (
     Badge(
         FIRST_PROFICIENT,
-        "First proficient at the site",
-        "The first rostered employee of a site (by home site) at Proficient or above on or after "
-        "its go-live; ties: higher score that day, then user id. Once per site, never moved.",
+        N_("First proficient at the site"),
+        N_(
+            "The first rostered employee of a site (by home site) at Proficient or above on or "
+            "after its go-live; ties: higher score that day, then user id. Once per site, never "
+            "moved."
+        ),
         "site_id, go_live_on, proficient_since, score (scores_on) and config_version; "
         "tied_with lists the others proficient that day",
         None,
     ),
     Badge(
         "proficient",
-        "Proficient",
-        "Proficient or above on some day (proficient since).",
+        N_("Proficient"),
+        N_("Proficient or above on some day (proficient since)."),
         "proficient_since (profile.proficient_since_map), that day's score, config_version",
         badge_evidence.proficient,
     ),
     Badge(
         "expert",
-        "Expert",
-        "Expert on some day.",
+        N_("Expert"),
+        N_("Expert on some day."),
         "expert_since (snapshots, else computed), that day's score, config_version",
         badge_evidence.expert,
     ),
     Badge(
         "explorer",
-        "Explorer",
-        "Every core feature (is_core now, aliases counted) used successfully at least once.",
+        N_("Explorer"),
+        N_("Every core feature (is_core now, aliases counted) used successfully at least once."),
         "core_features: each action with the day of its first success (daily_usage)",
         badge_evidence.explorer,
     ),
     Badge(
         "streak",
-        "Streak",
-        f"Active on {badge_evidence.STREAK_DAYS} consecutive working days; a working day is a day "
-        "on which anyone had a success at the employee's home site.",
+        N_("Streak"),
+        N_(
+            "Active on %(days)s consecutive working days; a working day is a day on which anyone "
+            "had a success at the employee's home site.",
+            days=badge_evidence.STREAK_DAYS,
+        ),
         "first_day, last_day and working_days of the first such run (daily_usage)",
         badge_evidence.streak,
     ),
     Badge(
         "error_free_week",
-        "Error-free week",
-        f"A complete ISO week with ≥ {badge_evidence.ERROR_FREE_MIN_SUCCESSES} successes on core "
-        "features and no error on any feature.",
+        N_("Error-free week"),
+        N_(
+            "A complete ISO week with ≥ %(n)s successes on core features and no error on any "
+            "feature.",
+            n=badge_evidence.ERROR_FREE_MIN_SUCCESSES,
+        ),
         "week (YYYY-Www), from, to, core_successes, errors (daily_usage)",
         badge_evidence.error_free_week,
     ),

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adoption.ingest.registry import canonical_map
+from adoption.masterdata.cards import feature_title
 from adoption.models import DailyUsage, Employee, Feature
 from adoption.scoring.components import score_frame, score_or_none
 from adoption.scoring.cube import core_catalog
@@ -32,10 +33,14 @@ TREND_WEEKS = 8
 
 
 def missing_core(
-    session: Session, employee: Employee, as_of: date, rules: ScoringRules
+    session: Session,
+    employee: Employee,
+    as_of: date,
+    rules: ScoringRules,
+    locale: str | None = None,
 ) -> list[dict]:
     """Core features with fewer than `breadth_min_successes` successes in the window ending on
-    `as_of`, fewest first, then by title."""
+    `as_of`, fewest first, then by title (in `locale` when given, `feature_title`)."""
     core = core_catalog(session).feature_ids
     if not core:
         return []
@@ -54,12 +59,10 @@ def missing_core(
     for fid, successes in rows:
         key = canonical.get(fid, fid)
         done[key] = done.get(key, 0) + int(successes or 0)
-    names = dict(
-        (fid, (action, title))
-        for fid, action, title in session.execute(
-            select(Feature.id, Feature.action, Feature.title).where(Feature.id.in_(core))
-        )
-    )
+    names = {
+        f.id: (f.action, f.title if locale is None else feature_title(f, locale))
+        for f in session.scalars(select(Feature).where(Feature.id.in_(core)))
+    }
     need = rules.breadth_min_successes
     out = [
         {
@@ -116,11 +119,12 @@ def next_goal(
     rules: ScoringRules,
     score: float | None,
     nxt: NextLevel | None,
+    locale: str | None = None,
 ) -> dict:
-    """Everything /me shows under "Your next goal"."""
+    """Everything /me shows under "Your next goal" (feature titles in `locale` when given)."""
     return {
         "level_progress": round(level_progress(score, nxt), 4),
-        "missing_core": missing_core(session, employee, as_of, rules),
+        "missing_core": missing_core(session, employee, as_of, rules, locale),
         "badges_to_earn": badges_to_earn(session, employee),
         "trend": score_trend(session, employee, as_of, rules),
     }

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from adoption.calendar import Month, local_today
 from adoption.errors import Invalid
 from adoption.ingest.registry import canonical_map
+from adoption.masterdata.cards import feature_title, titles_by_action
 from adoption.models import Employee, Event, Feature, Site
 from rewards.models import PointsLedger
 from rewards.points import FEATURE_RULE
@@ -196,11 +197,16 @@ def _trace(session: Session, row: PointsLedger, events: list[_Event]) -> dict:
 
 
 def recent_days(
-    session: Session, employee: Employee, *, now: datetime, days: int = RECENT_DAYS
+    session: Session,
+    employee: Employee,
+    *,
+    now: datetime,
+    days: int = RECENT_DAYS,
+    locale: str | None = None,
 ) -> list[dict]:
     """/me: each of the last `days` local days at the home site (today first) with its points
     and the features behind them ({action, title, points}, awards and badges by their rule),
-    from `points_statement`."""
+    from `points_statement`; titles in `locale` when given (`feature_title`)."""
     today = local_today(employee.site.timezone, now)
     first = today - timedelta(days=days - 1)
     statement = points_statement(session, employee, first, today, now=now)
@@ -209,6 +215,8 @@ def recent_days(
         feature = item["feature"]
         what = (feature["action"], feature["title"]) if feature else (item["rule"], None)
         features[item["local_day"]][what] += item["points"]
+    if locale is not None:
+        features = _localised(session, features, locale)
     out = []
     for n in range(days):
         day = today - timedelta(days=n)
@@ -221,10 +229,29 @@ def recent_days(
     return out
 
 
-def points_rules(session: Session) -> dict:
+def _localised(session: Session, features: dict, locale: str) -> dict:
+    """`recent_days`' (action, title) keys with each feature's title in `locale`."""
+    actions = {action for day in features.values() for action, title in day if title}
+    titles = titles_by_action(session, actions, locale)
+    out: dict[date, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
+    for day, parts in features.items():
+        for (action, title), points in parts.items():
+            out[day][(action, titles.get(action, title) if title else title)] += points
+    return out
+
+
+def _title(feature: Feature, locale: str | None) -> str | None:
+    """The feature's title, in `locale` when given (`feature_title`); None without any."""
+    if locale is None or not (feature.title or (feature.titles or {}).get(locale)):
+        return feature.title
+    return feature_title(feature, locale)
+
+
+def points_rules(session: Session, locale: str | None = None) -> dict:
     """What the "how points work" page shows, all read live: each canonical feature that earns
-    points ({action, title, points, daily_cap, is_core, aliases}), and the active points
-    config (void window, award cap, kudos points)."""
+    points ({action, title, points, daily_cap, is_core, aliases}; the title in `locale` when
+    given, `feature_title`), and the active points config (void window, award cap, kudos
+    points)."""
     features = session.scalars(select(Feature).order_by(Feature.action)).all()
     canonical = canonical_map(session)
     aliases: dict[int, list[str]] = defaultdict(list)
@@ -235,7 +262,7 @@ def points_rules(session: Session) -> dict:
     rows = [
         {
             "action": f.action,
-            "title": f.title,
+            "title": _title(f, locale),
             "points": f.points,
             "daily_cap": f.daily_cap,
             "is_core": f.is_core,

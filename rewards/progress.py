@@ -91,15 +91,21 @@ class Progress:
         return [f for f in self.features if f.cap is not None]
 
 
-def progress_of(session: Session, employee_id: int, now: datetime) -> Progress:
+def progress_of(
+    session: Session, employee_id: int, now: datetime, locale: str | None = None
+) -> Progress:
     """`my_progress` of the employee with this internal id."""
     employee = session.get(Employee, employee_id)
     if employee is None:
         raise NotFound("No employee is linked to this login.", {"employee_id": employee_id})
-    return my_progress(session, employee, now)
+    return my_progress(session, employee, now, locale)
 
 
-def my_progress(session: Session, employee: Employee, now: datetime) -> Progress:
+def my_progress(
+    session: Session, employee: Employee, now: datetime, locale: str | None = None
+) -> Progress:
+    """The person's progress; feature titles in `locale` when given (a page), else the
+    catalog's default titles (the API, the CLI)."""
     site = employee.site
     today = local_today(site.timezone, now)
     rules = load_rules(session)
@@ -122,7 +128,7 @@ def my_progress(session: Session, employee: Employee, now: datetime) -> Progress
         window_days=rules.window_days,
         min_core_attempts=rules.min_core_attempts,
         breadth_min_successes=rules.breadth_min_successes,
-        goal=next_goal(session, employee, score["as_of"], rules, score["score"], nxt),
+        goal=next_goal(session, employee, score["as_of"], rules, score["score"], nxt, locale),
     )
 
 

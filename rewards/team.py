@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 
 from adoption.calendar import Month, local_today
 from adoption.errors import Invalid
+from adoption.masterdata.cards import titles_by_action
 from adoption.models import Site
 from adoption.privacy import Viewer, named_in_ranking
 from adoption.scoring.proficiency import stored_scores_on
 from adoption.scoring.rules import load_rules
-from adoption.usage.coaching import Coaching
+from adoption.usage.coaching import Coaching, features_of, titled
 from adoption.usage.visible import visible_coaching
 from rewards.badges import BY_NAME
 from rewards.kudos import kudos_counts
@@ -209,13 +210,18 @@ def team_page(
     with_coaching: bool,
     now: datetime,
     division: str = "all",
+    locale: str | None = None,
 ) -> TeamPage:
     """The team board (`team_board`) and, with `with_coaching`, the site's "who needs help"
-    (`adoption.usage.visible.visible_coaching`), both as the viewer may see them."""
+    (`adoption.usage.visible.visible_coaching`), both as the viewer may see them; features in
+    the coaching named in `locale` when given (`feature_title`)."""
     board = team_board(
         session, site, period=period, metric=metric, viewer=viewer, now=now, division=division
     )
     coaching = visible_coaching(session, site, now, viewer) if with_coaching else None
+    if coaching is not None and locale is not None:
+        titles = titles_by_action(session, features_of(coaching), locale)
+        coaching = titled(coaching, titles)
     return TeamPage(board, coaching)
 
 

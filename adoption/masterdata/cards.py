@@ -282,3 +282,13 @@ def feature_title(feature: Feature, locale: str) -> str:
     """What people call the feature in `locale`: its title there, else its default title, else
     its action."""
     return (feature.titles or {}).get(locale) or feature.title or feature.action
+
+
+def titles_by_action(session: Session, actions: Iterable[str], locale: str) -> dict[str, str]:
+    """Each of `actions` (those in the catalog) → its title in `locale` (`feature_title`), in
+    one query: what a page shows where the domain hands it a feature's action and title."""
+    wanted = set(actions)
+    if not wanted:
+        return {}
+    features = session.scalars(select(Feature).where(Feature.action.in_(wanted)))
+    return {f.action: feature_title(f, locale) for f in features}

@@ -34,7 +34,8 @@ sees whom by name is `adoption.usage.visible.visible_coaching` (docs/privacy.md)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -43,6 +44,7 @@ from sqlalchemy.orm import Session
 from adoption.calendar import employed_sql, yesterday
 from adoption.errors import Invalid
 from adoption.limits import Whole
+from adoption.locales import N_, Text
 from adoption.models import DailyUsage, Employee, Feature, Site
 from adoption.scoring.components import score_frame
 from adoption.scoring.rules import ScoringRules, load_rules
@@ -54,12 +56,11 @@ SILENT_DAYS = 28
 SILENT_DAYS_RANGE = Whole(7, 365)  # shorter is the dormant rule's business; longer, history
 GROUPS = ("never_started", "struggling", "dormant", "silent")  # the precedence
 
-CARD = "Go through the quick-reference card for {feature} with them"
-FIRST_STEPS = "Show them the first steps at the till and stay with them for their first sale"
-PRACTISE = "Do {feature} together with them at the till"
-WATCH = "Watch them at the till and correct what goes wrong"
-ASK_DORMANT = "Ask what changed since they last used it"
-ASK_SILENT = "Ask whether something stops them using it"
+# Suggestions are `Text`: English where read as a string (JSON, CLI), the reader's on a page.
+FIRST_STEPS = N_("Show them the first steps at the till and stay with them for their first sale")
+WATCH = N_("Watch them at the till and correct what goes wrong")
+ASK_DORMANT = N_("Ask what changed since they last used it")
+ASK_SILENT = N_("Ask whether something stops them using it")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class WorstFeature:
 class Suggestion:
     """What the manager could do: a short sentence, and the quick-reference card it names."""
 
-    text: str
+    text: Text
     url: str | None = None
 
 
@@ -218,16 +219,52 @@ def suggest(group: str, feature: WorstFeature | None) -> Suggestion:
     struggling, that feature done together at the till (or being watched there, without one);
     dormant, asking what changed; silent, asking what stops them."""
     if feature is not None and feature.quick_reference_url:
-        return Suggestion(CARD.format(feature=feature.title), feature.quick_reference_url)
+        return Suggestion(
+            N_(
+                "Go through the quick-reference card for %(feature)s with them",
+                feature=feature.title,
+            ),
+            feature.quick_reference_url,
+        )
     if group == "never_started":
         return Suggestion(FIRST_STEPS)
     if group == "struggling":
-        return Suggestion(PRACTISE.format(feature=feature.title) if feature else WATCH)
+        if feature is None:
+            return Suggestion(WATCH)
+        return Suggestion(
+            N_("Do %(feature)s together with them at the till", feature=feature.title)
+        )
     if group == "dormant":
         return Suggestion(ASK_DORMANT)
     if group == "silent":
         return Suggestion(ASK_SILENT)
     raise ValueError(f"unknown coaching group {group!r}")
+
+
+def titled(result: Coaching, titles: Mapping[str, str]) -> Coaching:
+    """`result` with each feature named by `titles` (action → title, e.g. a page's locale:
+    `adoption.masterdata.cards.titles_by_action`) and the suggestions naming it reworded."""
+
+    def row(item, group: str):
+        f = item.feature
+        if f is None or f.action not in titles:
+            return item
+        f = replace(f, title=titles[f.action])
+        return replace(item, feature=f, suggestion=suggest(group, f))
+
+    return replace(
+        result,
+        dormant=[row(r, "dormant") for r in result.dormant],
+        struggling=[row(r, "struggling") for r in result.struggling],
+        silent=[row(r, "silent") for r in result.silent],
+        never_started=[row(r, "never_started") for r in result.never_started],
+    )
+
+
+def features_of(result: Coaching) -> set[str]:
+    """The actions of every feature `result` names."""
+    rows = [*result.dormant, *result.struggling, *result.silent, *result.never_started]
+    return {r.feature.action for r in rows if r.feature is not None}
 
 
 def is_struggling(accuracy: float, core_attempts: int) -> bool:

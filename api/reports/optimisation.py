@@ -15,9 +15,12 @@ from collections.abc import Sequence
 
 from flask_babel import gettext
 
+from adoption.locales import say
 from api.i18n import N_
 from api.reports import environment, html_lang
 from api.reports.workbook import workbook
+from pilots.optimisation import METHOD
+from pilots.targets import stored_target_text
 from pilots.verdict import verdict_sentences
 
 FORMATS = ("json", "html", "xlsx", "pdf")
@@ -48,6 +51,17 @@ HOTSPOT_STATUS = {
     "better": N_("Better"),
     "resolved": N_("Resolved"),
     "not_measured": N_("Too few attempts to measure now"),
+}
+METHOD_TITLES = {  # the method's sections, as `key|capitalize` wrote them
+    "period": N_("Period"),
+    "targets": N_("Targets"),
+    "adoption": N_("Adoption"),
+    "hotspots": N_("Hotspots"),
+    "unused_modules": N_("Unused modules"),
+    "help": N_("Help"),
+    "verdict": N_("Verdict"),
+    "recommendations": N_("Recommendations"),
+    "comparison": N_("Comparison"),
 }
 
 
@@ -99,7 +113,22 @@ def labels(data: dict) -> dict:
         "groups": {g: gettext(GROUP_LABELS[g]) for g in data["help"]["groups"]},
         "hotspot_status": {k: gettext(v) for k, v in HOTSPOT_STATUS.items()},
         "waves": {w["wave"]: wave_label(w["wave"]) for w in data["adoption"]["waves"]},
+        "method": method_notes(data),
+        "target_texts": {
+            t["id"]: say(stored_target_text(t), gettext) for t in data["targets"]["items"]
+        },
     }
+
+
+def method_notes(data: dict) -> list[tuple[str, str]]:
+    """(section, how its figures are made) in the current locale. A stored report keeps its
+    notes as English text: one that is still today's note is said from today's msgid."""
+    out = []
+    for key, note in data["method"].items():
+        title = METHOD_TITLES.get(key) or key.replace("_", " ").capitalize()
+        current = METHOD.get(key)
+        out.append((gettext(title), say(current if current == note else note, gettext)))
+    return out
 
 
 def wave_label(wave: int | None) -> str:

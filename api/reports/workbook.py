@@ -99,7 +99,7 @@ def sheets(data: dict, text: dict) -> list[Sheet]:
         (
             _("Method"),
             [Column(_("Section"), key("section")), Column(_("How"), key("note"))],
-            [{"section": k, "note": v} for k, v in data["method"].items()],
+            [{"section": k, "note": v} for k, v in text["method"]],
         ),
     ]
 
@@ -122,7 +122,7 @@ def target_sheet(data: dict, text: dict) -> Sheet:
     status = text["target_status"]
     columns = [
         Column(_("Target"), key("name")),
-        Column(_("Goal"), key("text")),
+        Column(_("Goal"), lambda r: text["target_texts"].get(r["id"], r["text"])),
         Column(_("Status"), lambda r: status.get(r["status"], r["status"])),
         Column(_("Value"), key("value"), _target_format),
         Column(_("Threshold"), key("threshold"), _target_format),

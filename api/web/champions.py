@@ -11,11 +11,15 @@ close" / "Not ready: …", reasons in plain language) is `api.web.champion_text`
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from flask import Response, current_app, flash, g, redirect, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from adoption.calendar import Month
 from adoption.errors import Conflict, Invalid, MonthNotOver, NotFound
+from adoption.locales import DEFAULT_LOCALE, LOCALES, say
 from api import database
 from api.i18n import N_
 from api.web import bp
@@ -52,6 +56,21 @@ def _month(text: str) -> Month:
         return Month.parse(text)
     except Invalid:
         raise NotFound(_(NOT_A_MONTH)) from None
+
+
+def _export_lang() -> str | None:
+    """`?lang=zh`: the download for people in that language (the page's links add the reader's
+    when it is not English); none, `en` or another: the contract's file, as the API's."""
+    lang = request.args.get("lang")
+    return lang if lang in LOCALES and lang != DEFAULT_LOCALE else None
+
+
+def _wording(lang: str | None) -> exports.Wording | None:
+    """Words for a file in `lang` (said while `force_locale(lang)` holds): headings, status,
+    banner, and each rank reason as the page words it, the runner-up by code."""
+    if lang is None:
+        return None
+    return exports.Wording(_, lambda text: plain_reason(text, str))
 
 
 def _version() -> int | None:
@@ -166,7 +185,7 @@ def champions_reopen(month):
                 ineligible_roles=_roles(),
             )
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(say(exc.message, _), "error")
         return redirect(url_for("web.champions_month", month=month))
     flash(
         _(
@@ -186,16 +205,18 @@ def champions_export(month, fmt):
     month = str(_month(month))
     if fmt not in exports.MIMETYPES:
         raise NotFound(_("Exports are .csv or .xlsx."))
-    session = database.session()
-    file = exports.export_month(
-        session,
-        month,
-        fmt,
-        now=now(),
-        actor=g.principal.name,
-        version=_version(),
-        ineligible_roles=_roles(),
-    )
+    session, lang = database.session(), _export_lang()
+    with force_locale(lang) if lang else nullcontext():
+        file = exports.export_month(
+            session,
+            month,
+            fmt,
+            now=now(),
+            actor=g.principal.name,
+            version=_version(),
+            ineligible_roles=_roles(),
+            wording=_wording(lang),
+        )
     headers = {
         "Content-Disposition": f'attachment; filename="{file.filename}"',
         "X-Content-Type-Options": SECURITY_HEADERS["X-Content-Type-Options"],

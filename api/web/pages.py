@@ -120,6 +120,7 @@ def site_leaderboard(site_id):
             with_coaching=not tv and principal.role in SEES_WHO_IS_STUCK,
             now=now(),
             division=request.args.get("division", "all"),
+            locale=i18n.current_locale(),
         )
     except Invalid as exc:
         raise Unreadable(
@@ -187,7 +188,7 @@ def me():
     return render_page(
         "me.html",
         title=_("My progress"),
-        progress=progress_of(database.session(), employee_id, now()),
+        progress=progress_of(database.session(), employee_id, now(), i18n.current_locale()),
         opted_out=public_opt_out(database.session(), employee_id),
         colleague_names=auth_viewer(g.principal).colleague_names,
         recent=_recent_points(employee_id),
@@ -263,7 +264,9 @@ def _recent_points(employee_id: int) -> list[dict]:
     """The last 7 days' points with the features behind them (`rewards.points_trace`)."""
     session = database.session()
     employee = session.get(Employee, employee_id)
-    return recent_days(session, employee, now=now()) if employee is not None else []
+    if employee is None:
+        return []
+    return recent_days(session, employee, now=now(), locale=i18n.current_locale())
 
 
 @bp.get("/points/rules")
@@ -271,7 +274,9 @@ def _recent_points(employee_id: int) -> list[dict]:
 def how_points_work():
     """How points work, generated from the live feature catalog and the active points config."""
     return render_page(
-        "points_rules.html", title=_("How points work"), rules=points_rules(database.session())
+        "points_rules.html",
+        title=_("How points work"),
+        rules=points_rules(database.session(), i18n.current_locale()),
     )
 
 

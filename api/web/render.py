@@ -17,10 +17,12 @@ from flask_babel import gettext as _
 
 from adoption.errors import Forbidden
 from adoption.identity.credentials import Principal
+from adoption.locales import say
 from adoption.masterdata.records import site_codes
 from api import auth, clock, database, i18n
 from api.i18n import N_
 from api.web import bp
+from rewards.badges import BY_NAME as BADGES
 
 ANY_ROLE = ("hr", "rollout_lead", "manager", "employee")
 ROLE_LABELS = {
@@ -214,6 +216,21 @@ def level_label(level: str | None) -> str:
 def shown_name(name: str) -> str:
     """A board's name as shown: "Anonymous" in the reader's language, a person's as it is."""
     return _("Anonymous") if name == ANONYMOUS else name
+
+
+RULE_LABELS = {  # a points row's rule that is not a feature's (`rewards.awards`, `rewards.kudos`)
+    "award": N_("award"),  # in English the rule as it always read; points given by hand
+    "kudos": N_("kudos"),
+}
+
+
+@bp.app_template_global("rule_label")
+def rule_label(rule: str) -> str:
+    """A points row's rule for people: a badge's title, an award or kudos, else the rule."""
+    badge = BADGES.get(rule.removeprefix("badge:")) if rule.startswith("badge:") else None
+    if badge is not None:
+        return _("Badge “%(badge)s”", badge=say(badge.title, _))
+    return _(RULE_LABELS[rule]) if rule in RULE_LABELS else rule
 
 
 STATUS_LABELS = {"draft": N_("draft"), "closed": N_("closed")}  # a champion month's status

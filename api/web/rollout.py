@@ -18,7 +18,7 @@ from adoption import limits
 from adoption.errors import Invalid, NotFound, Unreadable
 from api import database
 from api.auth import viewer
-from api.i18n import N_
+from api.i18n import N_, current_locale
 from api.web import bp
 from api.web.render import now, page, render_page
 from api.web.svg import inline_svg
@@ -71,6 +71,8 @@ def pilots_page():
             weighting=request.args.get("weighting", "sites"),
             seed=SEED,
             now=now(),
+            locale=current_locale(),
+            gettext=_,
         )
     except Invalid as exc:
         raise Unreadable(_choices(exc)) from exc  # a choice the page does not offer: 400

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from adoption.calendar import yesterday
 from adoption.errors import Invalid
+from adoption.locales import N_
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules
 from adoption.usage.metrics import FIELDS, Window, site_metrics, sites_by_id
@@ -75,12 +76,12 @@ def weekly_panel(
         raise Invalid({"metric": [f"Must be one of: {', '.join(METRICS)}."]})
     sites = [s for s in sites_by_id(session).values() if s.go_live_on is not None]
     if not sites:
-        return pd.DataFrame(columns=COLUMNS), ["No site has a go_live_on yet."]
+        return pd.DataFrame(columns=COLUMNS), [N_("No site has a go_live_on yet.")]
     last = min(_monday(yesterday(s.timezone, now) + timedelta(days=1)) for s in sites) - WEEK
     first = max(_monday(start), min(_live_from(s) for s in sites)) if start else None
     first = first or min(_live_from(s) for s in sites)
     if last - first < WEEK:
-        return pd.DataFrame(columns=COLUMNS), ["Fewer than two complete weeks in the panel."]
+        return pd.DataFrame(columns=COLUMNS), [N_("Fewer than two complete weeks in the panel.")]
     mondays = [first + k * WEEK for k in range((last - first) // WEEK + 1)]
     # A site live after week 1 misses a week and is dropped whatever its values: not computed.
     cells = [(s, k + 1, m) for s in sites if _live_from(s) <= first for k, m in enumerate(mondays)]
@@ -94,10 +95,15 @@ def weekly_panel(
         for week in range(1, len(mondays) + 1)
     ]
     panel = pd.DataFrame(rows, columns=COLUMNS).astype({"value": float})
-    note = (
-        f"Weeks 1 to {len(mondays)} are ISO weeks {first:%G-W%V} to {last:%G-W%V} "
-        f"({first} to {last + timedelta(days=6)}): from the first week a site was live on "
-        "every day to the newest week complete at every site."
+    note = N_(
+        "Weeks 1 to %(n)s are ISO weeks %(first_week)s to %(last_week)s (%(first)s to %(last)s): "
+        "from the first week a site was live on every day to the newest week complete at every "
+        "site.",
+        n=len(mondays),
+        first_week=first.strftime("%G-W%V"),
+        last_week=last.strftime("%G-W%V"),
+        first=str(first),
+        last=str(last + timedelta(days=6)),
     )
     return panel, [note]
 

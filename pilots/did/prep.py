@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from adoption.errors import Invalid
+from adoption.locales import N_
 
 CONTROLS = ("never", "notyet")
 SMALL_GROUP = 5  # R did warns below this many units per group (no covariates)
@@ -51,13 +52,20 @@ def prepare(
     absent = frame.loc[~frame["unit"].isin(frame.loc[observed, "unit"]), ["unit"]]
     frame = frame[observed]
     if frame["time"].nunique() < 2:
-        return _nothing(control, caveats, "the panel has fewer than two periods with an outcome")
+        return _nothing(
+            control, caveats, N_("the panel has fewer than two periods with an outcome")
+        )
     last = frame["time"].max()
     late = frame["g"] > last
     if late.any():
         caveats.append(
-            f"{_count(frame[late], noun)} first treated after the last period ({last}) "
-            f"count as never treated: {_names(frame[late])}."
+            N_(
+                "%(count)s first treated after the last period (%(last)s) count as never "
+                "treated: %(names)s.",
+                count=_count(frame[late], noun),
+                last=last,
+                names=_names(frame[late]),
+            )
         )
         frame = frame.assign(g=frame["g"].where(~late, 0))
     frame, latest = _without_never_treated(frame, control, None, caveats, noun)
@@ -65,14 +73,18 @@ def prepare(
     early = (frame["g"] > 0) & (frame["g"] <= first)
     if early.any():
         caveats.append(
-            f"Dropped {_count(frame[early], noun)} treated in the first period ({first}): "
-            f"{_names(frame[early])}."
+            N_(
+                "Dropped %(count)s treated in the first period (%(first)s): %(names)s.",
+                count=_count(frame[early], noun),
+                first=first,
+                names=_names(frame[early]),
+            )
         )
         frame = frame[~early]
     frame = _balanced(frame, absent, caveats, noun)
     frame, latest = _without_never_treated(frame, control, latest, caveats, noun)
     if frame.empty or frame["time"].nunique() < 2:
-        return _nothing(control, caveats, "fewer than two periods are left")
+        return _nothing(control, caveats, N_("fewer than two periods are left"))
     wide = frame.pivot(index="unit", columns="time", values="y").sort_index(axis=1)
     g = frame.groupby("unit")["g"].first().reindex(wide.index).to_numpy()
     periods = wide.columns.to_numpy()
@@ -80,7 +92,7 @@ def prepare(
     if control == "notyet" and not (g == 0).any():
         groups = [x for x in groups if x < latest]  # the last cohort is only a comparison
     if not groups:
-        return _nothing(control, caveats, "no group is treated after the first period")
+        return _nothing(control, caveats, N_("no group is treated after the first period"))
     caveats += _small_groups(g, groups, noun)
     return Prepared(control, list(wide.index), periods, wide.to_numpy(float), g, groups, caveats)
 
@@ -144,15 +156,24 @@ def _without_never_treated(frame, control, latest, caveats, noun):
         return frame, latest
     latest = int(frame["g"].max())
     frame = frame[frame["time"] < latest]
+    values = {"nouns": _plural(noun), "latest": latest}
     if control == "never":
-        role = "count as never treated"
         frame = frame.assign(g=frame["g"].where(frame["g"] != latest, 0))
+        caveats.append(
+            N_(
+                "No never-treated %(nouns)s: those first treated in period %(latest)s count as "
+                "never treated, and periods from %(latest)s on are left out.",
+                **values,
+            )
+        )
     else:
-        role = "serve only as not-yet-treated comparisons"
-    caveats.append(
-        f"No never-treated {noun}s: those first treated in period {latest} {role}, "
-        f"and periods from {latest} on are left out."
-    )
+        caveats.append(
+            N_(
+                "No never-treated %(nouns)s: those first treated in period %(latest)s serve only "
+                "as not-yet-treated comparisons, and periods from %(latest)s on are left out.",
+                **values,
+            )
+        )
     return frame, latest
 
 
@@ -163,7 +184,11 @@ def _balanced(frame, absent, caveats, noun) -> pd.DataFrame:
     dropped = pd.concat([frame.loc[gaps, ["unit"]], absent])
     if not dropped.empty:
         caveats.append(
-            f"Dropped {_count(dropped, noun)} missing a period or an outcome: {_names(dropped)}."
+            N_(
+                "Dropped %(count)s missing a period or an outcome: %(names)s.",
+                count=_count(dropped, noun),
+                names=_names(dropped),
+            )
         )
     return frame[~gaps]
 
@@ -171,26 +196,47 @@ def _balanced(frame, absent, caveats, noun) -> pd.DataFrame:
 def _small_groups(g: np.ndarray, groups: list[int], noun: str) -> list[str]:
     sizes = {x: int((g == x).sum()) for x in [0, *groups]}
     small = [
-        f"{'never treated' if x == 0 else f'group {x}'} ({n})"
+        N_("never treated (%(n)s)", n=n) if x == 0 else N_("group %(g)s (%(n)s)", g=x, n=n)
         for x, n in sizes.items()
         if 0 < n < SMALL_GROUP
     ]
     if not small:
         return []
-    return [f"Small groups (fewer than {SMALL_GROUP} {noun}s): {', '.join(small)}."]
+    listed = small[0]
+    for more in small[1:]:
+        listed = N_("%(first)s, %(next)s", first=listed, next=more)
+    return [
+        N_(
+            "Small groups (fewer than %(n)s %(nouns)s): %(groups)s.",
+            n=SMALL_GROUP,
+            nouns=_plural(noun),
+            groups=listed,
+        )
+    ]
 
 
 def _nothing(control: str, caveats: list[str], why: str) -> Prepared:
-    caveats.append(f"Nothing to estimate: {why}.")
+    caveats.append(N_("Nothing to estimate: %(why)s.", why=why))
     return Prepared(control, [], np.empty(0), np.empty((0, 0)), np.empty(0), [], caveats)
 
 
 def _count(rows: pd.DataFrame, noun: str) -> str:
+    """ "1 site", "3 units": the count of `rows`' units with `noun` ("site" or "unit")."""
     n = rows["unit"].nunique()
+    if noun == "site":
+        return N_("%(n)s site", n=n) if n == 1 else N_("%(n)s sites", n=n)
+    if noun == "unit":
+        return N_("%(n)s unit", n=n) if n == 1 else N_("%(n)s units", n=n)
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _plural(noun: str) -> str:
+    return {"site": N_("sites"), "unit": N_("units")}.get(noun, f"{noun}s")
 
 
 def _names(rows: pd.DataFrame) -> str:
     units = [str(u) for u in pd.Series(rows["unit"].unique()).sort_values()]
     more = len(units) - LISTED
-    return ", ".join(units[:LISTED]) + (f" and {more} more" if more > 0 else "")
+    if more > 0:
+        return N_("%(names)s and %(more)s more", names=", ".join(units[:LISTED]), more=more)
+    return ", ".join(units)

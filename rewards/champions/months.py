@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from adoption import audit
 from adoption.calendar import Month
 from adoption.errors import Conflict, MonthNotOver, NotFound
+from adoption.locales import N_
 from adoption.models import DailyUsage, Feature, Site
 from adoption.scoring.rules import ScoringRules, load_rules
 from rewards.champions import data as champion_data
@@ -309,7 +310,7 @@ def reopen_month(
     newest = periods.get(max(periods, default=0))
     if newest is None or newest.status != "closed":
         raise Conflict(
-            f"{month} is not closed; only a closed month can be reopened.",
+            N_("%(month)s is not closed; only a closed month can be reopened.", month=month),
             {"reason": "not_closed", "month": month},
         )
     version = newest.version + 1

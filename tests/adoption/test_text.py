@@ -39,6 +39,11 @@ def test_say_translates_the_msgid_and_its_nested_values():
     assert say("", chinese) == "" and say(None, chinese) is None and say(3, chinese) == 3
 
 
+def test_a_plain_string_value_is_data_never_looked_up():
+    text = N_("Caveat: %(caveat)s", caveat="Every store")  # e.g. a target someone named so
+    assert say(text, chinese) == "注意：Every store"
+
+
 def test_an_unknown_msgid_stays_english():
     text = N_("Sites missing from week %(week)s", week=4)
     assert say(text, chinese) == "Sites missing from week 4"

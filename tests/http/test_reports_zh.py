@@ -1,0 +1,74 @@
+"""The optimisation report in Simplified Chinese: its method notes and target texts are said
+from the catalog (api/translations), also when the
+report is the stored one (plain English in the database); JSON keeps the English.
+
+The chain is tests/pilots/test_optimisation.py's (NOW Fri 2026-11-20 12:00 UTC).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from pilots.optimisation import METHOD
+from tests.pilots.test_optimisation import adoption_target, build_chain
+
+URL = "/api/v1/reports/optimisation"
+PERIOD = "from=2026-11-02&to=2026-11-15"
+ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
+TARGET_TEXT = "Adoption rate >= 90.0 % by week 3"  # the start of the target's own text
+TARGET_HTML = TARGET_TEXT.replace(">", "&gt;")
+
+
+@pytest.fixture
+def chain(session):
+    return build_chain(session)
+
+
+@pytest.fixture
+def lead(make_token):
+    return make_token("rollout_lead", name="lead")
+
+
+def test_the_json_keeps_the_english_method_and_target_text(client, chain, lead, session):
+    adoption_target(session, 0.9)
+    data = client.get(f"{URL}?{PERIOD}", headers={**lead, **ZH}).json
+    assert data["method"] == {key: str(note) for key, note in METHOD.items()}
+    assert data["method"]["verdict"].startswith("Pilot minus other stores' adoption rate")
+    (target,) = data["targets"]["items"]
+    assert target["text"].startswith(TARGET_TEXT)
+
+
+def test_the_english_html_keeps_its_english_method(client, chain, lead, session):
+    adoption_target(session, 0.9)
+    page = client.get(f"{URL}?{PERIOD}&format=html", headers=lead).text
+    assert "<strong>Unused modules</strong>" in page
+    assert "Mapped modules with no successful action in the period, or under" in page
+    assert TARGET_HTML in page
+
+
+@pytest.mark.parametrize("issued", [False, True], ids=["generated", "stored"])
+def test_the_chinese_html_has_a_chinese_method_and_target_text(
+    client, chain, lead, session, issued
+):
+    adoption_target(session, 0.9)
+    if issued:  # the report is stored first; the document is made from what was stored
+        client.get(f"{URL}?{PERIOD}", headers=lead)
+    page = client.get(f"{URL}?{PERIOD}&format=html", headers={**lead, **ZH}).text
+    assert '<html lang="zh-Hans">' in page
+    assert "与时段在本期之前结束的最近一份已存储报告对比。" in page
+    assert "按各门店当地日期计，含首尾两天。" in page
+    assert "每家门店：上线后第 3 周前" in page  # the target's text
+    for english in ("Local days at each site", "With the latest stored report", TARGET_HTML):
+        assert english not in page, english
+
+
+def test_the_chinese_workbook_has_a_chinese_method_sheet(client, chain, lead, session):
+    adoption_target(session, 0.9)
+    body = client.get(f"{URL}?{PERIOD}&format=xlsx", headers={**lead, **ZH}).data
+    book = load_workbook(io.BytesIO(body))
+    method = [row for row in book.worksheets[-1].iter_rows(values_only=True)]
+    notes = " ".join(str(cell) for row in method for cell in row)
+    assert "按各门店当地日期计" in notes and "Local days at each site" not in notes
