@@ -10,13 +10,14 @@ rendering reads nothing.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from collections.abc import Sequence
 
 from flask_babel import gettext
 
 from adoption.locales import say
-from api.i18n import N_
+from api.i18n import N_, current_locale
 from api.reports import environment, html_lang
 from api.reports.workbook import workbook
 from pilots.optimisation import METHOD
@@ -75,6 +76,7 @@ def render(data: dict, fmt: str, *, cards: Sequence[dict] = ()) -> bytes:
     """The report in `fmt` (one of `FORMATS`), worded in the current locale (`gettext`)."""
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2).encode()
+    data = titled(data, current_locale())
     if fmt == "xlsx":
         return workbook(data, labels(data))
     page = html(data, cards)
@@ -85,6 +87,23 @@ def render(data: dict, fmt: str, *, cards: Sequence[dict] = ()) -> bytes:
 
         return HTML(string=page).write_pdf()
     raise ValueError(f"unknown report format {fmt!r}")
+
+
+def titled(data: dict, locale: str) -> dict:
+    """A copy of `data` naming each hot spot's feature by its title in `locale` (the catalog's
+    `titles`; else its title), in the tables, the changes and the card recommendations. JSON
+    keeps the data as stored."""
+    data = copy.deepcopy(data)
+    names = {}
+    for item in [*data["hotspots"]["items"], *(data.get("comparison") or {}).get("hotspots", [])]:
+        item["title"] = (item.get("titles") or {}).get(locale) or item["title"]
+        if "feature_id" in item:
+            names[item["feature_id"]] = item["title"]
+    for advice in data["recommendations"]:
+        feature_id = advice.get("figures", {}).get("feature_id")
+        if feature_id in names and "feature" in advice["values"]:
+            advice["values"]["feature"] = names[feature_id]
+    return data
 
 
 def html(data: dict, cards: Sequence[dict] = ()) -> str:

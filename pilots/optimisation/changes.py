@@ -91,6 +91,7 @@ def hotspots(before: list[dict], now: list[dict]) -> list[dict]:
                 {
                     "action": action,
                     "title": (new or old)["title"],
+                    "titles": (new or old).get("titles", {}),
                     "status": status,
                     "before": rate_then,
                     "now": rate_now,

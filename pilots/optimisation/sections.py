@@ -211,6 +211,7 @@ def hotspots(session: Session, first: date, last: date) -> list[dict]:
                 "feature_id": feature.id,
                 "action": feature.action,
                 "title": feature.title or feature.action,
+                "titles": dict(feature.titles or {}),  # the title by locale, for the documents
                 "module": feature.module,
                 "attempts": attempts,
                 "errors": errors,

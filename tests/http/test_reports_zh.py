@@ -72,3 +72,30 @@ def test_the_chinese_workbook_has_a_chinese_method_sheet(client, chain, lead, se
     method = [row for row in book.worksheets[-1].iter_rows(values_only=True)]
     notes = " ".join(str(cell) for row in method for cell in row)
     assert "按各门店当地日期计" in notes and "Local days at each site" not in notes
+
+
+def test_hot_spots_and_card_advice_name_the_feature_by_its_title_in_the_readers_language(
+    client, chain, lead, session
+):
+    from sqlalchemy import select
+
+    from adoption.models import Feature
+
+    feature = session.scalars(select(Feature).where(Feature.action == "returns.exchange")).one()
+    feature.titles = {"zh": "换货"}
+    session.commit()
+    data = client.get(f"{URL}?{PERIOD}", headers={**lead, **ZH}).json
+    (item,) = [h for h in data["hotspots"]["items"] if h["action"] == "returns.exchange"]
+    assert item["title"] == "Exchange an item" and item["titles"] == {"zh": "换货"}  # as stored
+    chinese = client.get(f"{URL}?{PERIOD}&format=html", headers={**lead, **ZH}).text
+    english = client.get(f"{URL}?{PERIOD}&format=html", headers=lead).text
+    assert "<td>换货</td>" in chinese and "Exchange an item" not in chinese
+    assert "<td>Exchange an item</td>" in english and "换货" not in english
+    (card,) = [
+        r
+        for r in data["recommendations"]
+        if r["kind"] == "card" and r["figures"]["action"] == "returns.exchange"
+    ]
+    assert card["values"]["feature"] == "Exchange an item"  # the JSON as stored
+    advice = chinese.split('<section id="recommendations">')[1].split("</section>")[0]
+    assert "换货" in advice and "Exchange an item" not in advice
