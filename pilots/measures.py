@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from adoption import locales
 from adoption.calendar import last_complete_week
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules
@@ -58,7 +59,7 @@ class Metric:
             return "-"
         if self.unit is FRACTION:
             return f"{100 * value:.1f} %"
-        return f"{value:.1f} {self.unit.shown}"
+        return locales.N_("%(value)s of 100", value=f"{value:.1f}")  # a Text: said in zh
 
 
 CATALOG = {

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 
 from adoption.calendar import week_window
 from adoption.errors import Invalid
-from adoption.locales import N_
+from adoption.locales import N_, Text
 from adoption.models import Site
 from adoption.scoring.rules import ScoringRules
-from pilots.measures import holds, last_week, scope_sites, week_values
+from pilots.measures import CATALOG, holds, last_week, scope_sites, week_values
 from pilots.readiness_rules import list_rules
 from pilots.waves import MAX_WAVE
 
@@ -98,7 +98,7 @@ def _site_evidence(rule: dict, site: Site, values: dict, now: datetime) -> list[
                 "passed": value is not None and holds(value, rule["comparison"], rule["threshold"]),
                 "note": None
                 if value is not None
-                else N_("%(metric)s is undefined this week.", metric=rule["metric"]),
+                else N_("%(metric)s is undefined this week.", metric=metric_name(rule["metric"])),
             }
         )
     if len(weeks) < rule["weeks"]:
@@ -143,3 +143,9 @@ def _reason(results: list[dict], failed: list[int]) -> str:
         total=len(results),
         ids=", ".join(map(str, failed)),
     )
+
+
+def metric_name(metric: str) -> Text:
+    """The metric's label, said in the reader's language (its code for one no longer known)."""
+    known = CATALOG.get(metric)
+    return Text(known.label if known else metric, {})

@@ -54,7 +54,7 @@ def target_text(target: dict) -> str:
         deadline = N_("by %(day)s", day=target["deadline_on"].isoformat())
     return N_(
         "%(metric)s %(comparison)s %(threshold)s %(deadline)s at %(where)s",
-        metric=metric.label,
+        metric=Text(metric.label, {}),  # a msgid (pilots.measures), said in the reader's words
         comparison=target["comparison"],
         threshold=metric.shown(target["threshold"]),
         deadline=deadline,

@@ -72,6 +72,7 @@ class Wording:
 
     gettext: Callable[[str], str]
     reason: Callable[[str | None], str] | None = None
+    locale: str = "zh"  # named in the file's name, so it is never taken for the contract's file
 
     def say(self, text: object) -> object:
         return say(text, self.gettext)
@@ -153,9 +154,12 @@ def _xlsx_cell(value):
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def filename(month: dict, fmt: str) -> str:
+def filename(month: dict, fmt: str, wording: Wording | None = None) -> str:
+    """champions-2026-11-v2.csv; -DRAFT before the extension for a draft, and the language
+    (-zh) for a file worded for people rather than the contract's."""
     draft = "-DRAFT" if month["status"] == "draft" else ""
-    return f"champions-{month['month']}-v{month['version']}{draft}.{fmt}"
+    language = f"-{wording.locale}" if wording is not None else ""
+    return f"champions-{month['month']}-v{month['version']}{draft}{language}.{fmt}"
 
 
 def draft_banner(month: dict) -> Text | None:
@@ -199,7 +203,7 @@ def export_month(
     data = get_month(session, month, version, now=now, ineligible_roles=ineligible_roles)
     rows = export_rows(data) if wording is None else worded(export_rows(data), wording)
     content = to_csv(rows, header(wording)) if fmt == "csv" else _xlsx(data, rows, wording)
-    name = filename(data, fmt)
+    name = filename(data, fmt, wording)
     audit.record(
         session,
         actor=actor,

@@ -70,7 +70,7 @@ def _wording(lang: str | None) -> exports.Wording | None:
     banner, and each rank reason as the page words it, the runner-up by code."""
     if lang is None:
         return None
-    return exports.Wording(_, lambda text: plain_reason(text, str))
+    return exports.Wording(_, lambda text: plain_reason(text, str), locale=lang)
 
 
 def _version() -> int | None:

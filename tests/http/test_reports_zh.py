@@ -60,7 +60,7 @@ def test_the_chinese_html_has_a_chinese_method_and_target_text(
     assert '<html lang="zh-Hans">' in page
     assert "与时段在本期之前结束的最近一份已存储报告对比。" in page
     assert "按各门店当地日期计，含首尾两天。" in page
-    assert "每家门店：上线后第 3 周前" in page  # the target's text
+    assert "每家门店：上线后第 3 周前使用率 &gt;= 90.0 %" in page  # the target's text, all of it
     for english in ("Local days at each site", "With the latest stored report", TARGET_HTML):
         assert english not in page, english
 

@@ -175,3 +175,34 @@ def test_update_replaces_and_remove_deletes_with_an_audit_record_each(chain, ses
 
 def test_text_says_the_target_in_words(chain, session):
     assert add(session)["text"] == "Adoption rate >= 80.0 % by week 3 since go-live at every site"
+
+
+def test_a_targets_text_is_said_whole_in_another_language():
+    """The metric's label and a score's unit are words too (review: English inside the zh)."""
+    from adoption.locales import say
+    from pilots.targets import target_text
+
+    zh = {
+        "%(metric)s %(comparison)s %(threshold)s %(deadline)s at %(where)s": (
+            "%(where)s：%(deadline)s%(metric)s %(comparison)s %(threshold)s"
+        ),
+        "by week %(week)s since go-live": "上线后第 %(week)s 周前",
+        "every site": "每家门店",
+        "Mean proficiency": "平均熟练度",
+        "%(value)s of 100": "%(value)s 分（满分 100）",
+    }
+    target = {
+        "metric": "mean_proficiency",
+        "comparison": ">=",
+        "threshold": 61.0,
+        "deadline_week": 8,
+        "deadline_on": None,
+        "population": "all",
+        "population_value": None,
+    }
+    text = target_text(target)
+    assert text == "Mean proficiency >= 61.0 of 100 by week 8 since go-live at every site"
+    assert (
+        say(text, lambda m: zh.get(m, m))
+        == "每家门店：上线后第 8 周前平均熟练度 >= 61.0 分（满分 100）"
+    )

@@ -170,7 +170,9 @@ def hr_month(session, page_clock, sign_in):
 
 def test_the_export_keeps_the_contracts_english_header_without_lang(hr_month):
     for path in (f"/champions/{OCT}/export.csv", f"/champions/{OCT}/export.csv?lang=en"):
-        data = hr_month.get(path, headers=ZH).data
+        response = hr_month.get(path, headers=ZH)
+        assert f'filename="champions-{OCT}-v1-DRAFT.csv"' in response.headers["Content-Disposition"]
+        data = response.data
         assert data.startswith(
             b"\xef\xbb\xbfmonth,site_id,user_id,display_name,points,score,rank_reason,status,"
             b"version\r\n"
@@ -178,7 +180,10 @@ def test_the_export_keeps_the_contracts_english_header_without_lang(hr_month):
 
 
 def test_the_export_in_chinese_has_chinese_headings_status_and_reasons(hr_month):
-    text = hr_month.get(f"/champions/{OCT}/export.csv?lang=zh").data.decode("utf-8-sig")
+    response = hr_month.get(f"/champions/{OCT}/export.csv?lang=zh")
+    # named apart, so nobody feeds it to payroll for the contract's file
+    assert f'filename="champions-{OCT}-v1-DRAFT-zh.csv"' in response.headers["Content-Disposition"]
+    text = response.data.decode("utf-8-sig")
     head, first = text.splitlines()[:2]
     assert head.startswith("月份,门店编号,")
     assert "姓名,积分,得分,理由,状态,版本" in head
