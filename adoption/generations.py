@@ -20,6 +20,10 @@ from adoption.db import dialect_insert
 from adoption.models import ReadModelGeneration
 
 SNAPSHOTS = "score_snapshots"
+# Raised by ingest with every stored event whose local day had already ended at its site (a late
+# event): what reads only ended days (the pilot read models, `pilots.cache`) changes with it, or
+# with the day's end, and never with an event of a day still going on.
+USAGE_HISTORY = "usage_history"
 POINTS = "points"  # every ledger booking, and a rebuild of the totals
 MASTER_DATA = "master_data"
 MASTER_TABLES = frozenset({"employee", "site", "feature"})

@@ -3,12 +3,16 @@
 A comparison, an effect series, a chart or the rollout lead's page is a pure function of its
 arguments, of the chain's local days (which weeks are complete) and of the stored data it reads.
 `data_state` reads, in one small query, values that change with every write to that data: the
-newest event (every rollup change at ingest comes with a new event row), the number of finished
+usage history's generation (every model here reads only local days that have ended at each
+site: complete weeks, the day before, the last day ended everywhere; so an event of a day still
+going on changes none of them, and ingest raises `USAGE_HISTORY` with every late event, one of
+a day that had ended at its site, in the transaction that stores it), the number of finished
 job runs (a rollups rebuild, new score snapshots), the master-data generation (raised by every
 flush that writes people, sites or features) and their newest `updated_at`, the newest audit
 record (waves and readiness rules are audited on every change), the newest scoring config and
 the score snapshots' generation (time to proficiency reads them); and, in a second one, the
-sites' time zones, whose local days it adds. Every call reads it again and looks the answer up
+sites' time zones, whose local days it adds (the end of a day is a new state, so the events of
+the day that just ended count from then on). Every call reads it again and looks the answer up
 under it, so a write on any worker or machine invalidates what was cached before it, never a
 timer; the state is read before the answer is computed, so an entry is never older than its
 key. The cache only saves work: the answer is the same with or without it, and each worker
@@ -30,9 +34,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from adoption.calendar import yesterday
-from adoption.generations import MASTER_DATA, SNAPSHOTS, generation_of
+from adoption.generations import MASTER_DATA, SNAPSHOTS, USAGE_HISTORY, generation_of
 from adoption.jobs.models import JobRun
-from adoption.models import AuditLog, Employee, Event, Feature, ScoringConfig, Site
+from adoption.models import AuditLog, Employee, Feature, ScoringConfig, Site
 
 ENTRIES = 64  # answers of one data state; a site-week table of 500 sites × 26 weeks is ~2 MB
 T = TypeVar("T")
@@ -47,7 +51,7 @@ def data_state(session: Session, now: datetime) -> tuple:
 
     stored = session.execute(
         select(
-            newest(Event.id),
+            generation_of(USAGE_HISTORY),
             select(func.count(JobRun.finished_at)).scalar_subquery(),  # whatever its clock said
             generation_of(MASTER_DATA),
             newest(Employee.updated_at),

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from adoption import generations
 from adoption.calendar import Month
 from adoption.ingest import bulk, pgcopy, quarantine, registry
 from adoption.ingest.bulk import select_in
@@ -85,6 +86,7 @@ class _Staged:
     event: ValidEvent
     site_id: int
     local_day: date
+    ended: bool  # its local day has ended at its site: a late event (generations.USAGE_HISTORY)
 
 
 @lru_cache(maxsize=512)
@@ -148,6 +150,7 @@ def place_events(
     sites = _sites_by_key(session, set(site_keys.values()))
     staged: list[_Staged] = []
     rejected: list[tuple[int, object, dict]] = []
+    todays: dict[str, date] = {}  # each site time zone's local today
     for index, raw, valid, errors in checked.items:
         if valid is None:
             rejected.append((index, raw, errors))
@@ -163,8 +166,13 @@ def place_events(
             if local_day is None:
                 rejected.append((index, raw, {"occurred_at": [NO_LOCAL_DAY]}))
             else:
-                staged.append(_Staged(index, valid, site[0], local_day))
+                today = todays.get(site[1]) or todays.setdefault(site[1], _today(site[1], now))
+                staged.append(_Staged(index, valid, site[0], local_day, local_day < today))
     return staged, rejected
+
+
+def _today(timezone: str, now: datetime) -> date:
+    return now.astimezone(_zone(timezone)).date()
 
 
 def local_day_of(occurred_at: datetime, timezone: str) -> date | None:
@@ -205,6 +213,8 @@ def store_events(
         insert.insert(session, rows)
     canonical = {f.feature_id: f.canonical_id for f in features.values()}
     add_to_rollups(session, usage, canonical, arrays=copy)
+    if any(item.ended for item in staged):
+        generations.bump(session, generations.USAGE_HISTORY, now)
     return len(staged)
 
 

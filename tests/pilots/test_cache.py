@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from adoption.generations import USAGE_HISTORY, generation_of
 from adoption.jobs.models import JobRun
 from adoption.masterdata import records
 from adoption.scoring.rules import load_rules
@@ -141,3 +143,46 @@ def test_the_cache_keeps_its_most_recently_used_answers_up_to_its_size():
         cache.get(("s",), (key,), lambda value=value: value)
     assert cache.get(("s",), ("a",), lambda: 0) == 1
     assert cache.get(("s",), ("b",), lambda: 0) == 0
+
+
+def usage_history(session) -> int:
+    return session.scalar(select(generation_of(USAGE_HISTORY)))
+
+
+def test_only_a_new_late_event_raises_the_usage_history(chain):
+    """Late: its local day had ended at its site when it was stored (NOW is 11-20 12:00 UTC)."""
+    session = chain.session
+    before = usage_history(session)
+    chain.send(chain.ev("Y", "pos.sale", date(2026, 11, 20)))  # today at P1 (UTC)
+    assert usage_history(session) == before
+    late = chain.ev("Y", "pos.sale", date(2026, 11, 19))
+    chain.send(late)
+    assert usage_history(session) == before + 1
+    chain.send(late)  # sent again: nothing stored, nothing raised
+    assert usage_history(session) == before + 1
+
+
+def test_a_late_event_by_its_sites_own_day(chain):
+    """11-20 12:00 UTC is already 11-21 in Kiritimati: an event of 11-20 there is late."""
+    session = chain.session
+    chain.site("K1", "Pacific/Kiritimati", is_pilot=True, wave=0, go_live_on=GO_LIVE)
+    chain.person("K", "K1")
+    session.commit()
+    before = usage_history(session)
+    chain.send(chain.ev("K", "pos.sale", date(2026, 11, 20)))
+    assert usage_history(session) == before + 1
+
+
+def test_an_event_of_a_day_still_going_on_changes_no_answer_and_keeps_the_cache(chain):
+    session = chain.session
+    page = pilots_page(session, metric="adoption_rate", now=NOW)
+    state = data_state(session, NOW)
+    chain.send(chain.ev("Y", "pos.sale", date(2026, 11, 20)), chain.ev("C", "pos.sale", NOW.date()))
+    assert data_state(session, NOW) == state
+    hits = cache_of(session).hits
+    assert pilots_page(session, metric="adoption_rate", now=NOW) == page
+    assert cache_of(session).hits > hits
+    cache_of(session).clear()  # and computing it afresh gives the same page
+    assert pilots_page(session, metric="adoption_rate", now=NOW) == page
+    tomorrow = NOW + timedelta(days=1)  # once 11-20 has ended, its events count
+    assert data_state(session, tomorrow) != state
