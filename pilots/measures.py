@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -161,26 +162,40 @@ def week_values(
     wanted: dict[Site, Iterable[int]],
     metrics: Iterable[str],
     rules: ScoringRules,
+    panel: pd.DataFrame | None = None,
 ) -> dict[tuple[int, int], dict]:
     """`{(site id, week): {"population": n, metric: value or None, …}}` for the weeks ≥ 0 of
     each site with a go-live, read in one call; `rules` is the scoring config behind
-    proficient_share and mean_proficiency."""
+    proficient_share and mean_proficiency. A `panel` (`pilots.curves.site_panel` of these
+    metrics, or more, read from the same data) answers the (site, week) cells it holds: the
+    same numbers from the same `panel_metrics`, so only the cells it lacks are read."""
     metrics = set(metrics)
+    names = ["population", *sorted(metrics)]
     pairs = sorted(
         {(site.code_key, site.id, site.go_live_on.toordinal(), k)
          for site, weeks in wanted.items() if site.go_live_on for k in weeks if k >= 0}
     )  # fmt: skip
+    found = {} if panel is None or not metrics <= set(panel.columns) else _held(panel, pairs, names)
+    pairs = [p for p in pairs if (p[1], p[3]) not in found]
     if not pairs:
-        return {}
+        return found
     _, *columns = zip(*pairs, strict=True)  # in code order, each site's weeks ascending
     site, go_live, week = (np.array(c, dtype=np.int64) for c in columns)
     cells = Cells(site, week, go_live + 7 * week, go_live)
     values = panel_metrics(session, cells, metrics, rules)
-    names = ["population", *metrics]
-    return {
+    return found | {
         (int(s), int(k)): {n: _plain(values[n][i]) for n in names}
         for i, (s, k) in enumerate(zip(site.tolist(), week.tolist(), strict=True))
     }
+
+
+def _held(panel: pd.DataFrame, pairs: list[tuple], names: list[str]) -> dict:
+    """The wanted cells the panel holds, as `week_values` gives them (its numpy values)."""
+    rows = zip(panel["site_id"].tolist(), panel["week"].tolist(), strict=True)
+    index = {(int(s), int(k)): i for i, (s, k) in enumerate(rows)}
+    columns = {n: panel[n].to_numpy() for n in names}
+    held = ((s, k, index.get((s, k))) for _, s, _, k in pairs)
+    return {(s, k): {n: _plain(columns[n][i]) for n in names} for s, k, i in held if i is not None}
 
 
 def _plain(value) -> float | int | None:

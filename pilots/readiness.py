@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from adoption.calendar import week_window
@@ -44,11 +45,19 @@ def complete_weeks(site: Site, weeks: int, now: datetime) -> list[int]:
     return [] if last is None else list(range(max(0, last - weeks + 1), last + 1))
 
 
-def readiness(session: Session, wave: int, *, now: datetime, rules: ScoringRules) -> dict:
+def readiness(
+    session: Session,
+    wave: int,
+    *,
+    now: datetime,
+    rules: ScoringRules,
+    panel: pd.DataFrame | None = None,
+) -> dict:
     """`{"wave", "decision", "status", "reason", "config_version", "rules": [...]}`; metrics read
     once. `status` is go, no_go, or no_rule when no rule is enabled (`decision` then no_go).
 
     `rules` is the scoring config behind proficient_share; its version is named in the answer.
+    A page's `panel` (`pilots.measures.week_values`) spares reading the cells it holds.
     """
     if not 1 <= wave <= MAX_WAVE:
         raise Invalid({"wave": ["Must be at least 1: wave 0 holds the pilots, with no gate."]})
@@ -58,7 +67,7 @@ def readiness(session: Session, wave: int, *, now: datetime, rules: ScoringRules
     for rule in gate:
         for site in scopes[rule["scope"]]:
             wanted.setdefault(site, set()).update(complete_weeks(site, rule["weeks"], now))
-    values = week_values(session, wanted, {r["metric"] for r in gate}, rules)
+    values = week_values(session, wanted, {r["metric"] for r in gate}, rules, panel)
     results = [_evaluate(rule, scopes[rule["scope"]], values, now) for rule in gate]
     failed = [r["rule"]["id"] for r in results if not r["passed"]]
     status = "no_rule" if not results else "no_go" if failed else "go"

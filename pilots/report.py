@@ -89,15 +89,22 @@ def _site_weeks(session, state, metric: str, now: datetime, rules: ScoringRules)
     per state of the data (the first request after a rollup change pays for it), and a change
     of metric or week later reads nothing."""
 
-    def panel() -> pd.DataFrame:
-        return site_panel(session, metrics=set(METRICS), now=now, rules=rules)
-
     return cached(
         session,
         state,
         ("site_weeks", metric, rules),
-        lambda: metric_table(cached(session, state, ("panel", rules), panel), metric),
+        lambda: metric_table(_panel(session, state, now, rules), metric),
     )
+
+
+def _panel(session, state, now: datetime, rules: ScoringRules) -> pd.DataFrame:
+    """The weekly panel of every metric at every site, once per state of the data: the page's
+    curves, effects, targets and readiness gates all read their cells from it."""
+
+    def panel() -> pd.DataFrame:
+        return site_panel(session, metrics=set(METRICS), now=now, rules=rules)
+
+    return cached(session, state, ("panel", rules), panel)
 
 
 def _comparison(session, state, metric, week, weighting, seed, now, rules) -> dict:
@@ -277,14 +284,16 @@ def failing_sites(evidence: list[dict]) -> list[str]:
     return sorted({e["site_id"] for e in evidence if not e["passed"] and e["site_id"]})
 
 
-def gates(session: Session, *, now: datetime, rules: ScoringRules) -> list[dict]:
+def gates(
+    session: Session, *, now: datetime, rules: ScoringRules, panel: pd.DataFrame | None = None
+) -> list[dict]:
     """The readiness decision of every wave after the pilots (wave 0 has no gate), by number;
-    each rule result also carries its `failing_sites`."""
+    each rule result also carries its `failing_sites`; a page's `panel` spares the reads."""
     listed = waves.list_waves(session, limit=MAX_WAVES, now=now)
     numbers = [w["wave"] for w in listed if w["wave"] >= 1]
     out = []
     for number in numbers:
-        gate = readiness.readiness(session, number, now=now, rules=rules)
+        gate = readiness.readiness(session, number, now=now, rules=rules, panel=panel)
         for rule in gate["rules"]:
             rule["failing_sites"] = failing_sites(rule["evidence"])
         out.append(gate)
@@ -399,9 +408,16 @@ def pilots_page(
             weeks=sorted({int(k) for k in table["week"] if k >= 0} | {shown}),
             comparison=result,
             effects=effects,
-            gates=gates(session, now=now, rules=rules),
+            gates=cached(
+                session,
+                state,
+                ("gates", rules),
+                lambda: gates(
+                    session, now=now, rules=rules, panel=_panel(session, state, now, rules)
+                ),
+            ),
             time_to_proficiency=_time_to_proficiency(session, state, now, rules),
-            hotspots=chain_hotspots(session, now),
+            hotspots=cached(session, state, ("hotspots",), lambda: chain_hotspots(session, now)),
             control_sites=control_sites(table),
             curve_svg=page_charts.curve_svg(
                 result["curve"], metric=metric, unit=unit, gettext=gettext
@@ -409,7 +425,14 @@ def pilots_page(
             effect_svg=page_charts.effect_svg(effects, metric=metric, unit=unit, gettext=gettext),
             waves=waves.list_waves(session, limit=MAX_WAVES, now=now),
             **_programme(session, metric, seed, now, rules, gettext),
-            targets=targets_overview(session, now=now, rules=rules),
+            targets=cached(  # this and the gates and hot spots: the same for every metric and week
+                session,
+                state,
+                ("targets", rules),
+                lambda: targets_overview(
+                    session, now=now, rules=rules, panel=_panel(session, state, now, rules)
+                ),
+            ),
         )
 
     key = ("page", metric, week, weighting, seed, rules, locale)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from adoption.locales import N_
@@ -65,10 +66,15 @@ class Plan:
 
 
 def progress_of(
-    session: Session, targets: list[dict], *, now: datetime, rules: ScoringRules
+    session: Session,
+    targets: list[dict],
+    *,
+    now: datetime,
+    rules: ScoringRules,
+    panel: pd.DataFrame | None = None,
 ) -> list[dict]:
     """The progress of each target, in order; every (site, week) any of them needs is read in
-    one call (`pilots.measures.week_values`)."""
+    one call (`pilots.measures.week_values`, which a page's `panel` spares)."""
     every = population_sites(session, "all")
     live = [s for s in every if s.go_live_on is not None]
     last = {s.id: last_week(s, now) for s in live}
@@ -76,7 +82,7 @@ def progress_of(
     wanted: dict[Site, set[int]] = {}
     for plan in (p for ps in plans.values() for p in ps[0]):
         _want(wanted, plan, live, last)
-    values = read_values(session, wanted, {t["metric"] for t in targets}, rules)
+    values = read_values(session, wanted, {t["metric"] for t in targets}, rules, panel)
     curve = Curve(values, live, last)
     return [_progress(t, *plans[t["id"]], values, curve) for t in targets]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -170,10 +171,13 @@ def target_progress(
     return {**target, "progress": progress_of(session, [target], now=now, rules=rules)[0]}
 
 
-def targets_overview(session: Session, *, now: datetime, rules: ScoringRules) -> list[dict]:
-    """Every target with its `progress`, by id; the metrics of all of them read once."""
+def targets_overview(
+    session: Session, *, now: datetime, rules: ScoringRules, panel: pd.DataFrame | None = None
+) -> list[dict]:
+    """Every target with its `progress`, by id; the metrics of all of them read once (or taken
+    from a page's `panel`)."""
     targets = list_targets(session)
-    progress = progress_of(session, targets, now=now, rules=rules)
+    progress = progress_of(session, targets, now=now, rules=rules, panel=panel)
     return [{**t, "progress": p} for t, p in zip(targets, progress, strict=True)]
 
 

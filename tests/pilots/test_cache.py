@@ -186,3 +186,25 @@ def test_an_event_of_a_day_still_going_on_changes_no_answer_and_keeps_the_cache(
     assert pilots_page(session, metric="adoption_rate", now=NOW) == page
     tomorrow = NOW + timedelta(days=1)  # once 11-20 has ended, its events count
     assert data_state(session, tomorrow) != state
+
+
+def test_week_values_taken_from_the_pages_panel_equal_a_fresh_read(chain):
+    """Targets and readiness gates on /pilots read their cells from the page's panel; weeks it
+    does not hold (2 and 3 are not complete at NOW) are read."""
+    from adoption.models import Site
+    from pilots.curves import site_panel
+    from pilots.measures import CATALOG, week_values
+
+    session = chain.session
+    rules = load_rules(session)
+    metrics = set(CATALOG)
+    panel = site_panel(session, metrics=metrics, now=NOW, rules=rules)
+    sites = [s for s in session.scalars(select(Site)) if s.go_live_on]
+    wanted = {site: range(4) for site in sites}
+    fresh = week_values(session, wanted, metrics, rules)
+    assert week_values(session, wanted, metrics, rules, panel) == fresh
+    assert {week for _, week in fresh} == {0, 1, 2, 3}
+    assert week_values(session, wanted, {"adoption_rate"}, rules, panel) == {
+        key: {"population": v["population"], "adoption_rate": v["adoption_rate"]}
+        for key, v in fresh.items()
+    }
