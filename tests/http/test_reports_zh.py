@@ -8,6 +8,11 @@ The chain is tests/pilots/test_optimisation.py's (NOW Fri 2026-11-20 12:00 UTC).
 from __future__ import annotations
 
 import io
+import os
+import re
+import shutil
+import subprocess
+import zlib
 
 import pytest
 from openpyxl import load_workbook
@@ -99,3 +104,35 @@ def test_hot_spots_and_card_advice_name_the_feature_by_its_title_in_the_readers_
     assert card["values"]["feature"] == "Exchange an item"  # the JSON as stored
     advice = chinese.split('<section id="recommendations">')[1].split("</section>")[0]
     assert "换货" in advice and "Exchange an item" not in advice
+
+
+def embedded_fonts(pdf: bytes) -> set[str]:
+    """The /BaseFont names of a PDF, in its plain and its deflated streams."""
+    names = set(re.findall(rb"/BaseFont\s*/([A-Za-z0-9+_-]+)", pdf))
+    for match in re.finditer(rb"stream\r?\n", pdf):
+        body = pdf[match.end() : pdf.find(b"endstream", match.end())]
+        try:
+            names |= set(re.findall(rb"/BaseFont\s*/([A-Za-z0-9+_-]+)", zlib.decompress(body)))
+        except zlib.error:
+            continue
+    return {name.decode() for name in names}
+
+
+def has_chinese_font() -> bool:
+    found = (
+        shutil.which("fc-list")
+        and subprocess.run(
+            ["fc-list", ":lang=zh"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    )
+    return bool(found)
+
+
+def test_the_chinese_pdf_embeds_a_chinese_font(client, chain, lead, session):
+    """Without one, WeasyPrint prints every Chinese character as an empty box. CI installs
+    fonts-noto-cjk (.ci/run), so there this never skips."""
+    if not has_chinese_font() and not os.environ.get("CI"):
+        pytest.skip("no Chinese font on this machine (Debian: apt-get install fonts-noto-cjk)")
+    body = client.get(f"{URL}?{PERIOD}&format=pdf", headers={**lead, **ZH}).data
+    fonts = embedded_fonts(body)
+    assert any(mark in name for name in fonts for mark in ("CJK", "Sans-SC", "Hei")), fonts
