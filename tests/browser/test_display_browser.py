@@ -130,3 +130,23 @@ def test_a_celebration_fills_the_screen_without_motion_when_asked(browser, base_
         assert animation == "none"
     finally:
         context.close()
+
+
+def test_the_display_passes_axe_on_a_tv_and_moves_on_by_itself(browser, base_url, display_path):
+    """No meta refresh once JavaScript runs (axe's meta-refresh, critical): display.js moves on
+    to the next page after data-refresh seconds instead."""
+    from tests.browser.test_accessibility import problems_on
+
+    context = browser.new_context(base_url=base_url, viewport=TV)
+    try:
+        page = context.new_page()
+        page.clock.install()  # the page's timers run on a clock the test moves
+        page.goto(f"{display_path}?per_page=3")
+        assert problems_on(page) == []
+        assert page.locator("meta[http-equiv='refresh']").count() == 0
+        assert "page=2" in page.locator("body").get_attribute("data-following")
+        with page.expect_navigation():
+            page.clock.fast_forward("01:01")  # the minute's refresh
+        assert "page=2" in page.url
+    finally:
+        context.close()

@@ -1,5 +1,6 @@
 // The store display (/display/<token>). Without it the page shows its first page and refreshes
-// itself every minute (a meta refresh). With it: the board's pages rotate every data-rotate
+// itself every minute (a meta refresh in <noscript>). With it: the page moves on to
+// data-following every data-refresh seconds, as that refresh would, the board's pages rotate every data-rotate
 // seconds ("page 2 of 3"), and each celebration is shown full-screen for data-celebrate seconds,
 // one after the other (a single fade-in, none under prefers-reduced-motion).
 (function () {
@@ -7,6 +8,13 @@
   var body = document.body;
   if (!body || !body.classList.contains("display")) {
     return;
+  }
+  var refreshMs = (parseInt(body.getAttribute("data-refresh"), 10) || 60) * 1000;
+  var following = body.getAttribute("data-following");
+  if (following) {
+    window.setTimeout(function () {
+      window.location.replace(following);
+    }, refreshMs);
   }
   var rotateMs = (parseInt(body.getAttribute("data-rotate"), 10) || 10) * 1000;
   var celebrateMs = (parseInt(body.getAttribute("data-celebrate"), 10) || 5) * 1000;

@@ -1,0 +1,95 @@
+"""WCAG 2.2 AA, checked by a machine: axe-core (axe-playwright-python) on the pages of every role
+at a desktop and a phone width fails on any serious or critical violation of a WCAG A/AA rule,
+and no page scrolls sideways on the phone. And by a keyboard: the first Tab reaches the skip
+link, which moves focus to the page's content. docs/accessibility.md says what else is checked.
+"""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from tests.browser.helpers import DESKTOP, PHONE, log_in
+
+pytestmark = pytest.mark.browser
+
+AXE = Axe()
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+FAILING = {"serious", "critical"}
+BOARD = "/sites/S001/leaderboard"
+PAGES = {  # role → the pages it reads, its home page first
+    "employee": ["/me", BOARD, "/points/rules", "/cards", "/account/password"],
+    "manager": [BOARD, "/stores/leaderboard", "/points/rules"],
+    "hr": ["/champions", "first-month", "/stores/leaderboard"],
+    "rollout_lead": ["/pilots", "/pilots/readiness", "/pilots/waves/1", "/pilots/waves/new"],
+    "admin": ["/admin/quarantine", "/admin/features", "/champions", BOARD],
+}
+
+
+def problems_on(page: Page) -> list[str]:
+    """Serious or critical WCAG violations (rule, impact, elements) and sideways scrolling."""
+    results = AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG}}).response
+    found = [
+        f"{page.url}: {v['id']} ({v['impact']}, {len(v['nodes'])} elements: "
+        f"{v['nodes'][0]['html'][:80]})"
+        for v in results["violations"]
+        if v["impact"] in FAILING
+    ]
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        found.append(f"{page.url}: scrolls sideways by {overflow} px")
+    return found
+
+
+def visit(page: Page, path: str) -> None:
+    if path == "first-month":  # a month's page: the newest month the list links to
+        page.goto("/champions")
+        page.click("table.months tbody tr a")
+        page.wait_for_load_state()
+        return
+    response = page.goto(path)
+    assert response.status == 200, (path, response.status)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("role", list(PAGES))
+def test_every_page_of_the_role_passes_axe_and_fits_the_width(new_page, role, viewport):
+    page = log_in(new_page(viewport), role)
+    problems = []
+    for path in PAGES[role]:
+        visit(page, path)
+        problems += problems_on(page)
+    assert problems == []
+
+
+def test_the_sign_in_page_passes_axe_on_a_phone(new_page):
+    page = new_page(PHONE)
+    page.goto("/login")
+    assert problems_on(page) == []
+
+
+def test_the_first_tab_reaches_the_skip_link_which_moves_focus_to_the_content(new_page):
+    page = log_in(new_page(), "employee")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.innerText]")
+    assert focused == ["skip-link", "Skip to the content"]
+    box = page.locator("a.skip-link").bounding_box()
+    assert box and box["y"] >= 0  # shown while it has focus
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")  # the next stop is inside the content, not the header
+    inside = page.evaluate("document.querySelector('main').contains(document.activeElement)")
+    assert inside
+
+
+def test_a_table_too_wide_for_a_phone_scrolls_in_a_focusable_labelled_region(new_page):
+    page = log_in(new_page(PHONE), "rollout_lead")
+    page.goto("/pilots")
+    regions = page.locator(".table-wrap")
+    assert regions.count() > 0
+    for i in range(regions.count()):
+        region = regions.nth(i)
+        assert region.get_attribute("tabindex") == "0"
+        assert region.get_attribute("role") == "region"
+        assert region.get_attribute("aria-label")
