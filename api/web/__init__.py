@@ -48,8 +48,8 @@ the bottom of this file, and one template. The role home (`pages.HOMES`) and the
   the session's token gets the 400 page before the view runs (see `api.auth`). Downloads
   (CSV/XLSX) are plain links to GET routes.
 - `<form data-confirm="Really…?">` asks in a browser dialog and then posts `confirm=yes`, so the
-  server-side confirm page only appears without JavaScript. `<select data-autosubmit>` submits its
-  form on change (a button with `data-autosubmit-button` inside `.controls` is then hidden).
+  server-side confirm page only appears without JavaScript. A select never submits its form by
+  itself (WCAG 3.2.2): every form of selects has its button (docs/accessibility.md).
 - Errors: raise a domain error (`NotFound("No such month.")`, `Forbidden`, `Conflict`, `Invalid`
   from `adoption.errors`); error.html renders it in the layout with the status of the one table
   `api.errors.ERRORS`; /api keeps its JSON errors (`api.web.errors`).

@@ -93,3 +93,37 @@ def test_a_table_too_wide_for_a_phone_scrolls_in_a_focusable_labelled_region(new
         assert region.get_attribute("tabindex") == "0"
         assert region.get_attribute("role") == "region"
         assert region.get_attribute("aria-label")
+
+
+def tab_to(page: Page, selector: str, limit: int = 40) -> None:
+    """Press Tab until `selector` has focus (a keyboard user's way there), or fail."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} not reached in {limit} Tab presses")
+
+
+def test_a_clerk_switches_the_boards_period_and_metric_with_the_keyboard_alone(new_page):
+    """Arrow keys change a select without moving the page (WCAG 3.2.2); Enter on Show does."""
+    page = log_in(new_page(), "employee")
+    page.goto(BOARD)
+    before = page.url
+    tab_to(page, "select[name=period]")
+    period = page.evaluate("document.activeElement.value")
+    page.keyboard.press("ArrowDown")
+    tab_to(page, "select[name=metric]")
+    metric = page.evaluate("document.activeElement.value")
+    page.keyboard.press("ArrowDown")
+    assert page.url == before  # nothing moved yet
+    chosen = page.evaluate(
+        "[document.querySelector('select[name=period]').value,"
+        " document.querySelector('select[name=metric]').value]"
+    )
+    assert chosen != [period, metric]
+    tab_to(page, "form.controls button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert f"period={chosen[0]}" in page.url and f"metric={chosen[1]}" in page.url
+    assert page.locator("select[name=metric]").input_value() == chosen[1]
+    assert page.locator("a:text-is('TV mode')").count() == 0  # a clerk's board has no TV button

@@ -1,15 +1,10 @@
 // Progressive enhancement only: every page works without it.
-// <select data-autosubmit> submits its form on change; <form data-confirm="…"> asks first and
-// then posts confirm=yes, so the server skips its own confirm page.
+// <form data-confirm="…"> asks first and then posts confirm=yes, so the server skips its own
+// confirm page. A select never submits its form by itself (WCAG 3.2.2: choosing with the arrow
+// keys must not move the page): its form has a button.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
-  document.addEventListener("change", function (event) {
-    var target = event.target;
-    if (target.matches && target.matches("select[data-autosubmit]") && target.form) {
-      target.form.submit();
-    }
-  });
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
