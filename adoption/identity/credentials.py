@@ -41,6 +41,7 @@ class Principal:
     site_keys: frozenset[str] = frozenset()
     employee_id: int | None = None
     home_site_id: int | None = None
+    display_name: str | None = None  # the person a login belongs to, as pages name them
 
     @property
     def scoped(self) -> bool:
@@ -243,6 +244,7 @@ def _principal(kind, name, role, sites, employee) -> Principal:
         site_keys=frozenset(s.code_key for s in sites),
         employee_id=employee.id if employee else None,
         home_site_id=employee.site_id if employee else None,
+        display_name=employee.display_name if employee else None,
     )
 
 
