@@ -127,3 +127,16 @@ def test_a_clerk_switches_the_boards_period_and_metric_with_the_keyboard_alone(n
     assert f"period={chosen[0]}" in page.url and f"metric={chosen[1]}" in page.url
     assert page.locator("select[name=metric]").input_value() == chosen[1]
     assert page.locator("a:text-is('TV mode')").count() == 0  # a clerk's board has no TV button
+
+
+def test_on_a_phone_a_boards_row_stays_one_line_high_with_its_badges_folded(new_page):
+    page = log_in(new_page(PHONE), "manager")
+    page.goto(BOARD)
+    folded = page.locator("table.board details.badge-count")
+    assert folded.count() >= 1 and page.locator("details.badge-count[open]").count() == 0
+    heights = page.eval_on_selector_all(
+        "table.board tbody tr", "rows => rows.map(r => r.getBoundingClientRect().height)"
+    )
+    assert max(heights) <= 72, heights  # three lines of wrapped badges were ~106 px a row
+    folded.first.locator("summary").click()
+    assert folded.first.locator(".pill.badge").first.is_visible()

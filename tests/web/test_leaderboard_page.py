@@ -202,3 +202,13 @@ def test_site_picker_without_javascript_redirects_to_the_chosen_board(team, sign
     response = sign_in("hr").get(f"{BOARD}?site=S2&period=all")
     assert response.status_code == 302
     assert response.headers["Location"] == "/sites/S2/leaderboard?period=all"
+
+
+def test_on_a_phone_the_badges_are_a_count_that_opens_to_the_list(team, sign_in):
+    """The phone-only repeat in the name cell: the level, then "1 badge" as a closed disclosure."""
+    html = sign_in("manager", sites=["S1"]).get(BOARD).text
+    assert (
+        '<details class="badge-count"><summary>1 badge</summary><span class="pill badge">'
+        "Explorer</span></details>"
+    ) in html
+    assert html.count('<details class="badge-count">') == 1  # C holds the one badge
