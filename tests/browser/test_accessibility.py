@@ -140,3 +140,25 @@ def test_on_a_phone_a_boards_row_stays_one_line_high_with_its_badges_folded(new_
     assert max(heights) <= 72, heights  # three lines of wrapped badges were ~106 px a row
     folded.first.locator("summary").click()
     assert folded.first.locator(".pill.badge").first.is_visible()
+
+
+def test_hr_reaches_close_and_downloads_the_export_with_the_keyboard_alone(new_page):
+    """Tab to the Close button and Enter: the confirm dialog asks (dismissed here: the demo chain
+    is shared, and test_champions_browser closes this month); then Tab to the CSV link, Enter."""
+    from tests.browser.test_hr_month_browser import month_rows, reopen
+
+    admin = log_in(new_page(), "admin")
+    month = next(row[0] for row in month_rows(admin) if "not over" not in row[1])
+    reopen(admin, month)
+    page = log_in(new_page(), "hr")
+    page.goto(f"/champions/{month}")
+    tab_to(page, "form[action$='/close'] button[type=submit]")
+    asked = []  # the key press returns once the dialog is answered
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.keyboard.press("Enter")
+    assert asked == [f"Close {month}? The champions are frozen for payroll."]
+    assert page.locator("h1 .pill").inner_text() == "draft"  # dismissed: nothing closed
+    tab_to(page, "a[href*='/export.csv']", limit=80)
+    with page.expect_download() as info:
+        page.keyboard.press("Enter")
+    assert info.value.suggested_filename.startswith(f"champions-{month}-v")
