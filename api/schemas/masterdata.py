@@ -161,7 +161,7 @@ class FeatureBodySchema(Schema):
 
 
 class FeaturePutSchema(FeatureBodySchema):
-    """The admin page's feature form (api/web/admin.py): the PUT body's fields and ranges, with
+    """The admin page's feature form (api/web/features.py): the PUT body's fields and ranges, with
     its numbers sent as text (digits)."""
 
     expected_ms = whole(limits.EXPECTED_MS, query=True, **NULLABLE)

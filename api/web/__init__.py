@@ -6,7 +6,7 @@ Modules: `login` (/login, /logout; the session, CSRF and roles are `api.auth`), 
 (/account/password: one's own password), `render` (page
 helpers below), `errors` (HTML 4xx/5xx),
 `pages` (/, /sites/<site_id>/leaderboard, /me: `rewards.team`, `adoption.usage.coaching`,
-`rewards.progress`), `admin` (/admin/quarantine, /admin/features), `champions`
+`rewards.progress`), `quarantine` (/admin/quarantine), `features` (/admin/features), `champions`
 (/champions, /champions/<YYYY-MM>: review, close, reopen, CSV/XLSX), `rollout` (/pilots),
 `rollout_rules` (/pilots/readiness: the gate's rules), `rollout_waves` (/pilots/waves/<n>),
 `svg` (a chart SVG checked and inlined), `cards` (/cards, /cards/<action>: quick-reference
@@ -79,13 +79,14 @@ bp = Blueprint(
 )
 
 from api.web import (  # noqa: E402, F401  (routes attach to bp)
-    admin,
     cards,
     champions,
     errors,
+    features,
     login,
     pages,
     password,
+    quarantine,
     rollout,
     rollout_rules,
     rollout_waves,
