@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from adoption import schema
 from adoption.db import make_engine
+from adoption.ingest import quarantine
 from api.cli.main import main
 
 
@@ -111,5 +115,49 @@ def test_cli_db_upgrade_twice_changes_nothing(database_url, tmp_path, runner, mo
         try:
             assert schema.current_revision(engine) == schema.head_revision()
             schema.check(engine)
+        finally:
+            engine.dispose()
+
+
+def _upgrade(engine, revision: str) -> None:
+    cfg = schema.alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def test_0010_gives_items_quarantined_before_it_their_reason_line_and_site(database_url, tmp_path):
+    """The migration's own copy of the rule agrees with `adoption.ingest.quarantine`'s."""
+    rows = [
+        ({"site_id": " S9 ", "duration_ms": -1}, {"duration_ms": ["Must be ≥ 0."], "a": ["x"]}),
+        ({"properties": {"site_id": "S7"}}, {"site_id": ["Unknown site."]}),
+        ([1, 2], {"body": ["Not an object."]}),
+    ]
+    with empty_database(database_url, tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            _upgrade(engine, "0009")
+            table = sa.table(
+                "quarantine",
+                *(sa.column(n) for n in ("source", "dedup_key", "kind", "status")),
+                sa.column("payload", sa.LargeBinary),
+                sa.column("reasons", sa.JSON),
+                sa.column("received_at", sa.DateTime(timezone=True)),
+            )
+            with engine.begin() as conn:
+                for n, (raw, reasons) in enumerate(rows):
+                    payload = json.dumps(raw).encode()
+                    values = {"source": "pos", "dedup_key": f"h:{n}", "kind": "event"}
+                    values |= {"status": "open", "payload": payload, "reasons": reasons}
+                    conn.execute(table.insert().values(received_at=datetime.now(UTC), **values))
+            schema.upgrade(engine)
+            with engine.connect() as conn:
+                got = conn.exec_driver_sql(
+                    "SELECT reason, site FROM quarantine ORDER BY dedup_key"
+                ).all()
+            assert [tuple(row) for row in got] == [
+                (quarantine.reason_line(reasons), quarantine.site_named(raw))
+                for raw, reasons in rows
+            ]
         finally:
             engine.dispose()

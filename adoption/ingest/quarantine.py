@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adoption import audit
@@ -27,6 +26,8 @@ STATUSES = ("open", "replayed", "discarded")
 # The source's sender: its format ("uptake", "segment", "posthog") and mapping, by source name.
 SenderOf = Callable[[str], tuple[str, Mapping | None]]
 MAX_EVENT_ID = 128
+REASON_LENGTH = 200
+SITE_LENGTH = 128
 
 
 def payload_bytes(raw: object) -> bytes:
@@ -114,7 +115,8 @@ def store_events(
     for raw, reasons in items:
         payload = payload_bytes(raw)
         key, event_id = dedup_key(raw, payload)
-        rows.setdefault(key, _row(source, key, event_id, "event", payload, reasons, now))
+        row = _row(source, key, event_id, "event", payload, reasons, now)
+        rows.setdefault(key, row | {"site": site_named(raw)})
     # In key order, as every multi-row write of ingest: two batches quarantining the same events
     # in different orders then wait for each other instead of deadlocking (PostgreSQL).
     _insert(session, [rows[key] for key in sorted(rows)])
@@ -134,9 +136,53 @@ def _row(source, key, event_id, kind, payload, reasons, now) -> dict:
         "kind": kind,
         "payload": payload,
         "reasons": reasons,
+        "reason": reason_line(reasons),
+        "site": None,
         "status": "open",
         "received_at": now,
     }
+
+
+def reason_line(reasons: object) -> str:
+    """The reasons as one line to total and filter by: each field with its first message, fields
+    in order ("duration_ms: Must be greater than or equal to 0 …; site_id: Unknown site.")."""
+    if not isinstance(reasons, dict):
+        return _storable_text(str(reasons))[:REASON_LENGTH]
+    parts = []
+    for field in sorted(reasons, key=str):
+        message = reasons[field]
+        while isinstance(message, list) and message:
+            message = message[0]
+        if not isinstance(message, str):
+            message = json.dumps(message, sort_keys=True, default=str)
+        parts.append(f"{field}: {message}")
+    return _storable_text("; ".join(parts))[:REASON_LENGTH]
+
+
+# Where a sender names the site: Uptake's field, then a Segment/RudderStack or PostHog message's.
+SITE_PLACES = (
+    (None, "site_id"),
+    ("properties", "site_id"),
+    ("context", "groupId"),
+    ("traits", "site_id"),
+)
+
+
+def site_named(raw: object) -> str | None:
+    """The site an event names, as sent (trimmed), to filter by; None when it names none."""
+    if not isinstance(raw, dict):
+        return None
+    for path, key in SITE_PLACES:
+        holder = raw.get(path) if path else raw
+        value = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(value, str) and value.strip():
+            return _storable_text(value.strip())[:SITE_LENGTH]
+    return None
+
+
+def _storable_text(text: str) -> str:
+    """Without what no database stores (NUL, a lone surrogate)."""
+    return text.replace("\x00", "\ufffd").encode("utf-8", errors="replace").decode("utf-8")
 
 
 def _insert(session: Session, rows: list[dict]) -> None:
@@ -145,20 +191,6 @@ def _insert(session: Session, rows: list[dict]) -> None:
             index_elements=["source", "dedup_key"]
         )
         session.execute(stmt, rows)
-
-
-def list_items(
-    session: Session, *, status: str | None = "open", limit: int = 100, after_id: int | None = None
-) -> list[Quarantine]:
-    """Oldest first, keyset-paginated on id."""
-    if status is not None and status not in STATUSES:
-        raise Invalid({"status": [f"Must be one of: {', '.join(STATUSES)}."]})
-    stmt = select(Quarantine).order_by(Quarantine.id).limit(limit)
-    if status is not None:
-        stmt = stmt.where(Quarantine.status == status)
-    if after_id is not None:
-        stmt = stmt.where(Quarantine.id > after_id)
-    return list(session.scalars(stmt))
 
 
 def get_item(session: Session, item_id: int) -> Quarantine:
@@ -205,9 +237,7 @@ def replay(
     changes.
     """
     item = _open_item(session, item_id)
-    events = _events_to_replay(item, corrected)
-    if item.kind == "event" and sender_of is not None:
-        events = _mapped_again(sender_of(item.source), events[0], now)
+    events = events_to_place(item, corrected, sender_of, now)
     staged, rejected = batch.place_events(session, events, now, allowed_sites=None)
     if rejected:
         if item.kind == "event":
@@ -237,6 +267,17 @@ def replay(
     )
     session.flush()
     return ReplayOutcome(item, accepted, len(staged) - accepted)
+
+
+def events_to_place(
+    item: Quarantine, corrected: object | None, sender_of: SenderOf | None, now: datetime
+) -> list[object]:
+    """The Uptake events a replay of the item (as stored, or corrected) places; Invalid when
+    they cannot even be read or mapped."""
+    events = _events_to_replay(item, corrected)
+    if item.kind == "event" and sender_of is not None:
+        return _mapped_again(sender_of(item.source), events[0], now)
+    return events
 
 
 def _mapped_again(

@@ -104,6 +104,9 @@ class Quarantine(Base):
         CheckConstraint("status IN ('open', 'replayed', 'discarded')", name="status"),
         CheckConstraint("kind IN ('event', 'body')", name="kind"),
         Index("ix_quarantine_status_id", "status", "id"),
+        Index("ix_quarantine_status_reason", "status", "reason"),
+        Index("ix_quarantine_status_source", "status", "source"),
+        Index("ix_quarantine_status_received_at", "status", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -114,6 +117,10 @@ class Quarantine(Base):
     kind: Mapped[str] = mapped_column(String(8))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     reasons: Mapped[dict] = mapped_column(JSON)
+    # What the reasons say, as one line ("site_id: Unknown site."), to total and filter by;
+    # the site the input names, as sent (None when it names none), to filter by.
+    reason: Mapped[str] = mapped_column(String(200), server_default="")
+    site: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), server_default="open")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

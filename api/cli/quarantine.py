@@ -1,6 +1,7 @@
-"""`uptake quarantine list|show|replay|discard`: bad input kept until fixed or discarded, through
-the API's own handlers (`api.cli.operator`): the JSON is the API's JSON, a replay or discard is
-audited under `cli:<OS user>`."""
+"""`uptake quarantine list|summary|show|replay|discard|replay-all|discard-all`: bad input kept
+until fixed or discarded, through the API's own handlers (`api.cli.operator`): the JSON is the
+API's JSON, a replay or discard is audited under `cli:<OS user>`. The filters (`--reason`,
+`--source`, `--site`, `--from`, `--to`) are the API's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,30 @@ from api.cli.operator import call, echo, page_options
 from api.pagination import encode_cursor
 
 ID = click.IntRange(1, 2**63 - 1)
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def filter_options(command):
+    """The API's filter: exact reason line, source, site (any case), received UTC days."""
+    options = [
+        click.option("--to", "received_to", type=DAY, help="Received on or before (UTC day)."),
+        click.option("--from", "received_from", type=DAY, help="Received on or after (UTC day)."),
+        click.option("--site", help="The site code the input names (any case)."),
+        click.option("--source", help="The source it came from."),
+        click.option("--reason", help="Exactly a reason line, as `summary` lists them."),
+    ]
+    for option in options:
+        command = option(command)
+    return command
+
+
+def _criteria(filters: dict) -> dict:
+    """The filter as the API's query or body: days as YYYY-MM-DD, unset criteria left out."""
+    return {
+        k: v.date().isoformat() if hasattr(v, "date") else v
+        for k, v in filters.items()
+        if v is not None
+    }
 
 
 @click.group("quarantine")
@@ -21,12 +46,51 @@ def quarantine() -> None:
 
 @quarantine.command("list")
 @click.option("--status", help="open (the API's default), replayed, discarded or all.")
+@filter_options
 @page_options
 @format_option("table")
 @pass_ctx
-def quarantine_list(ctx, status, limit, cursor, fmt) -> None:
+def quarantine_list(ctx, status, limit, cursor, fmt, **filters) -> None:
     """Quarantined items, oldest first (GET /quarantine)."""
-    echo(ctx, fmt, "GET", "/quarantine", query={"status": status, "limit": limit, "cursor": cursor})
+    query = {"status": status, "limit": limit, "cursor": cursor, **_criteria(filters)}
+    echo(ctx, fmt, "GET", "/quarantine", query=query)
+
+
+@quarantine.command("summary")
+@click.option("--status", help="open (the API's default), replayed, discarded or all.")
+@filter_options
+@format_option("json")
+@pass_ctx
+def quarantine_summary(ctx, status, fmt, **filters) -> None:
+    """How many items the filter selects, with totals by reason and by source
+    (GET /quarantine/summary)."""
+    echo(ctx, fmt, "GET", "/quarantine/summary", query={"status": status, **_criteria(filters)})
+
+
+def _bulk(ctx, fmt, action: str, dry_run: bool, filters: dict) -> None:
+    body = {**_criteria(filters), "dry_run": dry_run}
+    echo(ctx, fmt, "POST", f"/quarantine/{action}", json=body)
+
+
+@quarantine.command("replay-all")
+@filter_options
+@click.option("--dry-run", is_flag=True, help="Only say how many would pass; change nothing.")
+@format_option("json")
+@pass_ctx
+def quarantine_replay_all(ctx, dry_run, fmt, **filters) -> None:
+    """Replay as stored every open item the filter selects that would pass now
+    (POST /quarantine/replay); the others stay open, totalled by reason. Audited."""
+    _bulk(ctx, fmt, "replay", dry_run, filters)
+
+
+@quarantine.command("discard-all")
+@filter_options
+@click.option("--dry-run", is_flag=True, help="Only say how many would be discarded.")
+@format_option("json")
+@pass_ctx
+def quarantine_discard_all(ctx, dry_run, fmt, **filters) -> None:
+    """Discard every open item the filter selects (POST /quarantine/discard). Audited."""
+    _bulk(ctx, fmt, "discard", dry_run, filters)
 
 
 @quarantine.command("show")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields
 
 from adoption import limits
 from adoption.errors import Invalid
@@ -181,31 +181,3 @@ class FeatureListArgs(PageArgs):
     unmapped = query_flag(
         load_default=None, metadata={"description": "true: only actions waiting to be mapped."}
     )
-
-
-class QuarantineSchema(Schema):
-    id = fields.Integer()
-    source = fields.String()
-    event_id = fields.String(allow_none=True)
-    kind = fields.String(metadata={"description": "event, or body for an unreadable request."})
-    payload = fields.Method("payload_text")
-    reasons = fields.Dict()
-    status = fields.String()
-    received_at = fields.DateTime()
-    resolved_at = fields.DateTime(allow_none=True)
-    resolved_by = fields.String(allow_none=True)
-
-    def payload_text(self, item) -> str:
-        return item.payload.decode("utf-8", errors="replace")
-
-
-class QuarantineListArgs(PageArgs):
-    status = fields.String(
-        load_default="open", validate=validate.OneOf(["open", "replayed", "discarded", "all"])
-    )
-
-
-class ReplayResultSchema(Schema):
-    item = fields.Nested(QuarantineSchema)
-    accepted = fields.Integer()
-    duplicates = fields.Integer()

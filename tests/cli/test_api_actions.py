@@ -283,3 +283,38 @@ def test_free_form_objects_keep_one_csv_column_so_pages_share_a_header():
     headers = {rows_text(page, "csv").splitlines()[0] for page in (page_one, page_two)}
     assert headers == {"id,reasons"}
     assert '"{""site_id"": [""Unknown site.""]}"' in rows_text(page_one, "csv")
+
+
+def test_quarantine_summary_filters_and_bulk_actions_are_the_apis(world):
+    summary = json.loads(cli(world, "quarantine", "summary", "--site", "s9").stdout)
+    assert summary == api(world, "/quarantine/summary", site="s9")
+    assert summary["total"] == len(quarantined(world)) and summary["by_source"][0]["count"] >= 1
+    reason = summary["by_reason"][0]["reason"]
+    listed = json.loads(
+        cli(
+            world,
+            "quarantine",
+            "list",
+            "--reason",
+            reason,
+            "--from",
+            "2000-01-01",
+            "--format",
+            "json",
+        ).stdout
+    )
+    assert listed == api(world, "/quarantine", reason=reason, received_from="2000-01-01")
+    dry = json.loads(cli(world, "quarantine", "replay-all", "--site", "S9", "--dry-run").stdout)
+    assert (dry["dry_run"], dry["matched"], dry["passed"]) == (True, summary["total"], 0)
+    assert dry["failing_by_reason"][0]["reason"] == "site_id: Unknown site."
+    first = quarantined(world)[0]
+    done = json.loads(cli(world, "quarantine", "discard-all", "--to", "2999-12-31").stdout)
+    assert (done["dry_run"], done["passed"]) == (False, summary["total"])
+    assert quarantined(world) == []
+    world.session.rollback()
+    (row,) = world.session.scalars(
+        select(AuditLog).where(AuditLog.action == "quarantine.bulk_discard")
+    )
+    assert row.actor == OPERATOR and first in row.details["items"]
+    bad = cli(world, "quarantine", "list", "--from", "2026-12-02", "--to", "2026-12-01", code=2)
+    assert "received_to" in bad.stderr

@@ -169,16 +169,6 @@ def test_a_body_replays_as_a_corrected_batch(store, session):
     assert [row[:2] for row in stored(session)] == [("pos", "e-1"), ("pos", "e-2")]
 
 
-def test_list_items_filters_by_status_oldest_first(store, session):
-    ids = [quarantine_one(session, event(n, occurred_at="bad")).id for n in (1, 2, 3)]
-    quarantine.discard(session, ids[1], now=LATER, actor="ops")
-    assert [i.id for i in quarantine.list_items(session)] == [ids[0], ids[2]]
-    assert [i.id for i in quarantine.list_items(session, status="discarded")] == [ids[1]]
-    assert [i.id for i in quarantine.list_items(session, status=None, after_id=ids[0])] == ids[1:]
-    with pytest.raises(Invalid):
-        quarantine.list_items(session, status="closed")
-
-
 def nested_list(levels: int) -> list:
     value: list = []
     for _ in range(levels - 1):
