@@ -308,11 +308,13 @@ class PilotsPage:
     `weeks` are the weeks ≥ 0 with data, plus `week`; `comparison` is `comparison` at `week`,
     `effects` is `effect_series`; `gates` as `gates`; `hotspots` as `chain_hotspots`;
     `curve_svg` and `effect_svg` are the curve and effect charts to show inline
-    (`pilots.page_charts`; `render_chart` draws the same for slide decks). `waves` is
+    (`pilots.page_charts`; `render_chart` draws the same for slide decks), each with its
+    phone-sized layout in `*_svg_narrow` (cached with the page, so together). `waves` is
     `pilots.waves.list_waves` (each with its status and go-live dates); `programme` says some
     site has a program_started_on, and then `did` is `programme_did` of the page's metric with
-    its event-study chart `did_svg` (both None without a programme or for a metric the DiD
-    does not take); `targets` is `pilots.targets.targets_overview` (each with its progress).
+    its event-study chart `did_svg` and `did_svg_narrow` (all None without a programme or for
+    a metric the DiD does not take); `targets` is `pilots.targets.targets_overview` (each with
+    its progress).
     """
 
     metric: str
@@ -328,10 +330,13 @@ class PilotsPage:
     control_sites: int  # non-pilot sites with a go-live, for the verdict's caveats
     curve_svg: bytes
     effect_svg: bytes
+    curve_svg_narrow: bytes
+    effect_svg_narrow: bytes
     waves: list[dict]
     programme: bool
     did: dict | None
     did_svg: bytes | None
+    did_svg_narrow: bytes | None
     targets: list[dict]
 
 
@@ -419,10 +424,7 @@ def pilots_page(
             time_to_proficiency=_time_to_proficiency(session, state, now, rules),
             hotspots=cached(session, state, ("hotspots",), lambda: chain_hotspots(session, now)),
             control_sites=control_sites(table),
-            curve_svg=page_charts.curve_svg(
-                result["curve"], metric=metric, unit=unit, gettext=gettext
-            ),
-            effect_svg=page_charts.effect_svg(effects, metric=metric, unit=unit, gettext=gettext),
+            **_charts(result["curve"], effects, metric=metric, unit=unit, gettext=gettext),
             waves=waves.list_waves(session, limit=MAX_WAVES, now=now),
             **_programme(session, metric, seed, now, rules, gettext),
             targets=cached(  # this and the gates and hot spots: the same for every metric and week
@@ -439,15 +441,32 @@ def pilots_page(
     return cached(session, state, key, compute)
 
 
+def _charts(curve: list[dict], effects: list[dict], **words) -> dict:
+    """The page's curve and effect charts, each in the wide and the narrow (phone) layout."""
+    charts = {}
+    for suffix, layout in (("", page_charts.WIDE), ("_narrow", page_charts.NARROW)):
+        charts[f"curve_svg{suffix}"] = page_charts.curve_svg(curve, layout=layout, **words)
+        charts[f"effect_svg{suffix}"] = page_charts.effect_svg(effects, layout=layout, **words)
+    return charts
+
+
 def _programme(session, metric, seed, now, rules, gettext) -> dict:
-    """The page's DiD fields: `programme`, `did` and its event-study chart `did_svg`."""
+    """The page's DiD fields: `programme`, `did` and its event-study chart, `did_svg` and
+    `did_svg_narrow` (the phone's layout)."""
     if not has_programme(session):
-        return {"programme": False, "did": None, "did_svg": None}
+        return {"programme": False, "did": None, "did_svg": None, "did_svg_narrow": None}
     did = programme_did(session, metric=metric, seed=seed, now=now, rules=rules)
     if did is None:
-        return {"programme": True, "did": None, "did_svg": None}
-    chart = page_charts.did_svg(did["event_time"], metric=metric, unit=did["unit"], gettext=gettext)
-    return {"programme": True, "did": did, "did_svg": chart}
+        return {"programme": True, "did": None, "did_svg": None, "did_svg_narrow": None}
+    words = {"metric": metric, "unit": did["unit"], "gettext": gettext}
+    return {
+        "programme": True,
+        "did": did,
+        "did_svg": page_charts.did_svg(did["event_time"], **words),
+        "did_svg_narrow": page_charts.did_svg(
+            did["event_time"], layout=page_charts.NARROW, **words
+        ),
+    }
 
 
 def target_detail(session: Session, target_id: int, *, now: datetime) -> dict:

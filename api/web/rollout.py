@@ -131,6 +131,7 @@ def _programme(data: report.PilotsPage, label: str) -> dict:
     )
     return context | {
         "did_svg": inline_svg(data.did_svg, label=chart),
+        "did_svg_narrow": inline_svg(data.did_svg_narrow, label=chart),
         "did_json": url_for("pilots.get_did", **query),
     }
 
@@ -173,7 +174,8 @@ def _labelled(target: dict) -> dict:
 
 
 def _charts(data: report.PilotsPage, label: str) -> dict:
-    """The page's two inline charts, each with its accessible name in the reader's language."""
+    """The page's two inline charts, each with its accessible name in the reader's language,
+    in the wide layout and the phone's (`*_narrow`; the page shows one of them)."""
     curve = _("%(metric)s by week since go-live, pilot and non-pilot sites", metric=label)
     effect = _(
         "Pilot effect on %(metric)s by week since go-live, with 95%% intervals", metric=label
@@ -181,6 +183,8 @@ def _charts(data: report.PilotsPage, label: str) -> dict:
     return {
         "curve_svg": inline_svg(data.curve_svg, label=curve),
         "effect_svg": inline_svg(data.effect_svg, label=effect),
+        "curve_svg_narrow": inline_svg(data.curve_svg_narrow, label=curve),
+        "effect_svg_narrow": inline_svg(data.effect_svg_narrow, label=effect),
     }
 
 

@@ -59,5 +59,6 @@ def test_rollout_lead_downloads_the_curve_chart_as_png(new_page):
 def test_pilots_page_fits_a_phone(new_page):
     page = log_in(new_page(PHONE), "rollout_lead")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    box = page.locator("#curve-chart > svg").bounding_box()
+    box = page.locator("#curve-chart-narrow > svg").bounding_box()  # the phone's layout
     assert 250 < box["width"] <= PHONE["width"]
+    assert page.locator("#curve-chart > svg").bounding_box() is None  # the wide one: hidden
