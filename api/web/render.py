@@ -118,8 +118,12 @@ def _local(url: str | None) -> bool:
     return bool(url) and url.startswith(request.host_url)
 
 
+STORE_RANKERS = frozenset({"hr", "rollout_lead", "manager", "admin"})  # /stores/leaderboard
+
+
 def nav_items(principal: Principal | None) -> list[tuple[str, str]]:
-    """(label, path) per role; HR's and the rollout lead's pages are fixed paths."""
+    """(label, path) of the pages the role can use, and only those (tests/web/test_nav.py opens
+    every link as that role); HR's and the rollout lead's pages are fixed paths."""
     if principal is None:
         return []
     db = database.session()
@@ -140,6 +144,8 @@ def nav_items(principal: Principal | None) -> list[tuple[str, str]]:
             items.append((_("Pilots"), "/pilots"))
         if first is not None:
             items.append((_("Boards"), f"/sites/{first}/leaderboard"))
+    if principal.role in STORE_RANKERS:
+        items.append((_("Store vs store"), "/stores/leaderboard"))
     if principal.role == "manager" and principal.employee_id is not None:
         items.append((_("My progress"), "/me"))
     return items

@@ -15,7 +15,7 @@ LOGINS = {  # role → the demo's username; the password is demo-<username>
     "manager": "manager",
     "employee": "employee",
 }
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1366, "height": 768}  # the commonest laptop screen
 PHONE = {"width": 390, "height": 844}
 
 

@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from tests.browser.helpers import DESKTOP, PHONE, log_in
+from tests.browser.test_display_browser import TV, display_path  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +24,14 @@ PAGES = {  # role → the pages it reads, its home page first
     "manager": [BOARD, "/stores/leaderboard", "/points/rules"],
     "hr": ["/champions", "first-month", "/stores/leaderboard"],
     "rollout_lead": ["/pilots", "/pilots/readiness", "/pilots/waves/1", "/pilots/waves/new"],
-    "admin": ["/admin/quarantine", "/admin/features", "/champions", BOARD],
+    "admin": [
+        "/admin/quarantine",
+        "first-item",
+        "/admin/features",
+        "/admin/features?tab=unmapped",
+        "/champions",
+        BOARD,
+    ],
 }
 
 
@@ -48,6 +56,11 @@ def visit(page: Page, path: str) -> None:
         page.click("table.months tbody tr a")
         page.wait_for_load_state()
         return
+    if path == "first-item":  # a quarantined item's own page
+        page.goto("/admin/quarantine")
+        page.click("table.qlist tbody a")
+        page.wait_for_load_state()
+        return
     response = page.goto(path)
     assert response.status == 200, (path, response.status)
 
@@ -61,6 +74,12 @@ def test_every_page_of_the_role_passes_axe_and_fits_the_width(new_page, role, vi
         visit(page, path)
         problems += problems_on(page)
     assert problems == []
+
+
+def test_the_store_tv_passes_axe_at_1920_px(new_page, display_path):  # noqa: F811
+    page = new_page(TV)
+    page.goto(display_path)
+    assert problems_on(page) == []
 
 
 def test_the_sign_in_page_passes_axe_on_a_phone(new_page):

@@ -50,10 +50,10 @@ PILOTS = Check("main h1", "Pilots")
 READINESS = Check("main h1", "Readiness rules")
 CARD = Check(".quick-card .feature", "Quick-reference card")
 NAV = {  # role → its English navigation links
-    "manager": ["Board S001"],
+    "manager": ["Board S001", "Store vs store"],
     "employee": ["My progress", "Store board"],
-    "hr": ["Champions", "Boards"],
-    "rollout_lead": ["Pilots", "Boards"],
+    "hr": ["Champions", "Boards", "Store vs store"],
+    "rollout_lead": ["Pilots", "Boards", "Store vs store"],
 }
 
 
