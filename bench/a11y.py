@@ -2,7 +2,8 @@
 of every role at a desktop (1366 px) and a phone (390 px) width, and whether the page scrolls
 sideways on the phone. Not a test: it prints what it finds (the browser tests fail on it).
 
-    .venv/bin/python bench/a11y.py --url http://127.0.0.1:5055 [--json /tmp/a11y.json]
+    .venv/bin/python bench/a11y.py --url http://127.0.0.1:5055 [--json /tmp/a11y.json] \
+        [--shots /tmp/shots]   # and a full-page PNG of each view
 
 Needs a running `uptake serve` on the demo (over plain HTTP: UPTAKE_COOKIE_SECURE=off) with the
 demo's logins (admin / demo-admin, …) and Debian's Chromium (/usr/bin/chromium). Prints, per
@@ -15,6 +16,7 @@ import argparse
 import json
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, sync_playwright
@@ -41,7 +43,15 @@ def pages() -> dict[str, list[str]]:
         "manager": [board, "/stores/leaderboard", "/points/rules", "/cards"],
         "hr": ["/champions", f"/champions/{month}", board, "/stores/leaderboard"],
         "rollout": ["/pilots", "/pilots/readiness", "/pilots/targets/1", "/pilots/waves/1"],
-        "admin": ["/admin/quarantine", "/admin/features", "/pilots", "/champions", board],
+        "admin": [
+            "/admin/quarantine",
+            "/admin/quarantine/1",
+            "/admin/features",
+            "/admin/features?tab=unmapped",
+            "/pilots",
+            "/champions",
+            board,
+        ],
     }
 
 
@@ -68,7 +78,7 @@ def audit(page: Page, axe: Axe) -> dict:
     }
 
 
-def run(base: str) -> list[dict]:
+def run(base: str, shots: Path | None = None) -> list[dict]:
     axe = Axe()
     found = []
     with sync_playwright() as playwright:
@@ -88,6 +98,9 @@ def run(base: str) -> list[dict]:
                         raise SystemExit(f"{role} was signed out at {path}")
                     row = {"role": role, "path": path, "width": width, "status": response.status}
                     found.append(row | audit(view, axe))
+                    if shots is not None:
+                        name = f"{role}-{width}{path}".replace("/", "_").replace("?", "_")
+                        view.screenshot(path=str(shots / f"{name}.png"), full_page=True)
                 context.close()
         browser.close()
     return found
@@ -115,8 +128,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:5055")
     parser.add_argument("--json", help="also write every finding to this file")
+    parser.add_argument("--shots", type=Path, help="also save a full-page PNG of each view here")
     args = parser.parse_args()
-    found = run(args.url.rstrip("/"))
+    if args.shots:
+        args.shots.mkdir(parents=True, exist_ok=True)
+    found = run(args.url.rstrip("/"), args.shots)
     report(found)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as file:
