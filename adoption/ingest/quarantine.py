@@ -147,7 +147,7 @@ def reason_line(reasons: object) -> str:
     """The reasons as one line to total and filter by: each field with its first message, fields
     in order ("duration_ms: Must be greater than or equal to 0 …; site_id: Unknown site.")."""
     if not isinstance(reasons, dict):
-        return _storable_text(str(reasons))[:REASON_LENGTH]
+        return _storable_text(str(reasons))[:REASON_LENGTH].strip()
     parts = []
     for field in sorted(reasons, key=str):
         message = reasons[field]
@@ -156,7 +156,8 @@ def reason_line(reasons: object) -> str:
         if not isinstance(message, str):
             message = json.dumps(message, sort_keys=True, default=str)
         parts.append(f"{field}: {message}")
-    return _storable_text("; ".join(parts))[:REASON_LENGTH]
+    # cut, then trimmed: a filter's text is trimmed, so a line ending in a space never matched
+    return _storable_text("; ".join(parts))[:REASON_LENGTH].strip()
 
 
 # Where a sender names the site: Uptake's field, then a Segment/RudderStack or PostHog message's.

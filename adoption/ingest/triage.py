@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from adoption import audit
+from adoption import audit, limits
 from adoption.errors import Invalid
 from adoption.ingest import batch, quarantine
 from adoption.models import Quarantine
 
-CHUNK = 200  # items per read: a body item may hold 10 MB
+CHUNK = 200  # items per read at most,
+CHUNK_BYTES = 32 * 1024 * 1024  # and payload bytes (a body item may hold 10 MB; one alone is read)
 MAX_BULK = 50_000  # items one bulk action resolves; `more` says when the filter matched more
 TOP_GROUPS = 50  # groups per total
 
@@ -38,12 +39,23 @@ class Filter:
     site: str | None = None
     received_from: date | None = None
     received_to: date | None = None
+    up_to_id: int | None = None  # items up to this id only: the set a dry run counted
 
     def __post_init__(self) -> None:
+        errors = {}
         if self.status and self.status not in quarantine.STATUSES:
-            raise Invalid({"status": [f"Must be one of: {', '.join(quarantine.STATUSES)}."]})
+            errors["status"] = [f"Must be one of: {', '.join(quarantine.STATUSES)}."]
+        for name in ("reason", "source", "site"):
+            if not _storable(getattr(self, name)):
+                errors[name] = ["Not a valid string."]
+        for name in ("received_from", "received_to"):
+            day = getattr(self, name)
+            if day is not None and not limits.day_holds(day):
+                errors[name] = [limits.DAY_RULE]
         if self.received_from and self.received_to and self.received_from > self.received_to:
-            raise Invalid({"received_to": ["Must not be before received_from."]})
+            errors.setdefault("received_to", ["Must not be before received_from."])
+        if errors:
+            raise Invalid(errors)
 
     def applied(self, stmt: Select, *, but: str = "") -> Select:
         """`stmt` narrowed to the filter; `but` names one criterion left out (a total by it)."""
@@ -59,12 +71,25 @@ class Filter:
             stmt = stmt.where(Quarantine.received_at >= _midnight(self.received_from))
         if self.received_to:
             stmt = stmt.where(Quarantine.received_at < _midnight(self.received_to, 1))
+        if self.up_to_id is not None:
+            stmt = stmt.where(Quarantine.id <= self.up_to_id)
         return stmt
 
     def described(self) -> dict:
         """The criteria given, JSON-ready (for the audit)."""
         given = {k: v for k, v in asdict(self).items() if v}
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in given.items()}
+
+
+def _storable(text: str | None) -> bool:
+    """None, or text a database stores (no NUL, no lone surrogate)."""
+    if text is None:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def _midnight(day: date, days_later: int = 0) -> datetime:
@@ -74,8 +99,9 @@ def _midnight(day: date, days_later: int = 0) -> datetime:
 def list_items(
     session: Session, filt: Filter, *, limit: int = 100, after_id: int | None = None
 ) -> list[Quarantine]:
-    """Oldest first, keyset-paginated on id."""
+    """Oldest first, keyset-paginated on id; each payload is read when it is used."""
     stmt = filt.applied(select(Quarantine)).order_by(Quarantine.id).limit(limit)
+    stmt = stmt.options(defer(Quarantine.payload))
     if after_id is not None:
         stmt = stmt.where(Quarantine.id > after_id)
     return list(session.scalars(stmt))
@@ -149,6 +175,7 @@ class BulkOutcome:
     accepted: int = 0  # events stored (0 on a dry run)
     duplicates: int = 0  # events already stored (0 on a dry run)
     more: bool = False  # the filter selects more open items than one bulk action takes
+    last_id: int | None = None  # the newest item selected: `up_to_id` for the same set again
 
 
 def bulk_replay(
@@ -160,7 +187,7 @@ def bulk_replay(
     sender_of = cache(sender_of) if sender_of is not None else None
     failing_reasons: Counter[str] = Counter()
     replayed: list[int] = []
-    for items in _open_chunks(session, filt, outcome, lock=not dry_run):
+    for items in _open_chunks(session, filt, outcome, lock=not dry_run, payloads=True):
         placed, failing = _placed(session, items, now, sender_of)
         failing_reasons.update(quarantine.reason_line(r) for r in failing.values())
         passing = [item for item in items if item.id not in failing]
@@ -180,17 +207,20 @@ def bulk_replay(
 
 def _store(session, items, placed, now, actor, outcome: BulkOutcome) -> None:
     """Store the passing items' events, per source the first of a repeated event_id winning (as
-    in a batch), and mark the items replayed."""
+    in a batch), and mark the items replayed. Every other placed event counts as a duplicate, as
+    when the items are replayed one by one."""
     by_source: dict[str, dict[str, object]] = {}
+    placed_by_source: Counter[str] = Counter()
     for item in items:
         unique = by_source.setdefault(item.source, {})
         for event in placed.get(item.id, []):
             unique.setdefault(event.event.event_id, event)
+            placed_by_source[item.source] += 1
         item.status, item.resolved_at, item.resolved_by = "replayed", now, actor
     for source, unique in by_source.items():
         accepted = batch.store_events(session, source, list(unique.values()), now)
         outcome.accepted += accepted
-        outcome.duplicates += len(unique) - accepted
+        outcome.duplicates += placed_by_source[source] - accepted
     session.flush()
 
 
@@ -200,7 +230,7 @@ def bulk_discard(
     """Discard every open item the filter selects (kept, marked discarded, never ingested)."""
     outcome = BulkOutcome(dry_run)
     discarded: list[int] = []
-    for items in _open_chunks(session, filt, outcome, lock=not dry_run):
+    for items in _open_chunks(session, filt, outcome, lock=not dry_run, payloads=False):
         for item in items:
             if not dry_run:
                 item.status, item.resolved_at, item.resolved_by = "discarded", now, actor
@@ -214,24 +244,39 @@ def bulk_discard(
 
 
 def _open_chunks(
-    session: Session, filt: Filter, outcome: BulkOutcome, *, lock: bool
+    session: Session, filt: Filter, outcome: BulkOutcome, *, lock: bool, payloads: bool
 ) -> Iterator[list[Quarantine]]:
-    """The open items the filter selects, oldest first, CHUNK at a time, up to MAX_BULK (locked
-    for this transaction on PostgreSQL unless it is a dry run)."""
-    opened = Filter(**{**asdict(filt), "status": "open"})
-    after = 0
-    while outcome.matched < MAX_BULK:
-        size = min(CHUNK, MAX_BULK - outcome.matched)
-        stmt = opened.applied(select(Quarantine)).where(Quarantine.id > after)
-        stmt = stmt.order_by(Quarantine.id).limit(size)
+    """The open items the filter selects, oldest first, up to MAX_BULK, a chunk at a time: at
+    most CHUNK items and CHUNK_BYTES of payload (read only with `payloads`), locked for this
+    transaction on PostgreSQL unless it is a dry run."""
+    opened = replace(filt, status="open")
+    sizes = select(Quarantine.id, func.length(Quarantine.payload))
+    found = session.execute(opened.applied(sizes).order_by(Quarantine.id).limit(MAX_BULK + 1))
+    found = found.all()
+    outcome.more = len(found) > MAX_BULK
+    for ids in _chunked(found[:MAX_BULK]):
+        stmt = select(Quarantine).where(Quarantine.id.in_(ids), Quarantine.status == "open")
+        stmt = stmt.order_by(Quarantine.id)
+        if not payloads:
+            stmt = stmt.options(defer(Quarantine.payload))
         items = list(session.scalars(stmt.with_for_update() if lock else stmt))
-        if not items:
-            return
-        outcome.matched += len(items)
-        after = items[-1].id
-        yield items
-    more = opened.applied(select(Quarantine.id)).where(Quarantine.id > after).limit(1)
-    outcome.more = session.scalar(more) is not None
+        if items:  # another request may have resolved some since they were counted
+            outcome.matched += len(items)
+            outcome.last_id = items[-1].id
+            yield items
+
+
+def _chunked(found: Sequence[tuple[int, int | None]]) -> Iterator[list[int]]:
+    chunk: list[int] = []
+    size = 0
+    for item_id, length in found:
+        if chunk and (len(chunk) == CHUNK or size + (length or 0) > CHUNK_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(item_id)
+        size += length or 0
+    if chunk:
+        yield chunk
 
 
 def _audit(session: Session, action: str, details: dict, actor: str, now: datetime) -> None:

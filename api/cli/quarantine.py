@@ -86,11 +86,23 @@ def quarantine_replay_all(ctx, dry_run, fmt, **filters) -> None:
 @quarantine.command("discard-all")
 @filter_options
 @click.option("--dry-run", is_flag=True, help="Only say how many would be discarded.")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
 @format_option("json")
 @pass_ctx
-def quarantine_discard_all(ctx, dry_run, fmt, **filters) -> None:
-    """Discard every open item the filter selects (POST /quarantine/discard). Audited."""
-    _bulk(ctx, fmt, "discard", dry_run, filters)
+def quarantine_discard_all(ctx, dry_run, yes, fmt, **filters) -> None:
+    """Discard every open item the filter selects (POST /quarantine/discard). Audited. Asks
+    first, naming how many (a dry run), unless --yes; then takes exactly the items counted."""
+    if dry_run or yes:
+        _bulk(ctx, fmt, "discard", dry_run, filters)
+        return
+    body = {**_criteria(filters), "dry_run": True}
+    counted = call(ctx, "POST", "/quarantine/discard", json=body).get_json()
+    if not counted["matched"]:
+        click.echo("No open item matches the filter.", err=True)
+        return
+    click.confirm(f"Discard {counted['matched']:,} items?", abort=True, err=True)
+    body = {**body, "dry_run": False, "up_to_id": counted["last_id"]}
+    echo(ctx, fmt, "POST", "/quarantine/discard", json=body)
 
 
 @quarantine.command("show")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from marshmallow import Schema, fields, post_load, pre_dump, validate
 
+from adoption import limits
 from adoption.ingest import quarantine, triage
 from api.pagination import PageArgs
-from api.schemas.fields import Day, Flag, text
+from api.schemas.fields import Day, Flag, text, whole
 
 STATUSES = [*quarantine.STATUSES, "all"]
 
@@ -87,10 +88,19 @@ class BulkSchema(FilterFields):
         required=True,
         metadata={"description": "true: only say what would happen; nothing changes."},
     )
+    up_to_id = whole(
+        limits.ID,
+        load_default=None,
+        metadata={
+            "description": "Items up to this id only: a dry run's `last_id`, so the action "
+            "takes the set the dry run counted and nothing that arrived since."
+        },
+    )
 
     @post_load
     def to_filter(self, data: dict, **_kwargs) -> dict:
-        data["filter"] = self._filter(data, "open")
+        up_to_id = data.pop("up_to_id")
+        data["filter"] = replace(self._filter(data, "open"), up_to_id=up_to_id)
         return data
 
 
@@ -147,6 +157,10 @@ class BulkResultSchema(Schema):
     duplicates = fields.Integer(metadata={"description": "Events already stored."})
     more = fields.Boolean(
         metadata={"description": f"More than {triage.MAX_BULK:,} items matched: send it again."}
+    )
+    last_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The newest item selected (null when none): `up_to_id`."},
     )
 
     @pre_dump

@@ -37,7 +37,16 @@ def features():
 
 
 def _filters(source, prefix: str = "") -> dict[str, str]:
-    return {name: source.get(prefix + name, "").strip() for name in FILTERS}
+    """The catalogue's filters; text no database stores (a NUL, a lone surrogate) reads as none."""
+    return {name: _storable(source.get(prefix + name, "").strip()) for name in FILTERS}
+
+
+def _storable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return ""
+    return "" if "\x00" in text else text
 
 
 def _catalogue_page(filters, errors=None, values=None, status=200):

@@ -13,6 +13,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from adoption import limits
 from adoption.errors import Conflict, Invalid, Unreadable
 from adoption.identity import credentials
 from adoption.ingest import quarantine, triage
@@ -33,6 +34,7 @@ WOULD_PASS = N_(
     "Of the %(matched)s open items the filter selects, %(passed)s would pass as stored now: "
     "each is ingested under its own source."
 )
+LEFT_OUT = N_("%(value)s does not read as a filter: left out.")
 STILL_FAILING = N_("%(failing)s would still fail and stay open: %(reasons)s.")
 ONLY_FIRST = N_("Only the first %(most)s are taken: do it again for the rest.")
 BULK_REPLAYED = N_(
@@ -50,10 +52,9 @@ def quarantine_list():
     session = database.session()
     filt, form = _filter_from(request.args)
     after = request.args.get("after", "")
-    items = triage.list_items(
-        session, filt, limit=PAGE_SIZE, after_id=int(after) if after.isdigit() else None
-    )
-    open_items = [item for item in items if item.status == "open"]
+    items = triage.list_items(session, filt, limit=PAGE_SIZE, after_id=_after(after))
+    # An event is checked as it is listed; a body (up to 10 MB) on its own page.
+    open_items = [item for item in items if item.status == "open" and item.kind == "event"]
     return render_page(
         "quarantine.html",
         title=_("Quarantine"),
@@ -76,23 +77,32 @@ def _filter_from(values) -> tuple[triage.Filter, dict]:
     again. A criterion that does not read (a date like 2026-13-01) is left out, and said."""
     form = {name: values.get(name, "").strip() for name in FILTER_FIELDS}
     form["status"] = values.get("status", "open")
-    days = {}
+    criteria: dict = {k: form[k] or None for k in ("reason", "source", "site")}
     for name in ("received_from", "received_to"):
-        try:
-            days[name] = date.fromisoformat(form[name]) if form[name] else None
-        except ValueError:
-            flash(_("%(value)s is not a date (YYYY-MM-DD): left out.", value=form[name]), "error")
-            form[name] = ""
-            days[name] = None
-    if (
-        days["received_from"]
-        and days["received_to"]
-        and days["received_from"] > days["received_to"]
-    ):
-        days["received_from"], days["received_to"] = days["received_to"], days["received_from"]
+        criteria[name] = _day(form[name])
     status = form["status"] if form["status"] in quarantine.STATUSES else None
-    text = {k: form[k] or None for k in ("reason", "source", "site")}
-    return triage.Filter(status=status, **text, **days), form
+    try:
+        return triage.Filter(status=status, **criteria), form
+    except Invalid as exc:  # a NUL, a day out of range, days out of order: left out
+        for name in exc.details or {}:
+            flash(_(LEFT_OUT, value=form.get(name, name)), "error")
+            form[name] = ""
+            criteria[name] = None
+        return triage.Filter(status=status, **criteria), form
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return date.min  # out of range, so the filter refuses it and the page says so
+
+
+def _after(text: str) -> int | None:
+    """A page's `after` id: ASCII digits of a 64-bit id, else none (the first page)."""
+    if text.isascii() and text.isdigit() and int(text) <= limits.INT64_MAX:
+        return int(text)
+    return None
 
 
 STATUS_LABELS = {
@@ -274,7 +284,7 @@ def quarantine_bulk_discard():
 
 def _bulk(run, confirm):
     filt, form = _filter_from(request.form)
-    filt = replace(filt, status="open")
+    filt = replace(filt, status="open", up_to_id=_after(request.form.get("up_to_id", "")))
     back = url_for("web.quarantine_list", **{k: v for k, v in form.items() if v})
     session, actor = database.session(), g.principal.name
     if not confirmed():
@@ -296,7 +306,13 @@ def _confirm_replay_all(outcome: triage.BulkOutcome, back: str):
     question = ngettext(
         "Replay %(num)s item as stored?", "Replay %(num)s items as stored?", outcome.passed
     )
-    return confirm_page(question, _more(detail, outcome), action=_("Replay"), danger=False)
+    return confirm_page(
+        question,
+        _more(detail, outcome),
+        action=_("Replay"),
+        danger=False,
+        extra={"up_to_id": outcome.last_id},
+    )
 
 
 def _confirm_discard_all(outcome: triage.BulkOutcome, back: str):
@@ -305,7 +321,8 @@ def _confirm_discard_all(outcome: triage.BulkOutcome, back: str):
         return redirect(back)
     question = ngettext("Discard %(num)s item?", "Discard %(num)s items?", outcome.matched)
     detail = _("They are kept, marked discarded, and never ingested.")
-    return confirm_page(question, _more(detail, outcome), action=_("Discard"))
+    extra = {"up_to_id": outcome.last_id}
+    return confirm_page(question, _more(detail, outcome), action=_("Discard"), extra=extra)
 
 
 def _more(detail: str, outcome: triage.BulkOutcome) -> str:

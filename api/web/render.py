@@ -96,11 +96,15 @@ def confirmed() -> bool:
     return request.form.get(CONFIRM_FIELD) == "yes"
 
 
-def confirm_page(question: str, detail: str = "", *, action: str = "", danger=True):
-    """Asks before a POST takes effect: re-posts this request's form fields with confirm=yes.
-    The caller passes the texts translated; `action` defaults to "Confirm"."""
-    skip = {"csrf_token", CONFIRM_FIELD}
+def confirm_page(
+    question: str, detail: str = "", *, action: str = "", danger=True, extra: dict | None = None
+):
+    """Asks before a POST takes effect: re-posts this request's form fields with confirm=yes
+    (and `extra`'s, in their place). The caller passes the texts translated; `action` defaults
+    to "Confirm"."""
+    skip = {"csrf_token", CONFIRM_FIELD, *(extra or {})}
     fields = [(k, v) for k, v in request.form.items(multi=True) if k not in skip]
+    fields += [(k, str(v)) for k, v in (extra or {}).items()]
     return render_page(
         "confirm.html",
         title=question,

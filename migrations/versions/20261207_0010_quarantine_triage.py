@@ -49,8 +49,9 @@ def _backfill(bind) -> None:
     )
     last = 0
     while True:
-        rows = bind.execute(
-            sa.select(table.c.id, table.c.kind, table.c.payload, table.c.reasons)
+        event_payload = sa.case((table.c.kind == "event", table.c.payload), else_=None)
+        rows = bind.execute(  # a body's payload (up to 10 MB) is never read: it names no site
+            sa.select(table.c.id, table.c.kind, event_payload.label("payload"), table.c.reasons)
             .where(table.c.id > last)
             .order_by(table.c.id)
             .limit(BATCH)
@@ -74,7 +75,7 @@ def _reason_line(reasons) -> str:
     if isinstance(reasons, str):
         reasons = json.loads(reasons)
     if not isinstance(reasons, dict):
-        return str(reasons)[:REASON_LENGTH]
+        return _clean(str(reasons))[:REASON_LENGTH].strip()
     parts = []
     for field in sorted(reasons, key=str):
         message = reasons[field]
@@ -83,7 +84,7 @@ def _reason_line(reasons) -> str:
         if not isinstance(message, str):
             message = json.dumps(message, sort_keys=True, default=str)
         parts.append(f"{field}: {message}")
-    return _clean("; ".join(parts))[:REASON_LENGTH]
+    return _clean("; ".join(parts))[:REASON_LENGTH].strip()
 
 
 def _clean(text: str) -> str:

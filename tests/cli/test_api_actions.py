@@ -308,7 +308,12 @@ def test_quarantine_summary_filters_and_bulk_actions_are_the_apis(world):
     assert (dry["dry_run"], dry["matched"], dry["passed"]) == (True, summary["total"], 0)
     assert dry["failing_by_reason"][0]["reason"] == "site_id: Unknown site."
     first = quarantined(world)[0]
-    done = json.loads(cli(world, "quarantine", "discard-all", "--to", "2999-12-31").stdout)
+    asked = CliRunner(env=world.env).invoke(
+        main, ["quarantine", "discard-all", "--to", "2999-12-31"], input="n\n"
+    )
+    assert asked.exit_code == 1 and f"Discard {summary['total']} items?" in asked.stderr
+    assert len(quarantined(world)) == summary["total"]  # asked, refused: nothing changed
+    done = json.loads(cli(world, "quarantine", "discard-all", "--to", "2999-12-31", "--yes").stdout)
     assert (done["dry_run"], done["passed"]) == (False, summary["total"])
     assert quarantined(world) == []
     world.session.rollback()

@@ -24,6 +24,11 @@ def admin(make_site, make_employee, make_token, send_events):
     return make_token("admin", name="ops-admin")
 
 
+def quarantined_ids(session) -> list[int]:
+    session.rollback()
+    return list(session.scalars(select(Quarantine.id)))
+
+
 def open_ids(session) -> list[str]:
     session.rollback()
     stmt = select(Quarantine.event_id).where(Quarantine.status == "open").order_by(Quarantine.id)
@@ -99,6 +104,7 @@ def test_bulk_replay_dry_run_then_for_real(client, admin, make_site, session):
         "accepted": 0,
         "duplicates": 0,
         "more": False,
+        "last_id": max(quarantined_ids(session)),
     }
     assert len(open_ids(session)) == 5
     done = client.post("/api/v1/quarantine/replay", json={"dry_run": False}, headers=admin)
@@ -148,3 +154,23 @@ def test_only_admins_reach_the_summary_and_bulk_actions(client, admin, make_toke
             f"/api/v1/quarantine/{action}", json={"dry_run": True}, headers=token
         )
         assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"reason": "a\x00b"}, "reason"), ({"received_to": "9999-12-31"}, "received_to")],
+)
+def test_a_filter_no_database_takes_is_a_422_not_a_500(client, admin, query, field):
+    response = client.get("/api/v1/quarantine", query_string=query, headers=admin)
+    assert response.status_code == 422
+    assert field in response.json["error"]["details"]
+
+
+def test_up_to_id_takes_the_set_a_dry_run_counted(client, admin, send_events, session):
+    body = {"reason": NEGATIVE, "dry_run": True}
+    dry = client.post("/api/v1/quarantine/discard", json=body, headers=admin).json
+    send_events([event(6, duration_ms=-7)])
+    body |= {"dry_run": False, "up_to_id": dry["last_id"]}
+    done = client.post("/api/v1/quarantine/discard", json=body, headers=admin).json
+    assert (done["matched"], done["last_id"]) == (2, dry["last_id"])
+    assert open_ids(session) == ["e-1", "e-2", "e-3", "e-6"]

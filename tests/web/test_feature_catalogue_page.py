@@ -253,3 +253,9 @@ def test_other_roles_get_403(make_site, make_employee, sign_in, role):
     token = csrf_token(client.get("/logout").text)
     data = {"csrf_token": token, "action": "pos.sale", "module": "pos", "points": "9"}
     assert client.post(EDIT, data=data).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["module", "q", "after"])
+def test_a_filter_no_database_can_take_reads_as_none(admin, name):
+    response = admin.get("/admin/features", query_string={name: "x\x00"})
+    assert response.status_code == 200

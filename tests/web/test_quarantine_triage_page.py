@@ -60,7 +60,7 @@ def test_a_date_that_does_not_read_is_left_out_and_said(admin):
     response = admin.get(f"{QUARANTINE}?received_from=2026-13-01")
     assert response.status_code == 200
     text = visible_text(response.text)
-    assert "2026-13-01 is not a date (YYYY-MM-DD): left out." in text
+    assert "2026-13-01 does not read as a filter: left out." in text
     assert "5 items match the filter." in text
 
 
@@ -150,3 +150,47 @@ def test_only_admins_see_the_quarantine(sign_in, make_site, make_employee, role)
     client = sign_in(role)
     assert client.get(QUARANTINE).status_code == 403
     assert client.get(f"{QUARANTINE}/1").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"received_to": "9999-12-31"},
+        {"received_from": "0001-01-01"},
+        {"reason": "a\x00b"},
+        {"site": "\x00"},
+        {"source": "pos\x00"},
+        {"after": "²"},
+        {"after": "9" * 30},
+    ],
+)
+def test_a_filter_no_database_can_take_is_left_out_not_a_500(admin, query):
+    response = admin.get(QUARANTINE, query_string=query)
+    assert response.status_code == 200
+    assert "5 items match the filter." in visible_text(response.text)
+
+
+def test_a_hostile_filter_on_a_bulk_post_is_left_out_too(admin, session):
+    response = post(admin, f"{QUARANTINE}/discard", received_to="9999-12-31", site="\x00")
+    assert "Discard 5 items?" in visible_text(response.text)
+    assert len(items(session)) == 5
+
+
+def test_a_confirmed_bulk_action_takes_the_items_the_dry_run_counted_only(
+    admin, session, send_events
+):
+    confirm = post(admin, f"{QUARANTINE}/discard", reason=NEGATIVE)
+    assert "Discard 2 items?" in visible_text(confirm.text)
+    session.rollback()
+    newest = session.scalar(select(Quarantine.id).order_by(Quarantine.id.desc()))
+    assert f'name="up_to_id" value="{newest}"' in confirm.text
+    send_events([event(6, duration_ms=-7)])  # arrives while the admin reads the question
+    post(admin, f"{QUARANTINE}/discard", reason=NEGATIVE, up_to_id=str(newest), confirm="yes")
+    assert items(session, "discarded") == ["e-4", "e-5"]
+    assert "e-6" in items(session)  # never counted, never discarded
+
+
+def test_paging_past_the_end_does_not_say_the_quarantine_is_empty(admin):
+    text = visible_text(admin.get(f"{QUARANTINE}?after=999999").text)
+    assert "No item matches the filter." in text
+    assert "The quarantine is empty" not in text

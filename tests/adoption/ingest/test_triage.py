@@ -3,6 +3,7 @@ bulk replay and discard with a dry run."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from adoption.errors import Invalid
 from adoption.ingest import quarantine, triage
 from adoption.ingest.batch import ingest_batch
-from adoption.models import AuditLog, Event
+from adoption.models import AuditLog, Event, Quarantine
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 NEXT_DAY = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
@@ -226,3 +227,48 @@ def test_a_reason_line_is_storable_and_names_every_field_in_order(reasons):
 )
 def test_the_site_an_input_names_is_found_where_each_sender_puts_it(raw, site):
     assert quarantine.site_named(raw) == site
+
+
+def test_bulk_replay_counts_duplicates_as_replaying_one_by_one_would(world, make_site):
+    """Bodies [e-7, e-7], [e-8, e-9], [e-8]: one by one, 3 accepted and 2 already stored."""
+    for n, events in enumerate(([7, 7], [8, 9], [8])):
+        quarantine.store_body(world, "api", f"b{n}".encode(), {"body": ["x"]}, NOW)
+        item = world.scalars(select(Quarantine).order_by(Quarantine.id.desc())).first()
+        item.payload = json.dumps([event(e, site_id="S001") for e in events]).encode()
+    world.flush()
+    outcome = triage.bulk_replay(
+        world, triage.Filter(source="api"), dry_run=False, now=LATER, actor="ops"
+    )
+    assert (outcome.passed, outcome.accepted, outcome.duplicates) == (3, 3, 2)
+
+
+def test_a_reason_line_cut_at_its_length_never_ends_in_a_space():
+    line = quarantine.reason_line({"f": ["x" * 195 + "    tail"]})
+    assert line == "f: " + "x" * 195 and not line.endswith(" ")
+
+
+def test_a_confirmed_set_stops_at_up_to_id(world):
+    dry = triage.bulk_discard(world, triage.Filter(), dry_run=True, now=LATER, actor="a")
+    assert (dry.matched, dry.last_id) == (
+        6,
+        max(i.id for i in triage.list_items(world, triage.Filter())),
+    )
+    first_two = triage.list_items(world, triage.Filter(), limit=2)
+    upto = triage.Filter(up_to_id=first_two[-1].id)
+    done = triage.bulk_discard(world, upto, dry_run=False, now=LATER, actor="a")
+    assert (done.matched, done.last_id) == (2, first_two[-1].id)
+
+
+@pytest.mark.parametrize(
+    ("criteria", "field"),
+    [
+        ({"reason": "a\x00"}, "reason"),
+        ({"site": "\udfff"}, "site"),
+        ({"received_to": date(9999, 12, 31)}, "received_to"),
+        ({"received_from": date(1, 1, 1)}, "received_from"),
+    ],
+)
+def test_a_filter_refuses_what_no_database_takes_naming_the_field(criteria, field):
+    with pytest.raises(Invalid) as refused:
+        triage.Filter(**criteria)
+    assert field in refused.value.details
