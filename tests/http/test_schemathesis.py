@@ -50,6 +50,7 @@ DOCUMENTED_RULES: dict[str, tuple[str, ...]] = {
     "from": ("Must not be after 'to'.",),
     "to": ("A window may span at most", "the last day that has ended at every site"),
     "left_on": ("Must not be before hired_on.",),
+    "received_to": ("Must not be before received_from.",),  # the quarantine's filter
     # PUT creates or replaces: a field required only to create is not required in the schema.
     "name": (CREATE_ONLY,),
     "display_name": (CREATE_ONLY,),
