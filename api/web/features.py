@@ -33,7 +33,7 @@ FILTERS = ("module", "q", "after")  # the catalogue's GET filters; posted back a
 def features():
     if request.args.get("tab") == "unmapped":
         return _features_page()
-    return _catalogue_page(_filters(request.args))
+    return _catalogue_page(_filters(request.args), editing=request.args.get("edit"))
 
 
 def _filters(source, prefix: str = "") -> dict[str, str]:
@@ -49,7 +49,9 @@ def _storable(text: str) -> str:
     return "" if "\x00" in text else text
 
 
-def _catalogue_page(filters, errors=None, values=None, status=200):
+def _catalogue_page(filters, errors=None, values=None, status=200, editing=None):
+    """A page of the catalogue; `editing` names the feature whose form opens in a full-width row
+    under it (as does a feature whose change was refused)."""
     session = database.session()
     catalogue = feature_catalogue.catalogue_page(
         session,
@@ -65,6 +67,7 @@ def _catalogue_page(filters, errors=None, values=None, status=200):
         catalogue=catalogue,
         effects={a: effect_text(e) for a, e in catalogue.effects.items()},
         filters=filters,
+        editing=editing,
         title_fields=TITLE_FIELDS,
         errors=errors or {},
         values=values or {},

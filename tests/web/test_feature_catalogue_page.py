@@ -174,7 +174,7 @@ def test_invalid_edit_is_422_naming_the_fields_with_the_input_kept(admin, catalo
     assert "points: Must be greater than or equal to 0" in text
     assert "daily_cap: Not a valid integer." in text
     assert 'name="daily_cap" type="number" min="0" value="lots"' in response.text
-    assert "<details open>" in response.text
+    assert '<tr class="edit-row">' in response.text  # the refused row stays open
     assert stored(session, "pos.giftcard").points == 3
 
 
@@ -187,7 +187,8 @@ def test_alias_of_an_unknown_action_is_422_like_the_api(admin, catalogue, sessio
 
 def test_making_a_feature_core_says_whose_breadth_changes_and_asks_first(admin, used, session):
     # pos.giftcard joins pos.sale (n 1 → 2): E001 1 → 1/2, E002 0 → 1/2: 2 people.
-    text = visible_text(admin.get(CATALOGUE).text)
+    assert "Making this core" not in visible_text(admin.get(CATALOGUE).text)  # no row is open
+    text = visible_text(admin.get(f"{CATALOGUE}?edit=pos.giftcard").text)
     assert "Making this core changes the breadth of 2 people." in text
     assert "1 person used it at least 3 times in the 28 days to" in text
     asked = edit(admin, "pos.giftcard", module="giftcards", is_core="on")
@@ -214,7 +215,7 @@ def test_making_a_feature_not_core_says_so_too(admin, used, session):
 
 
 def test_an_alias_says_its_flag_changes_no_breadth(admin, used):
-    text = visible_text(admin.get(CATALOGUE).text)
+    text = visible_text(admin.get(f"{CATALOGUE}?edit=pos.refund.v2").text)
     assert "This counts as pos.sale, so its own core flag changes no one's breadth." in text
 
 
@@ -259,3 +260,13 @@ def test_other_roles_get_403(make_site, make_employee, sign_in, role):
 def test_a_filter_no_database_can_take_reads_as_none(admin, name):
     response = admin.get("/admin/features", query_string={name: "x\x00"})
     assert response.status_code == 200
+
+
+def test_edit_opens_one_full_width_row_under_its_feature_keeping_the_filters(admin, catalogue):
+    page = admin.get(CATALOGUE, query_string={"module": "giftcards"}).text
+    assert 'href="/admin/features?edit=pos.giftcard&amp;module=giftcards#edit"' in page
+    assert page.count('class="edit-row"') == 0
+    opened = admin.get(CATALOGUE, query_string={"module": "giftcards", "edit": "pos.giftcard"})
+    assert opened.text.count('class="edit-row"') == 1
+    assert 'aria-label="Edit pos.giftcard"' in opened.text
+    assert 'name="f_module" value="giftcards"' in opened.text
