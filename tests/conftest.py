@@ -1,7 +1,7 @@
 """Fixtures: an app on SQLite (always) and PostgreSQL (when UPTAKE_TEST_POSTGRES_URL is set).
 
 Each run migrates once per back end through Alembic; each test then gets an empty database:
-a copy of the migrated SQLite file, or the PostgreSQL tables truncated.
+a copy of the migrated SQLite file, or the PostgreSQL tables emptied (`empty_postgres`).
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from adoption import schema
 from adoption.config import Settings
 from adoption.db import make_engine, reader_session, scratch_postgres
 from adoption.identity import credentials
 from adoption.masterdata import records
-from adoption.models import Base
 from api import create_app
 from rewards.board_cache import BOARDS
 
@@ -59,7 +58,10 @@ def postgres_url():
             conn.commit()
         schema.upgrade(engine)
         engine.dispose()
-        yield url
+        try:
+            yield url
+        finally:
+            _forget_emptying(url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -74,40 +76,69 @@ def database_url(request, tmp_path) -> str:
     return url
 
 
-# The tables the previous test touched: rows in them, or an id sequence it drew from (a table
-# emptied again still restarts its ids at 1). One round trip; TRUNCATE of all ~35 tables costs
-# ~90 ms a test, of the few touched ~20 ms (a minute of the suite's wall time on PostgreSQL).
-USED_SEQUENCES = """
-SELECT DISTINCT t.relname FROM pg_class s
+# Emptying PostgreSQL between tests: DELETE, not TRUNCATE. A TRUNCATE gives each table, partition
+# and index a new file and drops the old ones, and a commit that drops files waits for the WAL to
+# reach the disk whatever synchronous_commit says: 0.25-0.7 s a test on a busy disk (one table
+# with CASCADE, or all of them). DELETE of the few rows a test leaves, children before parents,
+# and setval of the id sequences it drew from are ordinary writes: ~5 ms, one round trip, and a
+# commit that does not wait (synchronous_commit = off). The rows left and the next ids are those
+# TRUNCATE ... RESTART IDENTITY left.
+_TABLES = """
+SELECT c.oid::regclass::text, c.relname,
+       array(SELECT f.confrelid::regclass::text FROM pg_constraint f
+             WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid)
+FROM pg_class c
+WHERE c.relnamespace = to_regnamespace(current_schema()) AND c.relkind IN ('r', 'p')
+  AND NOT c.relispartition AND c.relname <> 'alembic_version'
+"""
+# The id sequences of the tables emptied that a test drew from, back to their start.
+_RESTART_SEQUENCES = """
+SELECT setval(s.oid, q.start_value, false) FROM pg_class s
 JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
 JOIN pg_class t ON t.oid = d.refobjid
 JOIN pg_sequences q ON q.schemaname = current_schema() AND q.sequencename = s.relname
-WHERE s.relkind = 'S' AND q.last_value IS NOT NULL
+WHERE s.relkind = 'S' AND q.last_value IS NOT NULL AND t.relname <> ALL(ARRAY[{seeded}])
 """
+_emptying: dict[str, tuple[Engine, str]] = {}
 
 
-def _touched_tables(conn, names: list[str]) -> set[str]:
-    rows = " UNION ALL ".join(
-        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in names
-    )
-    found = {name for (name,) in conn.execute(text(rows))}
-    return found | {name for (name,) in conn.execute(text(USED_SEQUENCES))}
+def _emptying_script(conn) -> str:
+    """DELETE from every table of the schema, children before the tables they reference (what
+    the migrations seed stays, see `empty_postgres`), then restart the sequences used."""
+    rows = conn.execute(text(_TABLES))
+    tables = {name: (relname, set(parents)) for name, relname, parents in rows}
+    done: list[str] = []
+    while len(done) < len(tables):  # referencing tables first: those no table left references
+        left = [name for name in tables if name not in done]
+        free = [n for n in left if not any(n in tables[m][1] for m in left if m != n)]
+        if not free:
+            raise RuntimeError(f"foreign keys form a cycle among {sorted(left)}")
+        done.extend(sorted(free))
+    seeded = ", ".join(f"'{name}'" for name in sorted(SEEDED_TABLES))
+    deletes = [
+        f"DELETE FROM {name}" + (" WHERE version > 1" if tables[name][0] in SEEDED_TABLES else "")
+        for name in done
+    ]
+    return ";\n".join([*deletes, _RESTART_SEQUENCES.format(seeded=seeded).strip()])
 
 
 def empty_postgres(url: str) -> None:
-    """Empty the run's PostgreSQL database (the tables the previous test touched, with their
-    ids restarted); what the migrations seed (scoring_config and points_config version 1)
-    survives."""
-    engine = make_engine(url)
-    names = [t.name for t in Base.metadata.sorted_tables if t.name not in SEEDED_TABLES]
+    """Empty the run's PostgreSQL database: no rows, ids restarted; what the migrations seed
+    (scoring_config and points_config version 1) survives. One connection per process and
+    database, kept between tests (pre-pinged, so a test that ends it costs a reconnect)."""
+    if url not in _emptying:
+        engine = make_engine(url, pool_size=1)
+        with engine.connect() as conn:
+            _emptying[url] = (engine, _emptying_script(conn))
+    engine, script = _emptying[url]
     with engine.begin() as conn:
-        touched = _touched_tables(conn, names)
-        tables = ", ".join(f'"{name}"' for name in names if name in touched)
-        if tables:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        conn.execute(text("DELETE FROM scoring_config WHERE version > 1"))
-        conn.execute(text("DELETE FROM points_config WHERE version > 1"))
-    engine.dispose()
+        conn.connection.driver_connection.execute(script)  # several statements: simple protocol
+
+
+def _forget_emptying(url: str) -> None:
+    engine, _ = _emptying.pop(url, (None, None))
+    if engine is not None:
+        engine.dispose()
 
 
 @pytest.fixture
