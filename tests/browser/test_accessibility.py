@@ -11,7 +11,6 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from tests.browser.helpers import DESKTOP, PHONE, log_in
-from tests.browser.test_display_browser import TV, display_path  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -74,12 +73,6 @@ def test_every_page_of_the_role_passes_axe_and_fits_the_width(new_page, role, vi
         visit(page, path)
         problems += problems_on(page)
     assert problems == []
-
-
-def test_the_store_tv_passes_axe_at_1920_px(new_page, display_path):  # noqa: F811
-    page = new_page(TV)
-    page.goto(display_path)
-    assert problems_on(page) == []
 
 
 def test_the_sign_in_page_passes_axe_on_a_phone(new_page):
