@@ -69,6 +69,12 @@ class UptakeApi(Api):
         self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
         self._app.register_blueprint(blp, **options)
 
+    def document_schemas(self, **schemas) -> None:
+        """Schemas the document names that no route's does (unless the document is kept)."""
+        if not self.documented:
+            for name, schema in schemas.items():
+                self.spec.components.schema(name, schema=schema)
+
     def keep_document(self) -> None:
         """After every blueprint: keep the first app's document, or serve the one kept."""
         if UptakeApi._document is None:
@@ -146,9 +152,7 @@ def _register(app: Flask) -> None:
     )
 
     api = UptakeApi(app)
-    if not api.documented:
-        api.spec.components.schema("Event", schema=EventSchema)
-        api.spec.components.schema("EventBatch", schema=EventBatchSchema)
+    api.document_schemas(Event=EventSchema, EventBatch=EventBatchSchema)
     for module in (events, masterdata, quarantine, adoption, waves, leaderboards, jobs, champions):
         api.register_blueprint(module.bp, url_prefix=API_PREFIX)
     for module in (pilots, accounts, privacy, points, kudos, displays, notifications, reports):

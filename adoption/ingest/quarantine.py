@@ -19,7 +19,7 @@ from adoption.db import dialect_insert
 from adoption.errors import Conflict, Invalid, NotFound
 from adoption.ingest import batch, compat
 from adoption.ingest.json_input import OversizedNumber, UnreadableJson, read_json
-from adoption.ingest.validation import MAX_EVENTS_PER_BATCH, validate_event
+from adoption.ingest.validation import MAX_EVENTS_PER_BATCH, is_storable_text, validate_event
 from adoption.models import Quarantine
 
 STATUSES = ("open", "replayed", "discarded")
@@ -98,13 +98,7 @@ def dedup_key(raw: object, payload: bytes) -> tuple[str, str | None]:
 
 def _storable(text: str) -> bool:
     """Fits the event_id column: 1-128 characters, and no NUL or lone surrogate (PostgreSQL)."""
-    if not 0 < len(text) <= MAX_EVENT_ID or "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return 0 < len(text) <= MAX_EVENT_ID and is_storable_text(text)
 
 
 def store_events(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, defer
 from adoption import audit, limits
 from adoption.errors import Invalid
 from adoption.ingest import batch, quarantine
+from adoption.ingest.validation import is_storable_text
 from adoption.models import Quarantine
 
 CHUNK = 200  # items per read at most,
@@ -46,7 +47,8 @@ class Filter:
         if self.status and self.status not in quarantine.STATUSES:
             errors["status"] = [f"Must be one of: {', '.join(quarantine.STATUSES)}."]
         for name in ("reason", "source", "site"):
-            if not _storable(getattr(self, name)):
+            text = getattr(self, name)
+            if text is not None and not is_storable_text(text):
                 errors[name] = ["Not a valid string."]
         for name in ("received_from", "received_to"):
             day = getattr(self, name)
@@ -79,17 +81,6 @@ class Filter:
         """The criteria given, JSON-ready (for the audit)."""
         given = {k: v for k, v in asdict(self).items() if v}
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in given.items()}
-
-
-def _storable(text: str | None) -> bool:
-    """None, or text a database stores (no NUL, no lone surrogate)."""
-    if text is None:
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
 
 
 def _midnight(day: date, days_later: int = 0) -> datetime:

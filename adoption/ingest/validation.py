@@ -134,7 +134,7 @@ def validate_event(raw: object, now: datetime) -> tuple[ValidEvent | None, dict[
 
 def _identifier(value: object, key: str, errors: dict[str, list[str]]) -> str | None:
     if isinstance(value, str):
-        if not _is_storable_text(value):
+        if not is_storable_text(value):
             errors[key] = [MSG_NOT_STRING]
             return None
         value = value.strip()
@@ -150,7 +150,7 @@ def _identifier(value: object, key: str, errors: dict[str, list[str]]) -> str | 
     return None
 
 
-def _is_storable_text(value: str) -> bool:
+def is_storable_text(value: str) -> bool:
     """False for text no database stores: a NUL character or a lone surrogate ("\\ud800")."""
     if "\x00" in value:
         return False

@@ -16,6 +16,7 @@ from flask_babel import ngettext
 from marshmallow import ValidationError
 
 from adoption.errors import Invalid
+from adoption.ingest.validation import is_storable_text
 from adoption.masterdata import feature_catalogue, feature_records
 from api import database
 from api.schemas.masterdata import FeaturePutSchema
@@ -38,15 +39,8 @@ def features():
 
 def _filters(source, prefix: str = "") -> dict[str, str]:
     """The catalogue's filters; text no database stores (a NUL, a lone surrogate) reads as none."""
-    return {name: _storable(source.get(prefix + name, "").strip()) for name in FILTERS}
-
-
-def _storable(text: str) -> str:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return ""
-    return "" if "\x00" in text else text
+    values = {name: source.get(prefix + name, "").strip() for name in FILTERS}
+    return {name: text if is_storable_text(text) else "" for name, text in values.items()}
 
 
 def _catalogue_page(filters, errors=None, values=None, status=200, editing=None):
