@@ -15,23 +15,12 @@ from adoption.errors import Invalid
 from adoption.ingest import quarantine, triage
 from adoption.ingest.batch import ingest_batch
 from adoption.models import AuditLog, Event, Quarantine
+from tests.adoption.ingest.test_quarantine import event
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 NEXT_DAY = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 LATER = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 NEGATIVE = "duration_ms: Must be greater than or equal to 0 and less than or equal to 86400000."
-
-
-def event(n: int, **changes: object) -> dict:
-    raw: dict[str, object] = {
-        "event_id": f"e-{n}",
-        "user_id": "E001",
-        "site_id": "S001",
-        "action": "pos.sale.complete",
-        "occurred_at": "2026-11-20T09:00:00Z",
-    }
-    raw.update(changes)
-    return raw
 
 
 @pytest.fixture
